@@ -1,0 +1,16 @@
+//! cogito's domain core: user pools, app clients, users, groups and their attributes, the
+//! sign-in flows, token issuing, and the store ports the backends implement.
+//!
+//! Nothing here knows about HTTP or SQL. The edge (`cogito-server`) maps wire shapes onto the
+//! services in [`service`]; the backends (`cogito-store`) implement the traits in [`store`].
+
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod store;
+pub mod token;
+
+pub use clock::{Clock, FakeClock, SystemClock};
+pub use error::CoreError;

@@ -1,0 +1,295 @@
+//! The store ports: small, use-case-sized, atomic operations that every backend implements.
+//! Errors are backend-neutral ([`StoreError`]); services translate them explicitly.
+//!
+//! Every method is atomic on its own. Uniqueness that matters under concurrency (one user per
+//! username / login key, one group per name) is enforced by the backend, not by read-then-write
+//! in the services.
+
+use async_trait::async_trait;
+
+use crate::model::user::LoginKey;
+use crate::model::{
+    AppClient, AuthSession, Code, CodePurpose, Group, OutboxMessage, RefreshSession, User,
+    UserPool,
+};
+
+/// What a unique-key conflict was about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UniqueKey {
+    /// Pool, client, group id/name already taken.
+    Id,
+    /// A login key (username, e-mail/phone username, alias) is already taken.
+    LoginKey(LoginKey),
+}
+
+/// A failure of the store, independent of the backend.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A unique key is already taken.
+    #[error("conflict on {0:?}")]
+    Conflict(UniqueKey),
+    /// The backend failed (I/O, connection, corruption). The string is for logs only.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Result alias for store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A page of results plus the opaque cursor of the next page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// Items of this page.
+    pub items: Vec<T>,
+    /// Cursor for the next page; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// How a `ListUsers` filter compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    /// `=`: exact (case-insensitive for attributes, per reference §8.10).
+    Equals,
+    /// `^=`: prefix.
+    Prefix,
+}
+
+/// What a `ListUsers` filter looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterField {
+    /// The internal username.
+    Username,
+    /// `cognito:user_status` (value is the upper-case status).
+    Status,
+    /// `status`: `Enabled` / `Disabled` (value is `true` for Enabled).
+    Enabled,
+    /// `sub`.
+    Sub,
+    /// A searchable attribute (`email`, `phone_number`, `name`, `given_name`, `family_name`,
+    /// `preferred_username`).
+    Attribute(String),
+}
+
+/// A parsed `ListUsers` filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFilter {
+    /// What to look at.
+    pub field: FilterField,
+    /// How to compare.
+    pub op: FilterOp,
+    /// The value; already lower-cased by the parser where the comparison is case-insensitive.
+    pub value: String,
+}
+
+/// User pools.
+#[async_trait]
+pub trait PoolStore: Send + Sync {
+    /// Inserts a new pool. `Conflict(Id)` if the id exists.
+    async fn insert_pool(&self, pool: &UserPool) -> StoreResult<()>;
+    /// Reads a pool.
+    async fn get_pool(&self, pool_id: &str) -> StoreResult<UserPool>;
+    /// Replaces a pool's settings. `NotFound` if absent.
+    async fn update_pool(&self, pool: &UserPool) -> StoreResult<()>;
+    /// Deletes a pool and everything in it (clients, users, groups, codes, sessions, keys,
+    /// outbox). `NotFound` if absent.
+    async fn delete_pool(&self, pool_id: &str) -> StoreResult<()>;
+    /// Pools ordered by id, after the cursor.
+    async fn list_pools(&self, cursor: Option<&str>, limit: u32) -> StoreResult<Page<UserPool>>;
+    /// Number of users in a pool.
+    async fn count_users(&self, pool_id: &str) -> StoreResult<u64>;
+}
+
+/// App clients.
+#[async_trait]
+pub trait ClientStore: Send + Sync {
+    /// Inserts a client. `Conflict(Id)` if the id exists; `NotFound` if the pool does not.
+    async fn insert_client(&self, client: &AppClient) -> StoreResult<()>;
+    /// Reads a client of a pool.
+    async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<AppClient>;
+    /// Reads a client by id alone (public operations only name the client).
+    async fn find_client(&self, client_id: &str) -> StoreResult<AppClient>;
+    /// Replaces a client. `NotFound` if absent.
+    async fn update_client(&self, client: &AppClient) -> StoreResult<()>;
+    /// Deletes a client. `NotFound` if absent.
+    async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<()>;
+    /// Clients of a pool ordered by id, after the cursor.
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<AppClient>>;
+}
+
+/// Users, their login keys and their attribute index.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Inserts a user with its login keys in one transaction. `Conflict(LoginKey(k))` when a key
+    /// is taken (nothing is written).
+    async fn insert_user(&self, user: &User, keys: &[LoginKey]) -> StoreResult<()>;
+    /// Reads a user by a login key (username, e-mail/phone username, alias).
+    async fn find_user_by_key(&self, pool_id: &str, key: &LoginKey) -> StoreResult<User>;
+    /// Reads a user by `sub`.
+    async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<User>;
+    /// Replaces a user record and its login keys in one transaction. With `steal_keys`, keys held
+    /// by other users move to this one (`ForceAliasCreation`); otherwise a taken key is
+    /// `Conflict(LoginKey(k))` and nothing is written. `NotFound` if the user is gone.
+    async fn update_user(&self, user: &User, keys: &[LoginKey], steal_keys: bool)
+    -> StoreResult<()>;
+    /// Updates only the lockout counters (hot path of failed sign-ins).
+    async fn update_lockout(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        failed_attempts: u32,
+        locked_until_ms: i64,
+        last_failure_ms: i64,
+    ) -> StoreResult<()>;
+    /// Deletes a user with its keys, codes, sessions and group memberships.
+    async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
+    /// Users ordered by creation, optionally filtered, after the cursor. Filters are served by
+    /// indexes (username, status, sub, attribute name + normalised value), never a full scan.
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: Option<&UserFilter>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<User>>;
+}
+
+/// Groups and memberships.
+#[async_trait]
+pub trait GroupStore: Send + Sync {
+    /// Inserts a group. `Conflict(Id)` if the name is taken.
+    async fn insert_group(&self, group: &Group) -> StoreResult<()>;
+    /// Reads a group.
+    async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Group>;
+    /// Replaces a group. `NotFound` if absent.
+    async fn update_group(&self, group: &Group) -> StoreResult<()>;
+    /// Deletes a group and its memberships.
+    async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<()>;
+    /// Groups of a pool ordered by name, after the cursor.
+    async fn list_groups(
+        &self,
+        pool_id: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<Group>>;
+    /// Adds a user to a group (idempotent). `NotFound` if either is missing.
+    async fn add_member(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()>;
+    /// Removes a user from a group (idempotent).
+    async fn remove_member(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()>;
+    /// Groups of a user ordered by name, after the cursor.
+    async fn groups_of_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<Group>>;
+    /// Users of a group ordered by creation, after the cursor.
+    async fn users_in_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<User>>;
+}
+
+/// Codes, auth-challenge sessions and refresh sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a code, replacing any earlier code of the same user and purpose.
+    async fn put_code(&self, code: &Code) -> StoreResult<()>;
+    /// Reads the pending code of a user and purpose.
+    async fn get_code(&self, pool_id: &str, sub: &str, purpose: &CodePurpose)
+    -> StoreResult<Code>;
+    /// Counts a failed attempt against a code; returns the new count.
+    async fn bump_code_attempts(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        purpose: &CodePurpose,
+    ) -> StoreResult<u32>;
+    /// Deletes a code (used once).
+    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &CodePurpose)
+    -> StoreResult<()>;
+    /// Stores an auth-challenge session.
+    async fn put_auth_session(&self, session: &AuthSession) -> StoreResult<()>;
+    /// Removes and returns an auth-challenge session (single use).
+    async fn take_auth_session(&self, id_hash: &str) -> StoreResult<AuthSession>;
+    /// Stores a refresh session (one sign-in).
+    async fn insert_refresh(&self, session: &RefreshSession) -> StoreResult<()>;
+    /// Reads a refresh session by the hash of its token.
+    async fn get_refresh_by_hash(&self, token_hash: &str) -> StoreResult<RefreshSession>;
+    /// Reads a refresh session by `origin_jti` (revocation checks of access tokens).
+    async fn get_refresh_by_origin(&self, origin_jti: &str) -> StoreResult<RefreshSession>;
+    /// Marks one refresh session revoked (idempotent).
+    async fn revoke_refresh(&self, origin_jti: &str, at_ms: i64) -> StoreResult<()>;
+    /// Marks every live refresh session of a user revoked.
+    async fn revoke_all_refresh(&self, pool_id: &str, sub: &str, at_ms: i64) -> StoreResult<()>;
+}
+
+/// A stored signing key. The private key is encrypted under the master key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    /// Pool.
+    pub pool_id: String,
+    /// `kid`.
+    pub kid: String,
+    /// `id` or `access`.
+    pub purpose: String,
+    /// Encrypted PKCS#8 private key.
+    pub encrypted_private_key: Vec<u8>,
+    /// Creation, epoch ms.
+    pub created_ms: i64,
+}
+
+/// Signing keys, the outbox and instance settings.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Stores a signing key.
+    async fn insert_key(&self, key: &StoredKey) -> StoreResult<()>;
+    /// All keys of a pool, oldest first.
+    async fn keys_of_pool(&self, pool_id: &str) -> StoreResult<Vec<StoredKey>>;
+    /// Reads an instance setting.
+    async fn get_setting(&self, name: &str) -> StoreResult<String>;
+    /// Writes an instance setting unless one exists; returns the value in force.
+    async fn put_setting_if_absent(&self, name: &str, value: &str) -> StoreResult<String>;
+}
+
+/// Which outbox messages to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxQuery {
+    /// Only this pool.
+    pub pool_id: Option<String>,
+    /// Only this internal username.
+    pub username: Option<String>,
+    /// At most this many, newest first.
+    pub limit: u32,
+}
+
+/// The outbox of sent messages.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Appends a message.
+    async fn insert_message(&self, message: &OutboxMessage) -> StoreResult<()>;
+    /// Messages newest first.
+    async fn list_messages(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxMessage>>;
+}
+
+/// Everything a backend provides.
+pub trait Store:
+    PoolStore + ClientStore + UserStore + GroupStore + SessionStore + KeyStore + OutboxStore
+{
+}
+
+impl<T> Store for T where
+    T: PoolStore + ClientStore + UserStore + GroupStore + SessionStore + KeyStore + OutboxStore
+{
+}
