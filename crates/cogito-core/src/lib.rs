@@ -4,11 +4,16 @@
 //! Nothing here knows about HTTP or SQL. The edge (`cogito-server`) maps wire shapes onto the
 //! services in [`service`]; the backends (`cogito-store`) implement the traits in [`store`].
 
+pub mod attributes;
 pub mod clock;
 pub mod crypto;
 pub mod error;
+pub mod filter;
 pub mod ids;
 pub mod model;
+pub mod password;
+pub mod secret_hash;
+pub mod service;
 pub mod store;
 pub mod token;
 

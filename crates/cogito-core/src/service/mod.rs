@@ -1,0 +1,138 @@
+//! The core services every front door (JSON API, hosted UI, CLI) calls. [`Cogito`] holds the
+//! ports; each submodule owns one family of operations.
+
+pub mod access;
+pub mod admin_users;
+pub mod auth;
+pub mod clients;
+pub mod groups;
+pub mod messages;
+pub mod pools;
+pub mod self_service;
+pub mod signup;
+
+use std::sync::Arc;
+
+use crate::attributes::candidate_keys;
+use crate::clock::Clock;
+use crate::error::{CoreError, CoreResult};
+use crate::model::{AppClient, User, UserPool};
+use crate::password::PasswordHasher;
+use crate::store::{Store, StoreError};
+use crate::token::KeyRing;
+
+pub use messages::Transport;
+
+/// Instance-wide settings the core needs.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Base URL the issuer is built from (`{public_url}/{poolId}`).
+    pub public_url: String,
+    /// Issue `https://cognito-idp.{region}.amazonaws.com/{poolId}` instead.
+    pub cognito_issuer: bool,
+    /// Region new pool ids are created in.
+    pub region: String,
+}
+
+/// The core services.
+pub struct Cogito {
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Signing keys.
+    pub keys: KeyRing,
+    /// Password hashing.
+    pub hasher: PasswordHasher,
+    /// Message delivery beyond the outbox (SMTP, SMS webhook).
+    pub transport: Arc<dyn Transport>,
+    /// Settings.
+    pub config: CoreConfig,
+}
+
+impl Cogito {
+    /// The issuer of a pool's tokens.
+    pub fn issuer(&self, pool_id: &str) -> String {
+        if self.config.cognito_issuer {
+            let region = crate::ids::pool_region(pool_id);
+            format!("https://cognito-idp.{region}.amazonaws.com/{pool_id}")
+        } else {
+            format!("{}/{pool_id}", self.config.public_url.trim_end_matches('/'))
+        }
+    }
+
+    /// Reads a pool or fails with `ResourceNotFoundException`.
+    pub async fn pool(&self, pool_id: &str) -> CoreResult<UserPool> {
+        self.store.get_pool(pool_id).await.map_err(|e| match e {
+            StoreError::NotFound => CoreError::pool_not_found(pool_id),
+            e => CoreError::from_store("get pool", e),
+        })
+    }
+
+    /// Reads a client by id alone (public operations).
+    pub async fn client(&self, client_id: &str) -> CoreResult<AppClient> {
+        self.store.find_client(client_id).await.map_err(|e| match e {
+            StoreError::NotFound => CoreError::client_not_found(client_id),
+            e => CoreError::from_store("find client", e),
+        })
+    }
+
+    /// Reads a client of a pool.
+    pub async fn pool_client(&self, pool_id: &str, client_id: &str) -> CoreResult<AppClient> {
+        self.store.get_client(pool_id, client_id).await.map_err(|e| match e {
+            StoreError::NotFound => CoreError::client_not_found(client_id),
+            e => CoreError::from_store("get client", e),
+        })
+    }
+
+    /// Finds a user by anything they may be named by (username, e-mail/phone username, alias,
+    /// `sub`). `Ok(None)` when nobody matches.
+    pub async fn lookup_user(&self, pool: &UserPool, name: &str) -> CoreResult<Option<User>> {
+        for key in candidate_keys(pool, name) {
+            match self.store.find_user_by_key(&pool.id, &key).await {
+                Ok(u) => return Ok(Some(u)),
+                Err(StoreError::NotFound) => {}
+                Err(e) => return Err(CoreError::from_store("find user", e)),
+            }
+        }
+        if uuid::Uuid::parse_str(name).is_ok() {
+            match self.store.get_user_by_sub(&pool.id, name).await {
+                Ok(u) => return Ok(Some(u)),
+                Err(StoreError::NotFound) => {}
+                Err(e) => return Err(CoreError::from_store("find user", e)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Finds a user or fails with `UserNotFoundException` (admin operations).
+    pub async fn user(&self, pool: &UserPool, name: &str) -> CoreResult<User> {
+        self.lookup_user(pool, name).await?.ok_or_else(CoreError::user_not_found)
+    }
+
+    /// Writes a user back with its recomputed login keys.
+    pub async fn save_user(&self, pool: &UserPool, user: &User, steal_keys: bool) -> CoreResult<()> {
+        let keys = crate::attributes::login_keys(pool, user);
+        self.store.update_user(user, &keys, steal_keys).await.map_err(|e| match e {
+            StoreError::NotFound => CoreError::user_not_found(),
+            StoreError::Conflict(_) => alias_exists(user),
+            e => CoreError::from_store("update user", e),
+        })
+    }
+}
+
+fn alias_exists(user: &User) -> CoreError {
+    let what = if user.attr("email").is_some() { "email" } else { "phone_number" };
+    CoreError::AliasExists(format!("An account with the {what} already exists."))
+}
+
+/// Converts `(name, value)` pairs into a map update: blank values delete.
+pub fn apply_attributes(user: &mut User, attrs: &[(String, String)]) {
+    for (name, value) in attrs {
+        if value.is_empty() {
+            user.attributes.remove(name);
+        } else {
+            user.attributes.insert(name.clone(), value.clone());
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! User pool management: create (defaults, schema, keys), describe, full-replacement update,
+//! delete (deletion protection), list, custom attributes.
+
+use super::Cogito;
+use crate::error::{CoreError, CoreResult};
+use crate::model::pool::standard_schema;
+use crate::model::{SchemaAttribute, UserPool};
+use crate::store::{Page, StoreError};
+
+const STANDARD_ALIAS: &[&str] = &["email", "phone_number", "preferred_username"];
+
+/// Builds the full schema from the standard attributes and the `Schema` members given at
+/// creation (standard ones may be made required; others become `custom:`/`dev:`).
+pub fn build_schema(inputs: &[SchemaAttribute]) -> CoreResult<Vec<SchemaAttribute>> {
+    let mut schema = standard_schema();
+    for input in inputs {
+        if let Some(existing) = schema.iter_mut().find(|a| a.name == input.name) {
+            existing.required = input.required;
+            existing.mutable = input.mutable;
+            if input.string_attribute_constraints.is_some() {
+                existing.string_attribute_constraints = input.string_attribute_constraints.clone();
+            }
+            continue;
+        }
+        schema.push(custom_attribute(input)?);
+    }
+    Ok(schema)
+}
+
+fn custom_attribute(input: &SchemaAttribute) -> CoreResult<SchemaAttribute> {
+    let bare = input.name.trim_start_matches("custom:").trim_start_matches("dev:");
+    if bare.is_empty() || bare.chars().count() > 20 {
+        return Err(CoreError::invalid(format!("Invalid custom attribute name: {}", input.name)));
+    }
+    if input.required {
+        return Err(CoreError::invalid("Required custom attributes are not supported currently."));
+    }
+    let prefix = if input.developer_only_attribute { "dev:" } else { "custom:" };
+    let data_type = match input.attribute_data_type.as_str() {
+        "" => "String",
+        t @ ("String" | "Number" | "DateTime" | "Boolean") => t,
+        t => return Err(CoreError::invalid(format!("Invalid AttributeDataType: {t}"))),
+    };
+    Ok(SchemaAttribute { name: format!("{prefix}{bare}"), attribute_data_type: data_type.into(), ..input.clone() })
+}
+
+fn validate_pool(pool: &UserPool) -> CoreResult<()> {
+    if !pool.alias_attributes.is_empty() && !pool.username_attributes.is_empty() {
+        return Err(CoreError::invalid(
+            "Only one of the UsernameAttributes or AliasAttributes can be set in a User Pool.",
+        ));
+    }
+    for a in &pool.alias_attributes {
+        if !STANDARD_ALIAS.contains(&a.as_str()) {
+            return Err(CoreError::invalid(format!("Invalid alias attribute: {a}")));
+        }
+    }
+    for a in pool.username_attributes.iter().chain(&pool.auto_verified_attributes) {
+        if a != "email" && a != "phone_number" {
+            return Err(CoreError::invalid(format!("Invalid attribute: {a}")));
+        }
+    }
+    for (name, t) in [("verification", &pool.verification), ("invitation", &pool.invitation)] {
+        if !t.email_message.contains("{####}") || !t.sms_message.contains("{####}") {
+            return Err(CoreError::invalid(format!("The {name} message template must contain {{####}}")));
+        }
+    }
+    if !pool.invitation.email_message.contains("{username}") || !pool.invitation.sms_message.contains("{username}") {
+        return Err(CoreError::invalid("The invitation message template must contain {username}"));
+    }
+    Ok(())
+}
+
+impl Cogito {
+    /// Creates a pool from settings (its `id` and timestamps are assigned here) and its keys.
+    pub async fn create_pool(&self, mut pool: UserPool) -> CoreResult<UserPool> {
+        validate_pool(&pool)?;
+        let now = self.clock.now_ms();
+        pool.id = crate::ids::new_pool_id(&self.config.region);
+        pool.created_ms = now;
+        pool.modified_ms = now;
+        self.store.insert_pool(&pool).await.map_err(|e| CoreError::from_store("insert pool", e))?;
+        if let Err(e) = self.keys.create_for_pool(&pool.id).await {
+            let _ = self.store.delete_pool(&pool.id).await;
+            return Err(e);
+        }
+        Ok(pool)
+    }
+
+    /// Full-replacement update; immutable settings (schema, username/alias attributes, case
+    /// sensitivity, name) are kept from the stored pool.
+    pub async fn update_pool(&self, mut next: UserPool) -> CoreResult<UserPool> {
+        let current = self.pool(&next.id).await?;
+        next.name = current.name.clone();
+        next.schema = current.schema.clone();
+        next.username_attributes = current.username_attributes.clone();
+        next.alias_attributes = current.alias_attributes.clone();
+        next.case_sensitive = current.case_sensitive;
+        next.created_ms = current.created_ms;
+        next.modified_ms = self.clock.now_ms();
+        validate_pool(&next)?;
+        self.store.update_pool(&next).await.map_err(|e| CoreError::from_store("update pool", e))?;
+        Ok(next)
+    }
+
+    /// Deletes a pool unless deletion protection is active.
+    pub async fn delete_pool(&self, pool_id: &str) -> CoreResult<()> {
+        let pool = self.pool(pool_id).await?;
+        if pool.deletion_protection {
+            return Err(CoreError::invalid(
+                "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",
+            ));
+        }
+        self.store.delete_pool(pool_id).await.map_err(|e| match e {
+            StoreError::NotFound => CoreError::pool_not_found(pool_id),
+            e => CoreError::from_store("delete pool", e),
+        })?;
+        self.keys.forget(pool_id);
+        Ok(())
+    }
+
+    /// Lists pools.
+    pub async fn list_pools(&self, cursor: Option<&str>, limit: u32) -> CoreResult<Page<UserPool>> {
+        self.store.list_pools(cursor, limit).await.map_err(|e| CoreError::from_store("list pools", e))
+    }
+
+    /// Number of users in a pool (`EstimatedNumberOfUsers`).
+    pub async fn count_users(&self, pool_id: &str) -> CoreResult<u64> {
+        self.store.count_users(pool_id).await.map_err(|e| CoreError::from_store("count users", e))
+    }
+
+    /// `AddCustomAttributes`.
+    pub async fn add_custom_attributes(&self, pool_id: &str, attrs: &[SchemaAttribute]) -> CoreResult<()> {
+        let mut pool = self.pool(pool_id).await?;
+        for input in attrs {
+            let attr = custom_attribute(input)?;
+            if pool.attribute(&attr.name).is_some() {
+                return Err(CoreError::invalid(format!("Existing attribute already has name {}.", attr.name)));
+            }
+            pool.schema.push(attr);
+        }
+        pool.modified_ms = self.clock.now_ms();
+        self.store.update_pool(&pool).await.map_err(|e| CoreError::from_store("update pool", e))
+    }
+}
