@@ -1,14 +1,83 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! cogito's HTTP edge: the Cognito JSON API (`POST /`), OIDC metadata (JWKS and discovery per
+//! pool), health, the dev-only outbox reader, and message delivery (SMTP, SMS webhook). The
+//! server is a library: [`app`] builds the router, [`serve`] runs it until shutdown.
+
+pub mod auth;
+pub mod cognito_api;
+pub mod delivery;
+pub mod dev;
+pub mod error;
+pub mod oidc;
+pub mod setup;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, Method};
+use axum::routing::{get, post};
+use cogito_core::service::Cogito;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Edge settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Emulator mode: any SigV4 credentials are accepted; the outbox is readable over HTTP.
+    pub dev: bool,
+    /// Admin access key id → secret access key, for SigV4 verification.
+    pub admin_credentials: HashMap<String, String>,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Allowed clock skew of SigV4 signatures.
+    pub max_skew_secs: i64,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { dev: false, admin_credentials: HashMap::new(), max_body_bytes: 256 * 1024, max_skew_secs: 300 }
     }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The core services.
+    pub core: Arc<Cogito>,
+    /// Edge settings.
+    pub config: Arc<ServerConfig>,
+}
+
+/// Builds the router.
+pub fn app(state: AppState) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
+        .allow_headers(
+            [
+                "content-type", "x-amz-target", "x-amz-user-agent", "cache-control", "authorization",
+                "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "amz-sdk-invocation-id",
+                "amz-sdk-request",
+            ]
+            .map(HeaderName::from_static),
+        )
+        .expose_headers(["x-amzn-requestid", "x-amzn-errortype", "x-amzn-errormessage", "date"].map(HeaderName::from_static))
+        .max_age(std::time::Duration::from_secs(600));
+    let mut router = Router::new()
+        .route("/", post(cognito_api::handle))
+        .route("/health", get(|| async { "ok" }))
+        .route("/{pool_id}/.well-known/jwks.json", get(oidc::jwks))
+        .route("/{pool_id}/.well-known/openid-configuration", get(oidc::discovery));
+    if state.config.dev {
+        router = router.route("/_dev/outbox", get(dev::outbox));
+    }
+    router.layer(cors).with_state(state)
+}
+
+/// Serves the router on a listener until `shutdown` resolves; in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
 }

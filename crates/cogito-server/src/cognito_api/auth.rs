@@ -1,0 +1,88 @@
+//! Sign-in operations: `InitiateAuth`, `AdminInitiateAuth`, `RespondToAuthChallenge`,
+//! `AdminRespondToAuthChallenge`, `RevokeToken`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cogito_core::service::Cogito;
+use cogito_core::service::auth::{AuthOutcome, Caller};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::wire::{OpResult, decode};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AuthInput {
+    user_pool_id: Option<String>,
+    client_id: String,
+    #[serde(default)]
+    auth_flow: String,
+    #[serde(default)]
+    auth_parameters: HashMap<String, String>,
+    #[serde(default)]
+    challenge_name: String,
+    session: Option<String>,
+    #[serde(default)]
+    challenge_responses: HashMap<String, String>,
+}
+
+fn outcome(o: AuthOutcome) -> Value {
+    match o {
+        AuthOutcome::Authenticated(r) => {
+            let mut result = json!({
+                "AccessToken": r.access_token,
+                "ExpiresIn": r.expires_in,
+                "TokenType": "Bearer",
+                "IdToken": r.id_token,
+            });
+            if let Some(rt) = r.refresh_token {
+                result["RefreshToken"] = json!(rt);
+            }
+            json!({ "AuthenticationResult": result, "ChallengeParameters": {} })
+        }
+        AuthOutcome::Challenge(c) => json!({
+            "ChallengeName": c.name,
+            "Session": c.session,
+            "ChallengeParameters": c.parameters,
+        }),
+    }
+}
+
+fn caller(i: &AuthInput) -> Caller<'_> {
+    match &i.user_pool_id {
+        Some(p) => Caller::Admin(p),
+        None => Caller::Public,
+    }
+}
+
+/// `InitiateAuth` and `AdminInitiateAuth` (the latter carries `UserPoolId`).
+pub async fn initiate_auth(core: Arc<Cogito>, input: Value) -> OpResult {
+    let i: AuthInput = decode(input)?;
+    let o = core.initiate_auth(caller(&i), &i.client_id, &i.auth_flow, &i.auth_parameters).await?;
+    Ok(outcome(o))
+}
+
+/// `RespondToAuthChallenge` and `AdminRespondToAuthChallenge`.
+pub async fn respond_to_auth_challenge(core: Arc<Cogito>, input: Value) -> OpResult {
+    let i: AuthInput = decode(input)?;
+    let o = core
+        .respond_to_challenge(caller(&i), &i.client_id, &i.challenge_name, i.session.as_deref(), &i.challenge_responses)
+        .await?;
+    Ok(outcome(o))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RevokeInput {
+    token: String,
+    client_id: String,
+    client_secret: Option<String>,
+}
+
+/// `RevokeToken`.
+pub async fn revoke_token(core: Arc<Cogito>, input: Value) -> OpResult {
+    let i: RevokeInput = decode(input)?;
+    core.revoke_token(&i.client_id, i.client_secret.as_deref(), &i.token).await?;
+    Ok(json!({}))
+}

@@ -1,0 +1,140 @@
+//! The AWS JSON 1.1 front door: `POST /` with `X-Amz-Target`. Checks, in order: target known,
+//! caller authentication (SigV4 for non-public operations unless `--dev`), content type, body
+//! size, JSON, the service model's input constraints; then calls the operation's handler.
+
+pub mod admin_users;
+pub mod auth;
+pub mod clients;
+pub mod groups;
+pub mod ops;
+pub mod pools;
+pub mod public;
+pub mod self_service;
+pub mod wire;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+/// `POST /`.
+pub async fn handle(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let op_name = target.strip_prefix(TARGET_PREFIX).unwrap_or(&target).to_string();
+    let span = tracing::info_span!("cognito", op = %op_name, request_id = %request_id);
+    let _enter = span.enter();
+    drop(_enter);
+    let result = dispatch(&state, &method, &uri, &headers, body, &op_name, &target).await;
+    let mut resp = match result {
+        Ok(v) => {
+            let mut r = v.to_string().into_response();
+            r.headers_mut().insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+            r
+        }
+        Err(e) => {
+            tracing::info!(op = %op_name, request_id = %request_id, error = %e.type_name, "request refused");
+            e.into_response()
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+async fn dispatch(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+    op_name: &str,
+    target: &str,
+) -> Result<Value, ApiError> {
+    if !target.starts_with(TARGET_PREFIX) {
+        return Err(ApiError::bad_request("UnknownOperationException", "Missing or unknown X-Amz-Target"));
+    }
+    let Some(model_op) = cogito_model::model().operation(op_name) else {
+        return Err(ApiError::bad_request("UnknownOperationException", format!("Unknown operation {op_name}")));
+    };
+    let bytes = read_body(body, state.config.max_body_bytes).await?;
+    if !model_op.public {
+        crate::auth::check_sigv4(state, method, uri, headers, &bytes)?;
+    }
+    let Some(op) = ops::find(op_name) else {
+        return Err(ApiError::bad_request(
+            "UnknownOperationException",
+            format!("Operation {op_name} is not supported by cogito yet"),
+        ));
+    };
+    check_content_type(headers)?;
+    let input: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::serialization(json_error(&e)))?;
+    let input = if input.is_null() { Value::Object(Default::default()) } else { input };
+    cogito_model::validate_input(model_op, &input).map_err(|e| ApiError::bad_request(e.type_name, e.message))?;
+    let input = strip_nulls(input);
+    let input = with_pool_marker(op_name, input);
+    (op.call)(state.core.clone(), input).await
+}
+
+/// Admin auth operations share handlers with the public ones; they are told apart by
+/// `UserPoolId`, which only the admin shapes carry. Public calls must not smuggle one in.
+fn with_pool_marker(op_name: &str, mut input: Value) -> Value {
+    if matches!(op_name, "InitiateAuth" | "RespondToAuthChallenge") {
+        if let Some(o) = input.as_object_mut() {
+            o.remove("UserPoolId");
+        }
+    }
+    input
+}
+
+fn strip_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(o.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect()),
+        Value::Array(a) => Value::Array(a.into_iter().map(strip_nulls).collect()),
+        v => v,
+    }
+}
+
+fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence == "application/x-amz-json-1.1" || essence == "application/x-amz-json-1.0" || essence == "application/json" {
+        Ok(())
+    } else {
+        Err(ApiError::serialization(format!(
+            "Unsupported Content-Type '{ct}': expected application/x-amz-json-1.1"
+        )))
+    }
+}
+
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| ApiError {
+        type_name: "SerializationException".into(),
+        message: format!("Request body exceeds the {limit}-byte limit"),
+        status: 413,
+    })
+}
+
+fn json_error(e: &serde_json::Error) -> String {
+    if e.to_string().contains("recursion limit") {
+        "Request body is nested too deeply".into()
+    } else {
+        format!("Request body is not valid JSON ({} at line {} column {})", category(e), e.line(), e.column())
+    }
+}
+
+fn category(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Eof => "unexpected end of input",
+    }
+}

@@ -1,0 +1,102 @@
+//! The dispatch table: the single source of truth for which Cognito operations cogito serves.
+//! The README's compatibility table is generated from it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use cogito_core::service::Cogito;
+use serde_json::Value;
+
+use super::{admin_users, auth, clients, groups, pools, public, self_service};
+use crate::error::ApiError;
+
+/// The future an operation handler returns.
+pub type OpFuture = Pin<Box<dyn Future<Output = Result<Value, ApiError>> + Send>>;
+
+/// One served operation.
+#[derive(Clone, Copy)]
+pub struct Op {
+    /// Operation name (`X-Amz-Target` suffix).
+    pub name: &'static str,
+    /// Handler.
+    pub call: fn(Arc<Cogito>, Value) -> OpFuture,
+}
+
+macro_rules! op {
+    ($name:literal, $f:path) => {
+        Op { name: $name, call: |core, input| Box::pin($f(core, input)) }
+    };
+}
+
+/// Every operation cogito serves, sorted by name.
+pub static OPERATIONS: &[Op] = &[
+    op!("AddCustomAttributes", pools::add_custom_attributes),
+    op!("AdminAddUserToGroup", groups::admin_add_user_to_group),
+    op!("AdminConfirmSignUp", admin_users::admin_confirm_sign_up),
+    op!("AdminCreateUser", admin_users::admin_create_user),
+    op!("AdminDeleteUser", admin_users::admin_delete_user),
+    op!("AdminDeleteUserAttributes", admin_users::admin_delete_user_attributes),
+    op!("AdminDisableUser", admin_users::admin_disable_user),
+    op!("AdminEnableUser", admin_users::admin_enable_user),
+    op!("AdminGetUser", admin_users::admin_get_user),
+    op!("AdminInitiateAuth", auth::initiate_auth),
+    op!("AdminListGroupsForUser", groups::admin_list_groups_for_user),
+    op!("AdminRemoveUserFromGroup", groups::admin_remove_user_from_group),
+    op!("AdminResetUserPassword", admin_users::admin_reset_user_password),
+    op!("AdminRespondToAuthChallenge", auth::respond_to_auth_challenge),
+    op!("AdminSetUserPassword", admin_users::admin_set_user_password),
+    op!("AdminUpdateUserAttributes", admin_users::admin_update_user_attributes),
+    op!("AdminUserGlobalSignOut", admin_users::admin_user_global_sign_out),
+    op!("ChangePassword", self_service::change_password),
+    op!("ConfirmForgotPassword", public::confirm_forgot_password),
+    op!("ConfirmSignUp", public::confirm_sign_up),
+    op!("CreateGroup", groups::create_group),
+    op!("CreateUserPool", pools::create_user_pool),
+    op!("CreateUserPoolClient", clients::create_user_pool_client),
+    op!("DeleteGroup", groups::delete_group),
+    op!("DeleteUser", self_service::delete_user),
+    op!("DeleteUserAttributes", self_service::delete_user_attributes),
+    op!("DeleteUserPool", pools::delete_user_pool),
+    op!("DeleteUserPoolClient", clients::delete_user_pool_client),
+    op!("DescribeUserPool", pools::describe_user_pool),
+    op!("DescribeUserPoolClient", clients::describe_user_pool_client),
+    op!("ForgotPassword", public::forgot_password),
+    op!("GetGroup", groups::get_group),
+    op!("GetUser", self_service::get_user),
+    op!("GetUserAttributeVerificationCode", self_service::get_user_attribute_verification_code),
+    op!("GlobalSignOut", self_service::global_sign_out),
+    op!("InitiateAuth", auth::initiate_auth),
+    op!("ListGroups", groups::list_groups),
+    op!("ListUserPoolClients", clients::list_user_pool_clients),
+    op!("ListUserPools", pools::list_user_pools),
+    op!("ListUsers", admin_users::list_users),
+    op!("ListUsersInGroup", groups::list_users_in_group),
+    op!("ResendConfirmationCode", public::resend_confirmation_code),
+    op!("RespondToAuthChallenge", auth::respond_to_auth_challenge),
+    op!("RevokeToken", auth::revoke_token),
+    op!("SignUp", public::sign_up),
+    op!("UpdateGroup", groups::update_group),
+    op!("UpdateUserAttributes", self_service::update_user_attributes),
+    op!("UpdateUserPool", pools::update_user_pool),
+    op!("UpdateUserPoolClient", clients::update_user_pool_client),
+    op!("VerifyUserAttribute", self_service::verify_user_attribute),
+];
+
+/// Looks up an operation.
+pub fn find(name: &str) -> Option<&'static Op> {
+    OPERATIONS.binary_search_by(|op| op.name.cmp(name)).ok().map(|i| &OPERATIONS[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_every_operation_is_in_the_model() {
+        assert!(OPERATIONS.windows(2).all(|w| w[0].name < w[1].name));
+        for op in OPERATIONS {
+            assert!(cogito_model::model().operation(op.name).is_some(), "{} not in the model", op.name);
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! User pool operations: `CreateUserPool`, `DescribeUserPool`, `UpdateUserPool`,
+//! `DeleteUserPool`, `ListUserPools`, `AddCustomAttributes`; and the `UserPoolType` wire shape.
+
+use std::sync::Arc;
+
+use cogito_core::model::pool::{MessageTemplates, NumberConstraints, StringConstraints, default_invitation, default_verification};
+use cogito_core::model::{PasswordPolicy, SchemaAttribute, UserPool};
+use cogito_core::service::Cogito;
+use cogito_core::service::pools::build_schema;
+use serde_json::{Map, Value, json};
+
+use super::wire::{OpResult, limit, timestamp};
+use crate::error::ApiError;
+
+/// Members mapped onto typed settings; everything else is kept verbatim in `extra`.
+const TYPED: &[&str] = &[
+    "UserPoolId", "PoolName", "Policies", "Schema", "AutoVerifiedAttributes", "AliasAttributes",
+    "UsernameAttributes", "UsernameConfiguration", "AdminCreateUserConfig", "VerificationMessageTemplate",
+    "EmailVerificationMessage", "EmailVerificationSubject", "SmsVerificationMessage", "DeletionProtection",
+    "MfaConfiguration",
+];
+
+fn s(v: &Value, k: &str) -> Option<String> {
+    v.get(k).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn strings(v: &Value, k: &str) -> Vec<String> {
+    v.get(k)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+fn password_policy(input: &Value) -> PasswordPolicy {
+    let Some(p) = input.get("Policies").and_then(|p| p.get("PasswordPolicy")) else {
+        return PasswordPolicy::default();
+    };
+    let b = |k: &str| p.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let n = |k: &str| p.get(k).and_then(Value::as_u64).map(|x| x as u32);
+    PasswordPolicy {
+        minimum_length: n("MinimumLength").unwrap_or(8),
+        require_uppercase: b("RequireUppercase"),
+        require_lowercase: b("RequireLowercase"),
+        require_numbers: b("RequireNumbers"),
+        require_symbols: b("RequireSymbols"),
+        password_history_size: n("PasswordHistorySize"),
+        temporary_password_validity_days: n("TemporaryPasswordValidityDays").unwrap_or(7),
+    }
+}
+
+/// Parses `SchemaAttributeType` inputs (names as given, without prefix).
+pub fn schema_inputs(list: Option<&Value>) -> Vec<SchemaAttribute> {
+    let Some(items) = list.and_then(Value::as_array) else { return Vec::new() };
+    items
+        .iter()
+        .map(|a| SchemaAttribute {
+            name: s(a, "Name").unwrap_or_default(),
+            attribute_data_type: s(a, "AttributeDataType").unwrap_or_default(),
+            developer_only_attribute: a.get("DeveloperOnlyAttribute").and_then(Value::as_bool).unwrap_or(false),
+            mutable: a.get("Mutable").and_then(Value::as_bool).unwrap_or(true),
+            required: a.get("Required").and_then(Value::as_bool).unwrap_or(false),
+            string_attribute_constraints: a.get("StringAttributeConstraints").map(|c| StringConstraints {
+                min_length: s(c, "MinLength"),
+                max_length: s(c, "MaxLength"),
+            }),
+            number_attribute_constraints: a.get("NumberAttributeConstraints").map(|c| NumberConstraints {
+                min_value: s(c, "MinValue"),
+                max_value: s(c, "MaxValue"),
+            }),
+        })
+        .collect()
+}
+
+fn templates(input: &Value) -> (MessageTemplates, MessageTemplates) {
+    let mut verification = default_verification();
+    let vt = input.get("VerificationMessageTemplate").cloned().unwrap_or(Value::Null);
+    if let Some(m) = s(&vt, "EmailMessage").or_else(|| s(input, "EmailVerificationMessage")) {
+        verification.email_message = m;
+    }
+    if let Some(m) = s(&vt, "EmailSubject").or_else(|| s(input, "EmailVerificationSubject")) {
+        verification.email_subject = m;
+    }
+    if let Some(m) = s(&vt, "SmsMessage").or_else(|| s(input, "SmsVerificationMessage")) {
+        verification.sms_message = m;
+    }
+    let mut invitation = default_invitation();
+    let it = input.get("AdminCreateUserConfig").and_then(|c| c.get("InviteMessageTemplate")).cloned().unwrap_or(Value::Null);
+    if let Some(m) = s(&it, "EmailMessage") {
+        invitation.email_message = m;
+    }
+    if let Some(m) = s(&it, "EmailSubject") {
+        invitation.email_subject = m;
+    }
+    if let Some(m) = s(&it, "SMSMessage") {
+        invitation.sms_message = m;
+    }
+    (verification, invitation)
+}
+
+/// Builds pool settings from a `CreateUserPool` / `UpdateUserPool` input.
+pub fn pool_from_input(input: &Value) -> Result<UserPool, ApiError> {
+    let (verification, invitation) = templates(input);
+    let mfa = s(input, "MfaConfiguration").unwrap_or_else(|| "OFF".into());
+    if mfa != "OFF" && input.get("SmsConfiguration").is_none() {
+        return Err(ApiError::invalid("SMS configuration is required when MFA is enabled"));
+    }
+    let extra: Map<String, Value> =
+        input.as_object().map(|o| o.iter().filter(|(k, _)| !TYPED.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+    let mut extra: std::collections::BTreeMap<String, Value> = extra.into_iter().collect();
+    if let Some(acu) = input.get("AdminCreateUserConfig").and_then(|c| c.get("UnusedAccountValidityDays")) {
+        extra.insert("UnusedAccountValidityDays".into(), acu.clone());
+    }
+    if let Some(opt) = input.get("VerificationMessageTemplate").and_then(|c| c.get("DefaultEmailOption")) {
+        extra.insert("DefaultEmailOption".into(), opt.clone());
+    }
+    Ok(UserPool {
+        id: s(input, "UserPoolId").unwrap_or_default(),
+        name: s(input, "PoolName").unwrap_or_default(),
+        created_ms: 0,
+        modified_ms: 0,
+        password_policy: password_policy(input),
+        schema: build_schema(&schema_inputs(input.get("Schema")))?,
+        auto_verified_attributes: strings(input, "AutoVerifiedAttributes"),
+        alias_attributes: strings(input, "AliasAttributes"),
+        username_attributes: strings(input, "UsernameAttributes"),
+        case_sensitive: input.get("UsernameConfiguration").and_then(|u| u.get("CaseSensitive")).and_then(Value::as_bool).unwrap_or(true),
+        allow_admin_create_user_only: input.get("AdminCreateUserConfig").and_then(|c| c.get("AllowAdminCreateUserOnly")).and_then(Value::as_bool).unwrap_or(false),
+        verification,
+        invitation,
+        deletion_protection: s(input, "DeletionProtection").as_deref() == Some("ACTIVE"),
+        mfa_configuration: mfa,
+        extra,
+    })
+}
+
+/// `UserPoolType`.
+pub fn pool_type(pool: &UserPool, estimated_users: u64) -> Value {
+    let region = cogito_core::ids::pool_region(&pool.id);
+    let mut out: Map<String, Value> = pool
+        .extra
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "UnusedAccountValidityDays" | "DefaultEmailOption"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let v = &pool.verification;
+    let i = &pool.invitation;
+    let fields = json!({
+        "Id": pool.id,
+        "Name": pool.name,
+        "Arn": format!("arn:aws:cognito-idp:{region}:000000000000:userpool/{}", pool.id),
+        "CreationDate": timestamp(pool.created_ms),
+        "LastModifiedDate": timestamp(pool.modified_ms),
+        "Policies": { "PasswordPolicy": pool.password_policy },
+        "SchemaAttributes": pool.schema,
+        "AutoVerifiedAttributes": pool.auto_verified_attributes,
+        "UsernameConfiguration": { "CaseSensitive": pool.case_sensitive },
+        "VerificationMessageTemplate": {
+            "EmailMessage": v.email_message, "EmailSubject": v.email_subject, "SmsMessage": v.sms_message,
+            "DefaultEmailOption": pool.extra.get("DefaultEmailOption").cloned().unwrap_or(json!("CONFIRM_WITH_CODE")),
+        },
+        "EmailVerificationMessage": v.email_message,
+        "EmailVerificationSubject": v.email_subject,
+        "SmsVerificationMessage": v.sms_message,
+        "AdminCreateUserConfig": {
+            "AllowAdminCreateUserOnly": pool.allow_admin_create_user_only,
+            "UnusedAccountValidityDays": pool.extra.get("UnusedAccountValidityDays").cloned().unwrap_or(json!(7)),
+            "InviteMessageTemplate": { "EmailMessage": i.email_message, "EmailSubject": i.email_subject, "SMSMessage": i.sms_message },
+        },
+        "MfaConfiguration": pool.mfa_configuration,
+        "DeletionProtection": if pool.deletion_protection { "ACTIVE" } else { "INACTIVE" },
+        "EstimatedNumberOfUsers": estimated_users,
+    });
+    if let Value::Object(f) = fields {
+        out.extend(f);
+    }
+    if !pool.alias_attributes.is_empty() {
+        out.insert("AliasAttributes".into(), json!(pool.alias_attributes));
+    }
+    if !pool.username_attributes.is_empty() {
+        out.insert("UsernameAttributes".into(), json!(pool.username_attributes));
+    }
+    out.entry("LambdaConfig").or_insert(json!({}));
+    out.entry("EmailConfiguration").or_insert(json!({ "EmailSendingAccount": "COGNITO_DEFAULT" }));
+    out.entry("UserPoolTier").or_insert(json!("ESSENTIALS"));
+    Value::Object(out)
+}
+
+fn pool_id(input: &Value) -> String {
+    s(input, "UserPoolId").unwrap_or_default()
+}
+
+/// `CreateUserPool`.
+pub async fn create_user_pool(core: Arc<Cogito>, input: Value) -> OpResult {
+    let pool = core.create_pool(pool_from_input(&input)?).await?;
+    Ok(json!({ "UserPool": pool_type(&pool, 0) }))
+}
+
+/// `DescribeUserPool`.
+pub async fn describe_user_pool(core: Arc<Cogito>, input: Value) -> OpResult {
+    let pool = core.pool(&pool_id(&input)).await?;
+    let n = core.count_users(&pool.id).await?;
+    Ok(json!({ "UserPool": pool_type(&pool, n) }))
+}
+
+/// `UpdateUserPool` (full replacement of the mutable settings).
+pub async fn update_user_pool(core: Arc<Cogito>, input: Value) -> OpResult {
+    core.update_pool(pool_from_input(&input)?).await?;
+    Ok(json!({}))
+}
+
+/// `DeleteUserPool`.
+pub async fn delete_user_pool(core: Arc<Cogito>, input: Value) -> OpResult {
+    core.delete_pool(&pool_id(&input)).await?;
+    Ok(json!({}))
+}
+
+/// `ListUserPools`.
+pub async fn list_user_pools(core: Arc<Cogito>, input: Value) -> OpResult {
+    let max = limit(input.get("MaxResults").and_then(Value::as_u64).map(|n| n as u32));
+    let page = core.list_pools(input.get("NextToken").and_then(Value::as_str), max).await?;
+    Ok(super::wire::page(page, "UserPools", "NextToken", |p| {
+        json!({
+            "Id": p.id, "Name": p.name, "LambdaConfig": p.extra.get("LambdaConfig").cloned().unwrap_or(json!({})),
+            "CreationDate": timestamp(p.created_ms), "LastModifiedDate": timestamp(p.modified_ms),
+        })
+    }))
+}
+
+/// `AddCustomAttributes`.
+pub async fn add_custom_attributes(core: Arc<Cogito>, input: Value) -> OpResult {
+    let attrs = schema_inputs(input.get("CustomAttributes"));
+    core.add_custom_attributes(&pool_id(&input), &attrs).await?;
+    Ok(json!({}))
+}

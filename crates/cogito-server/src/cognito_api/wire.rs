@@ -1,0 +1,88 @@
+//! Wire-shape helpers shared by the operation families: input decoding, timestamps, attribute
+//! lists, `UserType`, `CodeDeliveryDetailsType`, pagination.
+
+use cogito_core::model::User;
+use cogito_core::service::messages::CodeDelivery;
+use cogito_core::store::Page;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+
+/// Result of an operation handler.
+pub type OpResult = Result<Value, ApiError>;
+
+/// Decodes an operation's input (already validated against the model).
+pub fn decode<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
+    serde_json::from_value(input).map_err(|e| ApiError::serialization(format!("Could not decode input: {e}")))
+}
+
+/// Epoch ms → the epoch-seconds number AWS JSON uses for timestamps.
+pub fn timestamp(ms: i64) -> Value {
+    json!(ms as f64 / 1000.0)
+}
+
+/// `[{Name, Value}]` → pairs.
+pub fn attribute_pairs(list: &[AttributeType]) -> Vec<(String, String)> {
+    list.iter().map(|a| (a.name.clone(), a.value.clone().unwrap_or_default())).collect()
+}
+
+/// `AttributeType`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeType {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: Option<String>,
+}
+
+/// A user's attributes as `[{Name, Value}]`, `sub` first; `keep` decides which are shown.
+pub fn user_attributes(user: &User, keep: impl Fn(&str) -> bool) -> Value {
+    let mut out = Vec::new();
+    if keep("sub") {
+        out.push(json!({ "Name": "sub", "Value": user.sub }));
+    }
+    for (name, value) in &user.attributes {
+        if keep(name) {
+            out.push(json!({ "Name": name, "Value": value }));
+        }
+    }
+    Value::Array(out)
+}
+
+/// `UserType` (ListUsers, AdminCreateUser), attributes limited to `only` when given.
+pub fn user_type(user: &User, only: Option<&[String]>) -> Value {
+    let attrs = user_attributes(user, |n| only.is_none_or(|o| o.iter().any(|x| x == n)));
+    json!({
+        "Username": user.username,
+        "Attributes": attrs,
+        "UserCreateDate": timestamp(user.created_ms),
+        "UserLastModifiedDate": timestamp(user.modified_ms),
+        "Enabled": user.enabled,
+        "UserStatus": user.status.as_str(),
+    })
+}
+
+/// `CodeDeliveryDetailsType`.
+pub fn delivery(d: &CodeDelivery) -> Value {
+    json!({ "Destination": d.destination, "DeliveryMedium": d.medium.as_str(), "AttributeName": d.attribute })
+}
+
+/// Page size: absent or 0 → 60.
+pub fn limit(v: Option<u32>) -> u32 {
+    match v {
+        None | Some(0) => 60,
+        Some(n) => n,
+    }
+}
+
+/// Maps a page with a response-token member name.
+pub fn page<T>(page: Page<T>, items_name: &str, token_name: &str, f: impl Fn(&T) -> Value) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert(items_name.into(), Value::Array(page.items.iter().map(f).collect()));
+    if let Some(next) = page.next {
+        out.insert(token_name.into(), json!(next));
+    }
+    Value::Object(out)
+}

@@ -1,0 +1,95 @@
+//! Assembling a running instance from its parts: store, clock, master key, hashing cost,
+//! delivery, and the admin credentials (generated and stored encrypted on first start when none
+//! are configured). Used by the binary and the test kit alike.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cogito_core::Clock;
+use cogito_core::crypto::MasterKey;
+use cogito_core::password::{HashCost, PasswordHasher};
+use cogito_core::service::{Cogito, CoreConfig, Transport};
+use cogito_core::store::{Store, StoreError};
+use cogito_core::token::KeyRing;
+
+use crate::{AppState, ServerConfig};
+
+/// Everything an instance is built from.
+pub struct Parts {
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Master key for secrets at rest.
+    pub master: Arc<MasterKey>,
+    /// Password hashing cost.
+    pub hash_cost: HashCost,
+    /// Delivery beyond the outbox.
+    pub transport: Arc<dyn Transport>,
+    /// Core settings.
+    pub core: CoreConfig,
+    /// Edge settings.
+    pub server: ServerConfig,
+}
+
+/// Builds the shared state.
+pub fn build(parts: Parts) -> Result<AppState, cogito_core::CoreError> {
+    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let core = Cogito {
+        keys: KeyRing::new(parts.store.clone(), parts.master.clone(), parts.clock.clone()),
+        store: parts.store,
+        clock: parts.clock,
+        hasher: PasswordHasher::new(parts.hash_cost, threads)?,
+        transport: parts.transport,
+        config: parts.core,
+    };
+    Ok(AppState { core: Arc::new(core), config: Arc::new(parts.server) })
+}
+
+const KEY_ID_SETTING: &str = "admin_access_key_id";
+const SECRET_SETTING: &str = "admin_secret_access_key_sealed";
+
+/// Admin credentials found in (or newly written to) the store.
+#[derive(Debug)]
+pub struct StoredCredentials {
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key.
+    pub secret_access_key: String,
+    /// Whether they were generated just now (print them once).
+    pub generated: bool,
+}
+
+/// Loads the instance's admin credentials, generating and storing them (secret encrypted under
+/// the master key) if none exist yet.
+pub async fn admin_credentials(store: &dyn Store, master: &MasterKey) -> Result<StoredCredentials, String> {
+    let existing = store.get_setting(KEY_ID_SETTING).await;
+    let generated = matches!(existing, Err(StoreError::NotFound));
+    if generated {
+        let id = format!("AKIA{}", cogito_core::ids::new_client_id()[..16].to_uppercase());
+        let secret = cogito_core::ids::new_opaque_token(30);
+        let sealed = hex_encode(&master.seal(secret.as_bytes()));
+        // Secret first: a crash in between leaves no key id pointing at a missing secret.
+        store.put_setting_if_absent(SECRET_SETTING, &sealed).await.map_err(|e| e.to_string())?;
+        store.put_setting_if_absent(KEY_ID_SETTING, &id).await.map_err(|e| e.to_string())?;
+    }
+    let id = store.get_setting(KEY_ID_SETTING).await.map_err(|e| e.to_string())?;
+    let sealed = store.get_setting(SECRET_SETTING).await.map_err(|e| e.to_string())?;
+    let bytes = hex_decode(&sealed).ok_or("stored admin secret is corrupt")?;
+    let secret = master.open(&bytes).map_err(|e| e.to_string())?;
+    let secret = String::from_utf8(secret).map_err(|_| "stored admin secret is corrupt")?;
+    Ok(StoredCredentials { access_key_id: id, secret_access_key: secret, generated })
+}
+
+fn hex_encode(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+}
+
+/// A credentials map for [`ServerConfig::admin_credentials`].
+pub fn credentials_map(id: &str, secret: &str) -> HashMap<String, String> {
+    HashMap::from([(id.to_string(), secret.to_string())])
+}

@@ -1,0 +1,114 @@
+//! Command-line and environment settings (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// cogito: a self-hosted identity provider that speaks the AWS Cognito User Pools protocols.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Print messages (codes, invitations) recorded in the outbox.
+    Outbox(OutboxArgs),
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct StorageArgs {
+    /// Data directory (database, master key).
+    #[arg(long, env = "COGITO_DATA_DIR", default_value = "./cogito-data")]
+    pub data_dir: PathBuf,
+    /// Database URL, e.g. `sqlite:///var/lib/cogito/cogito.db` (default: `<data-dir>/cogito.db`).
+    #[arg(long, env = "COGITO_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl StorageArgs {
+    /// The database URL in force.
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("cogito.db").display()))
+    }
+}
+
+/// `cogito serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Storage.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Address to listen on.
+    #[arg(long, env = "COGITO_LISTEN", default_value = "127.0.0.1:9229")]
+    pub listen: String,
+    /// Public base URL; token issuers are `<public-url>/<poolId>` (default: `http://<listen>`).
+    #[arg(long, env = "COGITO_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Issue Cognito-style issuers (`https://cognito-idp.<region>.amazonaws.com/<poolId>`) so
+    /// verifiers that only accept Cognito issuers accept cogito's tokens.
+    #[arg(long, env = "COGITO_COGNITO_ISSUER")]
+    pub cognito_issuer: bool,
+    /// Region new pool ids are created in.
+    #[arg(long, env = "COGITO_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// Emulator mode: accept any SigV4 credentials, cheap password hashing, outbox over HTTP.
+    /// Never use in production.
+    #[arg(long, env = "COGITO_DEV")]
+    pub dev: bool,
+    /// Admin access key id (SigV4). Without it, a generated pair is used.
+    #[arg(long, env = "COGITO_ADMIN_ACCESS_KEY_ID", requires = "admin_secret_access_key")]
+    pub admin_access_key_id: Option<String>,
+    /// Admin secret access key (SigV4).
+    #[arg(long, env = "COGITO_ADMIN_SECRET_ACCESS_KEY", hide_env_values = true, requires = "admin_access_key_id")]
+    pub admin_secret_access_key: Option<String>,
+    /// Master key (64 hex characters) encrypting keys and secrets at rest. Without it, a key
+    /// file `master.key` (mode 0600) in the data directory is used or created.
+    #[arg(long, env = "COGITO_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// argon2id memory cost in KiB (default: OWASP's 19456; `--dev`: 256).
+    #[arg(long, env = "COGITO_HASH_MEMORY_KIB")]
+    pub hash_memory_kib: Option<u32>,
+    /// argon2id iterations (default: 2; `--dev`: 1).
+    #[arg(long, env = "COGITO_HASH_ITERATIONS")]
+    pub hash_iterations: Option<u32>,
+    /// SMTP server for e-mail: `smtp://host:port`, `smtp+starttls://user:pass@host:587`,
+    /// `smtps://user:pass@host:465`. Without it, e-mail only goes to the outbox.
+    #[arg(long, env = "COGITO_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender address of e-mails.
+    #[arg(long, env = "COGITO_SMTP_FROM", default_value = "no-reply@verificationemail.com")]
+    pub smtp_from: String,
+    /// URL receiving a JSON POST for every SMS.
+    #[arg(long, env = "COGITO_SMS_WEBHOOK")]
+    pub sms_webhook: Option<String>,
+}
+
+/// `cogito outbox`.
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Storage.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Only this pool.
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// Only this (internal) username.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Print only the last code sent (to `--username`), for scripts.
+    #[arg(long)]
+    pub latest_code: bool,
+    /// How many messages.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+}

@@ -1,0 +1,119 @@
+//! `cogito serve`: opens the store, loads or creates the master key and admin credentials,
+//! builds the services and serves until SIGTERM / ctrl-c.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use cogito_core::SystemClock;
+use cogito_core::crypto::MasterKey;
+use cogito_core::password::HashCost;
+use cogito_core::service::CoreConfig;
+use cogito_server::delivery::{Delivery, DeliveryConfig};
+use cogito_server::setup::{self, Parts};
+use cogito_server::ServerConfig;
+
+use crate::cli::ServeArgs;
+
+/// Runs the server.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    std::fs::create_dir_all(&args.storage.data_dir)
+        .with_context(|| format!("creating {}", args.storage.data_dir.display()))?;
+    let master = Arc::new(master_key(&args)?);
+    let store = cogito_store::open_store(&args.storage.url()).await.context("opening the store")?;
+    let credentials = match (&args.admin_access_key_id, &args.admin_secret_access_key) {
+        (Some(id), Some(secret)) => setup::credentials_map(id, secret),
+        _ => {
+            let c = setup::admin_credentials(store.as_ref(), &master).await.map_err(anyhow::Error::msg)?;
+            if c.generated {
+                println!("Generated admin credentials (shown once; stored encrypted in the database):");
+                println!("  AWS_ACCESS_KEY_ID={}", c.access_key_id);
+                println!("  AWS_SECRET_ACCESS_KEY={}", c.secret_access_key);
+            } else {
+                tracing::info!(access_key_id = %c.access_key_id, "using stored admin credentials");
+            }
+            setup::credentials_map(&c.access_key_id, &c.secret_access_key)
+        }
+    };
+    let hash_cost = hash_cost(&args);
+    if args.dev {
+        tracing::warn!("--dev: ANY SigV4 credentials are accepted, the outbox is readable over HTTP, and password hashing is cheap ({} KiB). Never use this in production.", hash_cost.memory_kib);
+    }
+    let transport = Arc::new(Delivery::new(&DeliveryConfig {
+        smtp_url: args.smtp_url.clone(),
+        from: args.smtp_from.clone(),
+        sms_webhook: args.sms_webhook.clone(),
+    })?);
+    let state = setup::build(Parts {
+        store,
+        clock: Arc::new(SystemClock),
+        master,
+        hash_cost,
+        transport,
+        core: CoreConfig {
+            public_url: args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen)),
+            cognito_issuer: args.cognito_issuer,
+            region: args.region.clone(),
+        },
+        server: ServerConfig { dev: args.dev, admin_credentials: credentials, ..ServerConfig::default() },
+    })?;
+    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    tracing::info!(listen = %listener.local_addr()?, "cogito is serving");
+    cogito_server::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+fn hash_cost(args: &ServeArgs) -> HashCost {
+    let base = if args.dev { HashCost::INSECURE_DEV } else { HashCost::OWASP };
+    HashCost {
+        memory_kib: args.hash_memory_kib.unwrap_or(base.memory_kib),
+        iterations: args.hash_iterations.unwrap_or(base.iterations),
+        ..base
+    }
+}
+
+fn master_key(args: &ServeArgs) -> anyhow::Result<MasterKey> {
+    if let Some(hex) = &args.master_key {
+        return MasterKey::from_hex(hex).context("COGITO_MASTER_KEY");
+    }
+    let path = args.storage.data_dir.join("master.key");
+    if !path.exists() {
+        write_private(&path, &MasterKey::generate_hex())?;
+        tracing::info!(path = %path.display(), "generated a new master key");
+    }
+    let hex = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    MasterKey::from_hex(&hex).with_context(|| format!("master key in {}", path.display()))
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
