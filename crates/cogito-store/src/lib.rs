@@ -1,14 +1,40 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Storage backends for cogito's store ports ([`cogito_core::store`]).
+//!
+//! Today there is one backend, [`SqliteStore`]: a single SQLite file in WAL mode with
+//! `synchronous=FULL`, so an acknowledged write survives a crash. Callers normally do not name
+//! the backend at all: [`open_store`] picks it from the scheme of a database URL and hands back
+//! the ports as one `Arc<dyn Store>`.
+//!
+//! Each backend lives in its own module with its own SQL and its own migrations directory
+//! (`migrations/<backend>/`); the only code shared between backends is the SQL-free private
+//! `paging` module (page sizes, opaque cursors, prefix bounds).
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+use std::sync::Arc;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+use cogito_core::store::{Store, StoreError};
+
+mod paging;
+pub mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+/// Opens the store named by a database URL, choosing the backend from the URL scheme.
+///
+/// Supported: `sqlite://path/to/file.db` (relative), `sqlite:///abs/path.db`, `sqlite::memory:`.
+/// The database is created if missing and migrated to the current schema.
+///
+/// # Errors
+/// [`StoreError::Unavailable`] for an unparseable URL, an unsupported scheme, or when the
+/// database cannot be opened or migrated.
+pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let scheme = url::Url::parse(url)
+        .map_err(|e| StoreError::Unavailable(format!("invalid database URL: {e}")))?
+        .scheme()
+        .to_owned();
+    match scheme.as_str() {
+        "sqlite" => Ok(Arc::new(SqliteStore::open(url).await?)),
+        other => Err(StoreError::Unavailable(format!(
+            "unsupported database URL scheme `{other}` (supported: sqlite)"
+        ))),
     }
 }

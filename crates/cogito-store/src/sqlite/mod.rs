@@ -1,0 +1,267 @@
+//! The SQLite backend: [`SqliteStore`] owns the connection pool (WAL, `synchronous=FULL`,
+//! foreign keys on, a busy timeout) and the embedded migrations of `migrations/sqlite/`, and
+//! implements every store port in the sibling modules, one per port family. This module also
+//! holds the helpers all of them share: write transactions and the translation of SQLite errors
+//! into [`StoreError`].
+//!
+//! Concurrency model: reads run on any pooled connection; every multi-statement write runs in a
+//! `BEGIN IMMEDIATE` transaction, so writers queue on SQLite's write lock (waiting up to the busy
+//! timeout) instead of failing with a lock-upgrade deadlock. A lock still held after the timeout
+//! becomes [`StoreError::Unavailable`].
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use cogito_core::store::{StoreError, StoreResult, UniqueKey};
+use sqlx::error::ErrorKind;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{SqlSafeStr, Sqlite, Transaction};
+
+mod clients;
+mod groups;
+mod keys;
+mod outbox;
+mod pools;
+mod sessions;
+mod user_list;
+mod users;
+
+/// How long a statement waits for another connection's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connections in the pool of a file database. SQLite has one writer at a time; a few
+/// connections let reads proceed next to it.
+const MAX_CONNECTIONS: u32 = 4;
+
+/// The migrations of `migrations/sqlite/`, in order. Append-only: a new file gets a new entry
+/// here and is never edited after release. (Embedded with `include_str!` rather than
+/// `sqlx::migrate!`, whose proc macro needs sqlx's `macros` feature; version and checksum are the
+/// ones `sqlx::migrate!` would record, so the two are interchangeable.)
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+)];
+
+/// The SQLite implementation of every store port ([`cogito_core::store::Store`]).
+///
+/// Cheap to clone: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database named by a `sqlite:` URL and migrates it.
+    ///
+    /// Accepts `sqlite://relative/path.db`, `sqlite:///absolute/path.db` and `sqlite::memory:`
+    /// (a private in-memory database on a single connection, for tests).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the URL is invalid or the database cannot be opened or
+    /// migrated.
+    pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("invalid SQLite URL: {e}")))?;
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        Self::connect(options, in_memory).await
+    }
+
+    /// Opens (creating if missing) the database file at `path` and migrates it.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database cannot be opened or migrated.
+    pub async fn open_path(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::connect(SqliteConnectOptions::new().filename(path), false).await
+    }
+
+    async fn connect(options: SqliteConnectOptions, in_memory: bool) -> StoreResult<Self> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool_options = if in_memory {
+            // Every connection to `:memory:` would be its own database: keep exactly one alive.
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS)
+        };
+        let pool = pool_options.connect_with(options).await.map_err(db_err)?;
+        migrator().run(&pool).await.map_err(|e| {
+            StoreError::Unavailable(format!("migrating the SQLite database failed: {e}"))
+        })?;
+        Ok(Self { pool })
+    }
+
+    /// Starts a write transaction that holds SQLite's write lock from its first statement.
+    async fn write_tx(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db_err)
+    }
+}
+
+fn migrator() -> Migrator {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|&(version, description, sql)| {
+            Migration::new(
+                version,
+                Cow::Borrowed(description),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+/// Commits a transaction.
+async fn commit(tx: Transaction<'static, Sqlite>) -> StoreResult<()> {
+    tx.commit().await.map_err(db_err)
+}
+
+/// Translates an sqlx error: no row → `NotFound`, unique violation → `Conflict(Id)`, foreign-key
+/// violation (a parent row is missing) → `NotFound`, anything else → `Unavailable`.
+fn db_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        sqlx::Error::Database(db) => match db.kind() {
+            ErrorKind::UniqueViolation => StoreError::Conflict(UniqueKey::Id),
+            ErrorKind::ForeignKeyViolation => StoreError::NotFound,
+            _ if is_busy(db.code().as_deref()) => {
+                tracing::warn!(error = %e, "SQLite lock not acquired within the busy timeout");
+                StoreError::Unavailable(format!("database busy: {e}"))
+            }
+            _ => StoreError::Unavailable(e.to_string()),
+        },
+        _ => StoreError::Unavailable(e.to_string()),
+    }
+}
+
+/// Whether an extended SQLite result code is `SQLITE_BUSY` (5) or `SQLITE_LOCKED` (6).
+fn is_busy(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+}
+
+/// Whether an sqlx error is a unique-constraint violation.
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation)
+}
+
+/// `NotFound` unless a statement touched at least one row.
+fn require_row(rows_affected: u64) -> StoreResult<()> {
+    if rows_affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Serialises a record stored as a JSON column.
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Unavailable(format!("cannot serialise record: {e}")))
+}
+
+/// Deserialises a record stored as a JSON column.
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Unavailable(format!("corrupt record in database: {e}")))
+}
+
+/// Reads an integer column that holds a `u32`.
+fn to_u32(value: i64) -> StoreResult<u32> {
+    u32::try_from(value)
+        .map_err(|_| StoreError::Unavailable(format!("counter out of range in database: {value}")))
+}
+
+/// The `LIMIT` bound of a page query: one more row than the page size, to learn whether more
+/// rows exist.
+fn fetch_limit(size: u32) -> i64 {
+    i64::from(size) + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn connections_are_durable_and_enforce_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_path(&dir.path().join("p.db"))
+            .await
+            .unwrap();
+        let mut conn = store.pool.acquire().await.unwrap();
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(journal, "wal");
+        assert_eq!(synchronous, 2, "synchronous=FULL");
+        assert_eq!(foreign_keys, 1);
+        assert_eq!(busy, 5000);
+    }
+
+    #[tokio::test]
+    async fn reopening_does_not_rerun_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/m.db", dir.path().display());
+        drop(SqliteStore::open(&url).await.unwrap());
+        let store = SqliteStore::open(&url).await.unwrap();
+        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(applied, i64::try_from(MIGRATIONS.len()).unwrap());
+    }
+
+    #[tokio::test]
+    async fn in_memory_database_is_shared_by_the_store() {
+        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+        sqlx::query("INSERT INTO settings (name, value) VALUES ('a', 'b')")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM settings")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn busy_codes() {
+        assert!(is_busy(Some("5")));
+        assert!(is_busy(Some("517"))); // SQLITE_BUSY_SNAPSHOT
+        assert!(is_busy(Some("6")));
+        assert!(!is_busy(Some("2067"))); // SQLITE_CONSTRAINT_UNIQUE
+        assert!(!is_busy(None));
+    }
+}

@@ -1,0 +1,268 @@
+//! [`UserStore`] for SQLite, except `list_users` (see `user_list`): the `users` row, the
+//! `login_keys` that make usernames and aliases unique per pool, and the `user_attributes`
+//! index that `ListUsers` filters search. The three are always written together, in one
+//! `BEGIN IMMEDIATE` transaction.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use cogito_core::model::user::LoginKey;
+use cogito_core::model::{User, UserStatus};
+use cogito_core::store::{Page, StoreError, StoreResult, UniqueKey, UserFilter, UserStore};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+
+use super::{
+    SqliteStore, commit, db_err, from_json, is_unique_violation, require_row, to_json, to_u32,
+};
+use crate::paging::normalise;
+
+/// The columns [`user_from_row`] reads, qualified by the alias `u` every user query gives the
+/// `users` table. A macro so that it can be spliced into `concat!`-built static SQL.
+macro_rules! user_columns {
+    () => {
+        "u.pool_id, u.sub, u.username, u.status, u.enabled, u.password_hash, u.password_set_ms, \
+         u.password_history, u.attributes, u.created_ms, u.modified_ms, u.failed_attempts, \
+         u.locked_until_ms, u.last_failure_ms"
+    };
+}
+pub(super) use user_columns;
+
+/// Decodes a row selected with [`user_columns!`].
+pub(super) fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
+    let text = |col: &str| row.try_get::<String, _>(col).map_err(db_err);
+    let int = |col: &str| row.try_get::<i64, _>(col).map_err(db_err);
+    let status = text("status")?;
+    Ok(User {
+        pool_id: text("pool_id")?,
+        username: text("username")?,
+        sub: text("sub")?,
+        status: UserStatus::parse(&status).ok_or_else(|| {
+            StoreError::Unavailable(format!("unknown user status in database: {status}"))
+        })?,
+        enabled: row.try_get::<bool, _>("enabled").map_err(db_err)?,
+        password_hash: row
+            .try_get::<Option<String>, _>("password_hash")
+            .map_err(db_err)?,
+        password_set_ms: int("password_set_ms")?,
+        password_history: from_json(&text("password_history")?)?,
+        attributes: from_json::<BTreeMap<String, String>>(&text("attributes")?)?,
+        created_ms: int("created_ms")?,
+        modified_ms: int("modified_ms")?,
+        failed_attempts: to_u32(int("failed_attempts")?)?,
+        locked_until_ms: int("locked_until_ms")?,
+        last_failure_ms: int("last_failure_ms")?,
+    })
+}
+
+/// Inserts (`insert == true`) or replaces the `users` row of `user`. Returns the rows touched.
+async fn write_user_row(
+    conn: &mut SqliteConnection,
+    user: &User,
+    insert: bool,
+) -> StoreResult<u64> {
+    let sql = if insert {
+        "INSERT INTO users (pool_id, sub, username, username_norm, status, enabled, \
+         password_hash, password_set_ms, password_history, attributes, created_ms, modified_ms, \
+         failed_attempts, locked_until_ms, last_failure_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+    } else {
+        "UPDATE users SET username = ?3, username_norm = ?4, status = ?5, enabled = ?6, \
+         password_hash = ?7, password_set_ms = ?8, password_history = ?9, attributes = ?10, \
+         created_ms = ?11, modified_ms = ?12, failed_attempts = ?13, locked_until_ms = ?14, \
+         last_failure_ms = ?15 WHERE pool_id = ?1 AND sub = ?2"
+    };
+    let done = sqlx::query(sql)
+        .bind(&user.pool_id)
+        .bind(&user.sub)
+        .bind(&user.username)
+        .bind(normalise(&user.username))
+        .bind(user.status.as_str())
+        .bind(user.enabled)
+        .bind(&user.password_hash)
+        .bind(user.password_set_ms)
+        .bind(to_json(&user.password_history)?)
+        .bind(to_json(&user.attributes)?)
+        .bind(user.created_ms)
+        .bind(user.modified_ms)
+        .bind(i64::from(user.failed_attempts))
+        .bind(user.locked_until_ms)
+        .bind(user.last_failure_ms)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(done.rows_affected())
+}
+
+/// Rewrites the attribute index of `user` (every attribute, lower-cased).
+async fn write_attribute_index(conn: &mut SqliteConnection, user: &User) -> StoreResult<()> {
+    sqlx::query("DELETE FROM user_attributes WHERE pool_id = ?1 AND sub = ?2")
+        .bind(&user.pool_id)
+        .bind(&user.sub)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    for (name, value) in &user.attributes {
+        sqlx::query(
+            "INSERT INTO user_attributes (pool_id, sub, name, value_norm, created_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(&user.pool_id)
+        .bind(&user.sub)
+        .bind(name)
+        .bind(normalise(value))
+        .bind(user.created_ms)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Inserts the login keys of `user`. With `steal`, a key held by another user is taken from
+/// it first; otherwise a taken key is `Conflict(LoginKey(key))`. Call with the user's own keys
+/// already deleted.
+async fn write_login_keys(
+    conn: &mut SqliteConnection,
+    user: &User,
+    keys: &[LoginKey],
+    steal: bool,
+) -> StoreResult<()> {
+    let mut written: Vec<&LoginKey> = Vec::with_capacity(keys.len());
+    for key in keys {
+        if written.contains(&key) {
+            continue; // the same key listed twice is one key
+        }
+        if steal {
+            sqlx::query("DELETE FROM login_keys WHERE pool_id = ?1 AND kind = ?2 AND value = ?3")
+                .bind(&user.pool_id)
+                .bind(key.kind.as_str())
+                .bind(&key.value)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        sqlx::query("INSERT INTO login_keys (pool_id, kind, value, sub) VALUES (?1, ?2, ?3, ?4)")
+            .bind(&user.pool_id)
+            .bind(key.kind.as_str())
+            .bind(&key.value)
+            .bind(&user.sub)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(UniqueKey::LoginKey(key.clone()))
+                } else {
+                    db_err(e)
+                }
+            })?;
+        written.push(key);
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn insert_user(&self, user: &User, keys: &[LoginKey]) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        write_user_row(&mut tx, user, true).await?;
+        write_login_keys(&mut tx, user, keys, false).await?;
+        write_attribute_index(&mut tx, user).await?;
+        commit(tx).await
+    }
+
+    async fn find_user_by_key(&self, pool_id: &str, key: &LoginKey) -> StoreResult<User> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM login_keys k JOIN users u ON u.pool_id = k.pool_id AND u.sub = k.sub \
+             WHERE k.pool_id = ?1 AND k.kind = ?2 AND k.value = ?3"
+        ))
+        .bind(pool_id)
+        .bind(key.kind.as_str())
+        .bind(&key.value)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<User> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u WHERE u.pool_id = ?1 AND u.sub = ?2"
+        ))
+        .bind(pool_id)
+        .bind(sub)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    async fn update_user(
+        &self,
+        user: &User,
+        keys: &[LoginKey],
+        steal_keys: bool,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        require_row(write_user_row(&mut tx, user, false).await?)?;
+        sqlx::query("DELETE FROM login_keys WHERE pool_id = ?1 AND sub = ?2")
+            .bind(&user.pool_id)
+            .bind(&user.sub)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        write_login_keys(&mut tx, user, keys, steal_keys).await?;
+        write_attribute_index(&mut tx, user).await?;
+        commit(tx).await
+    }
+
+    async fn update_lockout(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        failed_attempts: u32,
+        locked_until_ms: i64,
+        last_failure_ms: i64,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE users SET failed_attempts = ?3, locked_until_ms = ?4, last_failure_ms = ?5 \
+             WHERE pool_id = ?1 AND sub = ?2",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(i64::from(failed_attempts))
+        .bind(locked_until_ms)
+        .bind(last_failure_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        require_row(done.rows_affected())
+    }
+
+    async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<()> {
+        // Keys, attributes, codes, sessions and memberships go with the row (ON DELETE CASCADE).
+        let done = sqlx::query("DELETE FROM users WHERE pool_id = ?1 AND sub = ?2")
+            .bind(pool_id)
+            .bind(sub)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        require_row(done.rows_affected())
+    }
+
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: Option<&UserFilter>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<User>> {
+        super::user_list::list_users(self, pool_id, filter, cursor, limit).await
+    }
+}

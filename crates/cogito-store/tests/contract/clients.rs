@@ -1,0 +1,105 @@
+//! `ClientStore`: CRUD, lookups with and without the pool, conflicts and paging.
+
+use std::sync::Arc;
+
+use cogito_core::model::client::TokenValidityUnits;
+use cogito_core::store::{Store, StoreError, UniqueKey};
+
+use crate::support::*;
+
+pub async fn client_crud(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p1").await;
+    seed_pool(&*store, "p2").await;
+    let mut c = client("p1", "c1");
+    c.secret = Some("s3cr3t".into());
+    store.insert_client(&c).await.unwrap();
+    assert_eq!(store.get_client("p1", "c1").await.unwrap(), c);
+    assert_eq!(store.find_client("c1").await.unwrap(), c);
+    assert_eq!(
+        store.get_client("p2", "c1").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.get_client("p1", "nope").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(store.find_client("nope").await, Err(StoreError::NotFound));
+
+    c.name = "renamed".into();
+    c.units = Some(TokenValidityUnits::default());
+    c.read_attributes = Some(vec!["email".into(), "name".into()]);
+    c.extra.insert(
+        "CallbackURLs".into(),
+        serde_json::json!(["https://a.example/cb"]),
+    );
+    store.update_client(&c).await.unwrap();
+    assert_eq!(store.find_client("c1").await.unwrap(), c);
+    assert_eq!(
+        store.update_client(&client("p1", "nope")).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.update_client(&client("p2", "c1")).await,
+        Err(StoreError::NotFound)
+    );
+
+    assert_eq!(
+        store.delete_client("p2", "c1").await,
+        Err(StoreError::NotFound)
+    );
+    store.delete_client("p1", "c1").await.unwrap();
+    assert_eq!(store.find_client("c1").await, Err(StoreError::NotFound));
+    assert_eq!(
+        store.delete_client("p1", "c1").await,
+        Err(StoreError::NotFound)
+    );
+}
+
+pub async fn client_conflict_and_missing_pool(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p1").await;
+    seed_pool(&*store, "p2").await;
+    store.insert_client(&client("p1", "c1")).await.unwrap();
+    assert_eq!(
+        store.insert_client(&client("p1", "c1")).await,
+        Err(StoreError::Conflict(UniqueKey::Id))
+    );
+    // Client ids are global: the same id in another pool is taken too.
+    assert_eq!(
+        store.insert_client(&client("p2", "c1")).await,
+        Err(StoreError::Conflict(UniqueKey::Id))
+    );
+    assert_eq!(
+        store.insert_client(&client("missing", "c9")).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(store.find_client("c9").await, Err(StoreError::NotFound));
+}
+
+pub async fn client_list_pages(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p1").await;
+    seed_pool(&*store, "p2").await;
+    for id in ["c5", "c3", "c1", "c4", "c2", "c6", "c7"] {
+        store.insert_client(&client("p1", id)).await.unwrap();
+    }
+    store.insert_client(&client("p2", "c0")).await.unwrap();
+    let (sizes, clients) = all_pages(3, |cursor| {
+        let store = store.clone();
+        async move { store.list_clients("p1", cursor.as_deref(), 3).await }
+    })
+    .await;
+    assert_eq!(sizes, vec![3, 3, 1]);
+    let ids: Vec<_> = clients.iter().map(|c| c.client_id.as_str()).collect();
+    assert_eq!(ids, ["c1", "c2", "c3", "c4", "c5", "c6", "c7"]);
+    assert_eq!(clients[0], client("p1", "c1"));
+
+    let p2 = store.list_clients("p2", None, 10).await.unwrap();
+    assert_eq!((p2.items.len(), p2.next), (1, None));
+    assert!(
+        store
+            .list_clients("empty", None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}

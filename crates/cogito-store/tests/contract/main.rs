@@ -1,0 +1,147 @@
+//! The store contract suite: every port method of `cogito_core::store::Store`, exercised through
+//! `Arc<dyn Store>` as the services see it, against real databases (no mocks).
+//!
+//! The test bodies are backend-neutral `pub async fn name(store: Arc<dyn Store>)` (or
+//! `name(url: String)` for tests that must reopen the database) in the area modules.
+//! [`contract_suite!`] instantiates all of them for one backend from a function that yields a
+//! fresh, empty database URL; adding a backend is one more `contract_suite!` line.
+
+use std::sync::Arc;
+
+use cogito_core::store::{Store, StoreError};
+use cogito_store::open_store;
+
+mod support;
+
+mod clients;
+mod concurrency;
+mod durability;
+mod groups;
+mod keys;
+mod outbox;
+mod pools;
+mod sessions;
+mod user_list;
+mod users;
+
+/// Instantiates the whole suite as `mod $backend`, each test on a fresh database from
+/// `$fresh().await`, which returns `(guard, url)`; the guard keeps the database alive.
+macro_rules! contract_suite {
+    ($backend:ident, $fresh:path) => {
+        mod $backend {
+            contract_suite!(@store $fresh;
+                pools::pool_crud,
+                pools::pool_insert_duplicate_is_conflict,
+                pools::pool_list_pages,
+                pools::pool_count_users,
+                pools::pool_delete_cascades,
+                clients::client_crud,
+                clients::client_conflict_and_missing_pool,
+                clients::client_list_pages,
+                users::user_insert_and_read,
+                users::user_key_conflict_writes_nothing,
+                users::user_insert_into_missing_pool_is_not_found,
+                users::user_duplicate_sub_is_conflict,
+                users::user_keys_are_per_kind_and_pool,
+                users::user_update_replaces_record_keys_and_index,
+                users::user_update_conflict_rolls_back,
+                users::user_update_steals_keys,
+                users::user_update_missing_is_not_found,
+                users::user_update_lockout,
+                users::user_delete_cascades,
+                user_list::list_users_pages_in_creation_order,
+                user_list::list_users_filter_email,
+                user_list::list_users_prefix_ignores_other_attributes,
+                user_list::list_users_filter_username,
+                user_list::list_users_filter_status,
+                user_list::list_users_filter_enabled,
+                user_list::list_users_filter_sub,
+                user_list::list_users_filtered_pages,
+                user_list::list_users_sees_updates,
+                groups::group_crud,
+                groups::group_list_pages,
+                groups::group_membership,
+                groups::group_delete_removes_memberships,
+                sessions::code_put_get_replace,
+                sessions::code_bump_and_delete,
+                sessions::code_needs_user,
+                sessions::auth_session_single_use,
+                sessions::auth_session_taken_once_under_concurrency,
+                sessions::refresh_lookup,
+                sessions::refresh_revoke,
+                sessions::refresh_revoke_all,
+                keys::signing_keys_oldest_first,
+                keys::settings_put_if_absent,
+                keys::settings_put_if_absent_concurrently,
+                outbox::outbox_newest_first,
+                outbox::outbox_filters,
+                outbox::outbox_default_limit,
+                concurrency::concurrent_signups_one_winner,
+                concurrency::concurrent_distinct_signups_all_succeed,
+                concurrency::concurrent_alias_steals_stay_consistent,
+            );
+            contract_suite!(@url $fresh;
+                durability::data_survives_reopen,
+            );
+        }
+    };
+    (@store $fresh:path; $($module:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let (_guard, url) = $fresh().await;
+                let store = cogito_store::open_store(&url).await.expect("open store");
+                crate::$module::$name(store).await;
+            }
+        )*
+    };
+    (@url $fresh:path; $($module:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let (_guard, url) = $fresh().await;
+                crate::$module::$name(url).await;
+            }
+        )*
+    };
+}
+
+/// A fresh SQLite file in a temporary directory; the directory lives as long as the guard.
+async fn fresh_sqlite() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    (dir, url)
+}
+
+contract_suite!(sqlite, crate::fresh_sqlite);
+
+#[tokio::test]
+async fn open_store_rejects_unknown_schemes() {
+    for url in ["postgres://localhost/cogito", "mysql://x/y", "not a url"] {
+        match open_store(url).await.map(|_: Arc<dyn Store>| ()) {
+            Err(StoreError::Unavailable(message)) => {
+                assert!(!message.is_empty(), "{url}");
+            }
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+    let Err(StoreError::Unavailable(message)) = open_store("postgres://h/db").await.map(|_| ())
+    else {
+        panic!("postgres is not supported yet");
+    };
+    assert!(
+        message.contains("unsupported database URL scheme"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn open_store_creates_missing_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("new.db");
+    assert!(!path.exists());
+    open_store(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("open");
+    assert!(path.exists());
+}

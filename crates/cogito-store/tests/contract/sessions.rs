@@ -1,0 +1,277 @@
+//! `SessionStore`: codes (replace, bump, delete), single-use auth sessions, and refresh sessions
+//! (lookups, revocation of one and of all).
+
+use std::sync::Arc;
+
+use cogito_core::model::CodePurpose;
+use cogito_core::store::{Store, StoreError};
+
+use crate::support::*;
+
+pub async fn code_put_get_replace(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
+    seed_user(&*store, "p", "bob", "s-b").await;
+    let email = CodePurpose::VerifyAttribute("email".into());
+    let phone = CodePurpose::VerifyAttribute("phone_number".into());
+    assert_not_found(store.get_code("p", "s-a", &CodePurpose::SignUp).await);
+
+    let signup = code("p", "s-a", CodePurpose::SignUp, "h1");
+    let verify = code("p", "s-a", email.clone(), "h2");
+    store.put_code(&signup).await.unwrap();
+    store.put_code(&verify).await.unwrap();
+    assert_eq!(
+        store
+            .get_code("p", "s-a", &CodePurpose::SignUp)
+            .await
+            .unwrap(),
+        signup,
+    );
+    assert_eq!(store.get_code("p", "s-a", &email).await.unwrap(), verify);
+    assert_not_found(store.get_code("p", "s-a", &phone).await);
+    assert_not_found(
+        store
+            .get_code("p", "s-a", &CodePurpose::ForgotPassword)
+            .await,
+    );
+    assert_not_found(store.get_code("p", "s-b", &CodePurpose::SignUp).await);
+
+    // A new code of the same purpose replaces the old one, attempts included.
+    store
+        .bump_code_attempts("p", "s-a", &CodePurpose::SignUp)
+        .await
+        .unwrap();
+    let mut resent = code("p", "s-a", CodePurpose::SignUp, "h3");
+    resent.expires_ms = 123;
+    resent.destination_attribute = None;
+    store.put_code(&resent).await.unwrap();
+    assert_eq!(
+        store
+            .get_code("p", "s-a", &CodePurpose::SignUp)
+            .await
+            .unwrap(),
+        resent,
+    );
+    assert_eq!(store.get_code("p", "s-a", &email).await.unwrap(), verify);
+
+    let forgot = code("p", "s-a", CodePurpose::ForgotPassword, "h4");
+    store.put_code(&forgot).await.unwrap();
+    assert_eq!(
+        store
+            .get_code("p", "s-a", &CodePurpose::ForgotPassword)
+            .await
+            .unwrap(),
+        forgot
+    );
+}
+
+pub async fn code_bump_and_delete(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
+    let purpose = CodePurpose::ForgotPassword;
+    store
+        .put_code(&code("p", "s-a", purpose.clone(), "h"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .bump_code_attempts("p", "s-a", &purpose)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .bump_code_attempts("p", "s-a", &purpose)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.get_code("p", "s-a", &purpose).await.unwrap().attempts,
+        2
+    );
+
+    store.delete_code("p", "s-a", &purpose).await.unwrap();
+    assert_not_found(store.get_code("p", "s-a", &purpose).await);
+    assert_not_found(store.bump_code_attempts("p", "s-a", &purpose).await);
+    assert_not_found(store.delete_code("p", "s-a", &purpose).await);
+    assert_not_found(
+        store
+            .bump_code_attempts("p", "s-a", &CodePurpose::SignUp)
+            .await,
+    );
+}
+
+pub async fn code_needs_user(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let c = code("p", "nobody", CodePurpose::SignUp, "h");
+    assert_eq!(store.put_code(&c).await, Err(StoreError::NotFound));
+}
+
+pub async fn auth_session_single_use(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
+    let s = auth_session("p", "s-a", "hash-1");
+    store.put_auth_session(&s).await.unwrap();
+    store
+        .put_auth_session(&auth_session("p", "s-a", "hash-2"))
+        .await
+        .unwrap();
+    assert_eq!(store.take_auth_session("hash-1").await.unwrap(), s);
+    assert_eq!(
+        store.take_auth_session("hash-1").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.take_auth_session("unknown").await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.take_auth_session("hash-2").await.unwrap().id_hash,
+        "hash-2"
+    );
+}
+
+pub async fn auth_session_taken_once_under_concurrency(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
+    store
+        .put_auth_session(&auth_session("p", "s-a", "contested"))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.take_auth_session("contested").await })
+        })
+        .collect();
+    let mut won = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(s) => {
+                assert_eq!(s.id_hash, "contested");
+                won += 1;
+            }
+            Err(e) => assert_eq!(e, StoreError::NotFound),
+        }
+    }
+    assert_eq!(won, 1);
+}
+
+pub async fn refresh_lookup(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
+    let r = refresh("p", "s-a", "jti-1", "th-1");
+    store.insert_refresh(&r).await.unwrap();
+    assert_eq!(store.get_refresh_by_hash("th-1").await.unwrap(), r);
+    assert_eq!(store.get_refresh_by_origin("jti-1").await.unwrap(), r);
+    assert_not_found(store.get_refresh_by_hash("jti-1").await);
+    assert_not_found(store.get_refresh_by_origin("th-1").await);
+
+    // origin_jti and token_hash are unique.
+    let same_jti = refresh("p", "s-a", "jti-1", "th-2");
+    assert!(matches!(
+        store.insert_refresh(&same_jti).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let same_hash = refresh("p", "s-a", "jti-2", "th-1");
+    assert!(matches!(
+        store.insert_refresh(&same_hash).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_not_found(store.get_refresh_by_hash("th-2").await);
+    assert_not_found(
+        store
+            .insert_refresh(&refresh("p", "nobody", "jti-3", "th-3"))
+            .await,
+    );
+}
+
+pub async fn refresh_revoke(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
+    store
+        .insert_refresh(&refresh("p", "s-a", "jti-1", "th-1"))
+        .await
+        .unwrap();
+    store
+        .insert_refresh(&refresh("p", "s-a", "jti-2", "th-2"))
+        .await
+        .unwrap();
+
+    store.revoke_refresh("jti-1", 5_000).await.unwrap();
+    assert_eq!(
+        store
+            .get_refresh_by_origin("jti-1")
+            .await
+            .unwrap()
+            .revoked_ms,
+        Some(5_000)
+    );
+    assert_eq!(
+        store.get_refresh_by_hash("th-1").await.unwrap().revoked_ms,
+        Some(5_000)
+    );
+    // Idempotent: revoking again succeeds and keeps the first revocation time.
+    store.revoke_refresh("jti-1", 6_000).await.unwrap();
+    assert_eq!(
+        store
+            .get_refresh_by_origin("jti-1")
+            .await
+            .unwrap()
+            .revoked_ms,
+        Some(5_000)
+    );
+    assert_eq!(
+        store
+            .get_refresh_by_origin("jti-2")
+            .await
+            .unwrap()
+            .revoked_ms,
+        None
+    );
+    assert_eq!(
+        store.revoke_refresh("unknown", 1).await,
+        Err(StoreError::NotFound)
+    );
+}
+
+pub async fn refresh_revoke_all(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_pool(&*store, "q").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
+    seed_user(&*store, "p", "bob", "s-b").await;
+    seed_user(&*store, "q", "alice", "s-a").await;
+    for (p, sub, jti) in [
+        ("p", "s-a", "a1"),
+        ("p", "s-a", "a2"),
+        ("p", "s-a", "a3"),
+        ("p", "s-b", "b1"),
+        ("q", "s-a", "q1"),
+    ] {
+        store
+            .insert_refresh(&refresh(p, sub, jti, &format!("th-{jti}")))
+            .await
+            .unwrap();
+    }
+    store.revoke_refresh("a1", 1_000).await.unwrap();
+
+    store.revoke_all_refresh("p", "s-a", 2_000).await.unwrap();
+    let revoked = |jti: &'static str| {
+        let store = store.clone();
+        async move { store.get_refresh_by_origin(jti).await.unwrap().revoked_ms }
+    };
+    assert_eq!(revoked("a1").await, Some(1_000));
+    assert_eq!(revoked("a2").await, Some(2_000));
+    assert_eq!(revoked("a3").await, Some(2_000));
+    assert_eq!(revoked("b1").await, None);
+    assert_eq!(revoked("q1").await, None);
+    // Nothing to revoke is fine.
+    store
+        .revoke_all_refresh("p", "nobody", 3_000)
+        .await
+        .unwrap();
+    store.revoke_all_refresh("p", "s-a", 3_000).await.unwrap();
+    assert_eq!(revoked("a2").await, Some(2_000));
+}

@@ -1,0 +1,244 @@
+//! Record constructors and small helpers shared by the contract tests.
+
+use std::collections::BTreeMap;
+
+use cogito_core::model::pool::{default_invitation, default_verification, standard_schema};
+use cogito_core::model::user::{LoginKey, LoginKeyKind};
+use cogito_core::model::{
+    AppClient, AuthSession, Code, CodePurpose, DeliveryMedium, Group, OutboxMessage,
+    PasswordPolicy, RefreshSession, User, UserPool, UserStatus,
+};
+use cogito_core::store::{Page, Store, StoreError, UniqueKey};
+
+/// A pool with Cognito's defaults.
+pub fn pool(id: &str) -> UserPool {
+    UserPool {
+        id: id.into(),
+        name: format!("name of {id}"),
+        created_ms: 1_000,
+        modified_ms: 1_000,
+        password_policy: PasswordPolicy::default(),
+        schema: standard_schema(),
+        auto_verified_attributes: vec!["email".into()],
+        alias_attributes: vec![],
+        username_attributes: vec![],
+        case_sensitive: false,
+        allow_admin_create_user_only: false,
+        verification: default_verification(),
+        invitation: default_invitation(),
+        deletion_protection: false,
+        mfa_configuration: "OFF".into(),
+        extra: BTreeMap::from([("UserPoolTags".into(), serde_json::json!({"team": "a"}))]),
+    }
+}
+
+/// An app client without secret.
+pub fn client(pool_id: &str, client_id: &str) -> AppClient {
+    AppClient {
+        pool_id: pool_id.into(),
+        client_id: client_id.into(),
+        name: format!("client {client_id}"),
+        secret: None,
+        explicit_auth_flows: vec!["ALLOW_USER_PASSWORD_AUTH".into()],
+        access_token_validity: None,
+        id_token_validity: Some(2),
+        refresh_token_validity: 30,
+        units: None,
+        read_attributes: None,
+        write_attributes: Some(vec!["email".into()]),
+        prevent_user_existence_errors: "ENABLED".into(),
+        enable_token_revocation: true,
+        auth_session_validity: 3,
+        created_ms: 1_000,
+        modified_ms: 1_000,
+        extra: BTreeMap::new(),
+    }
+}
+
+/// A confirmed user created at 1000 ms with an e-mail derived from the username.
+pub fn user(pool_id: &str, username: &str, sub: &str) -> User {
+    user_at(pool_id, username, sub, 1_000)
+}
+
+/// A confirmed user created at `created_ms`.
+pub fn user_at(pool_id: &str, username: &str, sub: &str, created_ms: i64) -> User {
+    User {
+        pool_id: pool_id.into(),
+        username: username.into(),
+        sub: sub.into(),
+        status: UserStatus::Confirmed,
+        enabled: true,
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        password_set_ms: created_ms,
+        password_history: vec!["old-hash".into()],
+        attributes: BTreeMap::from([
+            ("email".into(), format!("{username}@example.com")),
+            ("email_verified".into(), "true".into()),
+        ]),
+        created_ms,
+        modified_ms: created_ms,
+        failed_attempts: 0,
+        locked_until_ms: 0,
+        last_failure_ms: 0,
+    }
+}
+
+/// The username login key (lower-cased, as for a case-insensitive pool).
+pub fn username_key(value: &str) -> LoginKey {
+    LoginKey {
+        kind: LoginKeyKind::Username,
+        value: value.to_lowercase(),
+    }
+}
+
+/// An e-mail login key.
+pub fn email_key(value: &str) -> LoginKey {
+    LoginKey {
+        kind: LoginKeyKind::Email,
+        value: value.to_lowercase(),
+    }
+}
+
+/// A group with a description and precedence.
+pub fn group(pool_id: &str, name: &str) -> Group {
+    Group {
+        pool_id: pool_id.into(),
+        name: name.into(),
+        description: Some(format!("the {name} group")),
+        precedence: Some(3),
+        role_arn: None,
+        created_ms: 1_000,
+        modified_ms: 1_000,
+    }
+}
+
+/// A fresh code.
+pub fn code(pool_id: &str, sub: &str, purpose: CodePurpose, hash: &str) -> Code {
+    Code {
+        pool_id: pool_id.into(),
+        user_sub: sub.into(),
+        purpose,
+        code_hash: hash.into(),
+        expires_ms: 99_000,
+        attempts: 0,
+        destination_attribute: Some("email".into()),
+    }
+}
+
+/// An auth-challenge session.
+pub fn auth_session(pool_id: &str, sub: &str, id_hash: &str) -> AuthSession {
+    AuthSession {
+        id_hash: id_hash.into(),
+        pool_id: pool_id.into(),
+        client_id: "client-1".into(),
+        user_sub: sub.into(),
+        challenge: "NEW_PASSWORD_REQUIRED".into(),
+        expires_ms: 50_000,
+    }
+}
+
+/// A live refresh session.
+pub fn refresh(pool_id: &str, sub: &str, origin_jti: &str, token_hash: &str) -> RefreshSession {
+    RefreshSession {
+        origin_jti: origin_jti.into(),
+        token_hash: token_hash.into(),
+        pool_id: pool_id.into(),
+        client_id: "client-1".into(),
+        user_sub: sub.into(),
+        auth_time: 1,
+        created_ms: 1_000,
+        expires_ms: 9_000_000,
+        revoked_ms: None,
+    }
+}
+
+/// An outbox e-mail.
+pub fn message(id: &str, pool_id: &str, username: &str, created_ms: i64) -> OutboxMessage {
+    OutboxMessage {
+        id: id.into(),
+        pool_id: pool_id.into(),
+        username: username.into(),
+        medium: DeliveryMedium::Email,
+        destination: format!("{username}@example.com"),
+        subject: "Your verification code".into(),
+        body: "Your verification code is 123456. ".into(),
+        code: Some("123456".into()),
+        purpose: "SignUp".into(),
+        created_ms,
+    }
+}
+
+/// Inserts a pool named `id`.
+pub async fn seed_pool(store: &dyn Store, id: &str) {
+    store.insert_pool(&pool(id)).await.expect("insert pool");
+}
+
+/// Inserts `user(pool, username, sub)` with its username and e-mail keys.
+pub async fn seed_user(store: &dyn Store, pool_id: &str, username: &str, sub: &str) -> User {
+    let u = user(pool_id, username, sub);
+    insert_with_keys(store, &u).await;
+    u
+}
+
+/// Inserts a user with its username key and (if set) e-mail key.
+pub async fn insert_with_keys(store: &dyn Store, u: &User) {
+    store
+        .insert_user(u, &keys_of(u))
+        .await
+        .expect("insert user");
+}
+
+/// The username key and, if the user has one, the e-mail key.
+pub fn keys_of(u: &User) -> Vec<LoginKey> {
+    let mut keys = vec![username_key(&u.username)];
+    if let Some(email) = u.attr("email") {
+        keys.push(email_key(email));
+    }
+    keys
+}
+
+/// Asserts a login-key conflict on `key`.
+pub fn assert_key_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, key: &LoginKey) {
+    match result {
+        Err(StoreError::Conflict(UniqueKey::LoginKey(k))) => assert_eq!(&k, key),
+        other => panic!("expected Conflict(LoginKey({key:?})), got {other:?}"),
+    }
+}
+
+/// Reads every page of a listing with page size `limit`, checking that only the last page has
+/// no cursor and that no page is larger than `limit`. Returns the pages' sizes and all items.
+pub async fn all_pages<T, F, Fut>(limit: usize, mut fetch: F) -> (Vec<usize>, Vec<T>)
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>, StoreError>>,
+{
+    let mut sizes = Vec::new();
+    let mut items = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = fetch(cursor.take()).await.expect("page");
+        assert!(page.items.len() <= limit, "page larger than the limit");
+        sizes.push(page.items.len());
+        items.extend(page.items);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+        assert!(sizes.len() < 1000, "pagination does not terminate");
+    }
+    (sizes, items)
+}
+
+/// The subs of a list of users.
+pub fn subs(users: &[User]) -> Vec<String> {
+    users.iter().map(|u| u.sub.clone()).collect()
+}
+
+/// Asserts `NotFound`.
+#[track_caller]
+pub fn assert_not_found<T: std::fmt::Debug>(result: Result<T, StoreError>) {
+    match result {
+        Err(StoreError::NotFound) => {}
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+}

@@ -1,0 +1,488 @@
+//! `UserStore` (except listing): inserts with login keys, lookups, updates with and without key
+//! stealing, lockout counters, and the cascade of `delete_user`.
+
+use std::sync::Arc;
+
+use cogito_core::model::user::{LoginKey, LoginKeyKind};
+use cogito_core::model::{CodePurpose, UserStatus};
+use cogito_core::store::{FilterField, FilterOp, Store, StoreError, UniqueKey, UserFilter};
+
+use crate::support::*;
+
+fn email_filter(value: &str) -> UserFilter {
+    UserFilter {
+        field: FilterField::Attribute("email".into()),
+        op: FilterOp::Equals,
+        value: value.into(),
+    }
+}
+
+pub async fn user_insert_and_read(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let mut u = user("p", "Alice", "sub-a");
+    u.status = UserStatus::ForceChangePassword;
+    u.enabled = false;
+    u.password_hash = None;
+    u.password_history = vec!["h2".into(), "h1".into()];
+    u.attributes.insert("custom:team".into(), "Blue".into());
+    u.attributes
+        .insert("phone_number".into(), "+15550100".into());
+    u.failed_attempts = 2;
+    u.locked_until_ms = 77;
+    u.last_failure_ms = 66;
+    let phone = LoginKey {
+        kind: LoginKeyKind::PhoneNumber,
+        value: "+15550100".into(),
+    };
+    let keys = vec![
+        username_key("Alice"),
+        email_key("alice@example.com"),
+        phone.clone(),
+    ];
+    store.insert_user(&u, &keys).await.unwrap();
+
+    assert_eq!(store.get_user_by_sub("p", "sub-a").await.unwrap(), u);
+    for key in &keys {
+        assert_eq!(
+            store.find_user_by_key("p", key).await.unwrap(),
+            u,
+            "{key:?}"
+        );
+    }
+    assert_not_found(store.get_user_by_sub("p", "sub-b").await);
+    assert_not_found(store.get_user_by_sub("other", "sub-a").await);
+    assert_not_found(store.find_user_by_key("p", &username_key("bob")).await);
+    assert_not_found(
+        store
+            .find_user_by_key("other", &username_key("alice"))
+            .await,
+    );
+    // Keys are matched exactly as given; normalising them is the caller's job.
+    let upper = LoginKey {
+        kind: LoginKeyKind::Username,
+        value: "Alice".into(),
+    };
+    assert_not_found(store.find_user_by_key("p", &upper).await);
+}
+
+pub async fn user_key_conflict_writes_nothing(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "sub-a").await;
+
+    // bob's username is free but alice's e-mail is taken: nothing of bob may be written.
+    let mut bob = user("p", "bob", "sub-b");
+    bob.attributes
+        .insert("email".into(), "alice@example.com".into());
+    let taken = email_key("alice@example.com");
+    assert_key_conflict(
+        store
+            .insert_user(&bob, &[username_key("bob"), taken.clone()])
+            .await,
+        &taken,
+    );
+    assert_not_found(store.get_user_by_sub("p", "sub-b").await);
+    assert_not_found(store.find_user_by_key("p", &username_key("bob")).await);
+    assert_eq!(store.count_users("p").await.unwrap(), 1);
+    let page = store
+        .list_users("p", Some(&email_filter("alice@example.com")), None, 10)
+        .await;
+    assert_eq!(subs(&page.unwrap().items), ["sub-a"]);
+
+    // Same username, other key set.
+    let dup = user("p", "alice", "sub-c");
+    let key = username_key("alice");
+    assert_key_conflict(
+        store
+            .insert_user(&dup, &[email_key("c@example.com"), key.clone()])
+            .await,
+        &key,
+    );
+    assert_not_found(
+        store
+            .find_user_by_key("p", &email_key("c@example.com"))
+            .await,
+    );
+
+    // The same key listed twice is not a conflict with itself.
+    let carol = user("p", "carol", "sub-d");
+    store
+        .insert_user(&carol, &[username_key("carol"), username_key("carol")])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .find_user_by_key("p", &username_key("carol"))
+            .await
+            .unwrap()
+            .sub,
+        "sub-d",
+    );
+}
+
+pub async fn user_insert_into_missing_pool_is_not_found(store: Arc<dyn Store>) {
+    let u = user("missing", "alice", "sub-a");
+    assert_eq!(
+        store.insert_user(&u, &keys_of(&u)).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store
+            .find_user_by_key("missing", &username_key("alice"))
+            .await,
+        Err(StoreError::NotFound)
+    );
+}
+
+pub async fn user_duplicate_sub_is_conflict(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "sub-a").await;
+    let again = user("p", "other", "sub-a");
+    assert_eq!(
+        store.insert_user(&again, &[username_key("other")]).await,
+        Err(StoreError::Conflict(UniqueKey::Id))
+    );
+    assert_eq!(
+        store.find_user_by_key("p", &username_key("other")).await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        store.get_user_by_sub("p", "sub-a").await.unwrap().username,
+        "alice"
+    );
+}
+
+pub async fn user_keys_are_per_kind_and_pool(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_pool(&*store, "q").await;
+    let a = user("p", "a@example.com", "sub-a");
+    store
+        .insert_user(&a, &[username_key("a@example.com")])
+        .await
+        .unwrap();
+    // The same value as another kind is a different key.
+    let b = user("p", "b", "sub-b");
+    store
+        .insert_user(&b, &[username_key("b"), email_key("a@example.com")])
+        .await
+        .unwrap();
+    // The same username in another pool is a different key.
+    let a2 = user("q", "a@example.com", "sub-a");
+    store
+        .insert_user(&a2, &[username_key("a@example.com")])
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store
+            .find_user_by_key("p", &username_key("a@example.com"))
+            .await
+            .unwrap()
+            .sub,
+        "sub-a"
+    );
+    assert_eq!(
+        store
+            .find_user_by_key("p", &email_key("a@example.com"))
+            .await
+            .unwrap()
+            .sub,
+        "sub-b"
+    );
+    assert_eq!(
+        store
+            .find_user_by_key("q", &username_key("a@example.com"))
+            .await
+            .unwrap()
+            .pool_id,
+        "q"
+    );
+}
+
+pub async fn user_update_replaces_record_keys_and_index(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let mut u = seed_user(&*store, "p", "alice", "sub-a").await;
+    u.status = UserStatus::ResetRequired;
+    u.attributes
+        .insert("email".into(), "Alice.New@Example.com".into());
+    u.attributes.remove("email_verified");
+    u.attributes.insert("name".into(), "Alice Liddell".into());
+    u.password_history.insert(0, "h-new".into());
+    u.modified_ms = 5_000;
+    let new_email = email_key("alice.new@example.com");
+    store
+        .update_user(&u, &[username_key("alice"), new_email.clone()], false)
+        .await
+        .unwrap();
+
+    assert_eq!(store.get_user_by_sub("p", "sub-a").await.unwrap(), u);
+    assert_eq!(store.find_user_by_key("p", &new_email).await.unwrap(), u);
+    assert_eq!(
+        store
+            .find_user_by_key("p", &username_key("alice"))
+            .await
+            .unwrap(),
+        u
+    );
+    let old = email_key("alice@example.com");
+    assert_eq!(
+        store.find_user_by_key("p", &old).await,
+        Err(StoreError::NotFound)
+    );
+
+    // The attribute index follows the record.
+    let hits = |v: &str| {
+        let store = store.clone();
+        let f = email_filter(v);
+        async move {
+            subs(
+                &store
+                    .list_users("p", Some(&f), None, 10)
+                    .await
+                    .unwrap()
+                    .items,
+            )
+        }
+    };
+    assert!(hits("alice@example.com").await.is_empty());
+    assert_eq!(hits("alice.new@example.com").await, ["sub-a"]);
+
+    // The released key can be taken by someone else.
+    let b = user("p", "bob", "sub-b");
+    store
+        .insert_user(&b, &[username_key("bob"), old.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.find_user_by_key("p", &old).await.unwrap().sub,
+        "sub-b"
+    );
+}
+
+pub async fn user_update_conflict_rolls_back(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let a = seed_user(&*store, "p", "alice", "sub-a").await;
+    let b = seed_user(&*store, "p", "bob", "sub-b").await;
+
+    let mut changed = b.clone();
+    changed
+        .attributes
+        .insert("email".into(), "alice@example.com".into());
+    changed.modified_ms = 9_999;
+    let taken = email_key("alice@example.com");
+    let result = store
+        .update_user(&changed, &[username_key("bob"), taken.clone()], false)
+        .await;
+    assert_key_conflict(result, &taken);
+
+    // Nothing changed: record, keys of both users, attribute index.
+    assert_eq!(store.get_user_by_sub("p", "sub-b").await.unwrap(), b);
+    assert_eq!(
+        store
+            .find_user_by_key("p", &email_key("bob@example.com"))
+            .await
+            .unwrap(),
+        b
+    );
+    assert_eq!(store.find_user_by_key("p", &taken).await.unwrap(), a);
+    let f = email_filter("alice@example.com");
+    assert_eq!(
+        subs(
+            &store
+                .list_users("p", Some(&f), None, 10)
+                .await
+                .unwrap()
+                .items
+        ),
+        ["sub-a"]
+    );
+}
+
+pub async fn user_update_steals_keys(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let a = seed_user(&*store, "p", "alice", "sub-a").await;
+    let mut b = seed_user(&*store, "p", "bob", "sub-b").await;
+
+    b.attributes
+        .insert("email".into(), "alice@example.com".into());
+    let stolen = email_key("alice@example.com");
+    store
+        .update_user(&b, &[username_key("bob"), stolen.clone()], true)
+        .await
+        .unwrap();
+
+    assert_eq!(store.find_user_by_key("p", &stolen).await.unwrap(), b);
+    // alice keeps her other keys; bob's old e-mail key is released.
+    assert_eq!(
+        store
+            .find_user_by_key("p", &username_key("alice"))
+            .await
+            .unwrap(),
+        a
+    );
+    assert_not_found(
+        store
+            .find_user_by_key("p", &email_key("bob@example.com"))
+            .await,
+    );
+
+    // Stealing a free key is just taking it.
+    store
+        .update_user(
+            &b,
+            &[username_key("bob"), stolen, email_key("free@x.y")],
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .find_user_by_key("p", &email_key("free@x.y"))
+            .await
+            .unwrap()
+            .sub,
+        "sub-b",
+    );
+}
+
+pub async fn user_update_missing_is_not_found(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let ghost = user("p", "ghost", "sub-g");
+    for steal in [false, true] {
+        assert_eq!(
+            store.update_user(&ghost, &keys_of(&ghost), steal).await,
+            Err(StoreError::NotFound)
+        );
+    }
+    assert_eq!(
+        store.find_user_by_key("p", &username_key("ghost")).await,
+        Err(StoreError::NotFound)
+    );
+    let u = seed_user(&*store, "p", "alice", "sub-a").await;
+    store.delete_user("p", "sub-a").await.unwrap();
+    assert_eq!(
+        store.update_user(&u, &keys_of(&u), false).await,
+        Err(StoreError::NotFound)
+    );
+}
+
+pub async fn user_update_lockout(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let u = seed_user(&*store, "p", "alice", "sub-a").await;
+    store
+        .update_lockout("p", "sub-a", 5, 123_456, 120_000)
+        .await
+        .unwrap();
+    let got = store.get_user_by_sub("p", "sub-a").await.unwrap();
+    assert_eq!(
+        (
+            got.failed_attempts,
+            got.locked_until_ms,
+            got.last_failure_ms
+        ),
+        (5, 123_456, 120_000)
+    );
+    let mut expected = u.clone();
+    expected.failed_attempts = 5;
+    expected.locked_until_ms = 123_456;
+    expected.last_failure_ms = 120_000;
+    assert_eq!(got, expected);
+
+    store
+        .update_lockout("p", "sub-a", 0, 0, 120_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .get_user_by_sub("p", "sub-a")
+            .await
+            .unwrap()
+            .failed_attempts,
+        0
+    );
+    assert_eq!(
+        store.update_lockout("p", "nobody", 1, 1, 1).await,
+        Err(StoreError::NotFound)
+    );
+}
+
+pub async fn user_delete_cascades(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "sub-a").await;
+    let b = seed_user(&*store, "p", "bob", "sub-b").await;
+    store.insert_group(&group("p", "g")).await.unwrap();
+    for sub in ["sub-a", "sub-b"] {
+        store.add_member("p", "g", sub).await.unwrap();
+        store
+            .put_code(&code("p", sub, CodePurpose::ForgotPassword, "h"))
+            .await
+            .unwrap();
+        store
+            .insert_refresh(&refresh(
+                "p",
+                sub,
+                &format!("jti-{sub}"),
+                &format!("th-{sub}"),
+            ))
+            .await
+            .unwrap();
+        store
+            .put_auth_session(&auth_session("p", sub, &format!("as-{sub}")))
+            .await
+            .unwrap();
+    }
+
+    store.delete_user("p", "sub-a").await.unwrap();
+    assert_not_found(store.get_user_by_sub("p", "sub-a").await);
+    assert_not_found(store.find_user_by_key("p", &username_key("alice")).await);
+    assert_not_found(
+        store
+            .find_user_by_key("p", &email_key("alice@example.com"))
+            .await,
+    );
+    let f = email_filter("alice@example.com");
+    assert!(
+        store
+            .list_users("p", Some(&f), None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_not_found(
+        store
+            .get_code("p", "sub-a", &CodePurpose::ForgotPassword)
+            .await,
+    );
+    assert_not_found(store.get_refresh_by_origin("jti-sub-a").await);
+    assert_not_found(store.get_refresh_by_hash("th-sub-a").await);
+    assert_not_found(store.take_auth_session("as-sub-a").await);
+    assert!(
+        store
+            .groups_of_user("p", "sub-a", None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .users_in_group("p", "g", None, 10)
+            .await
+            .unwrap()
+            .items,
+        vec![b.clone()],
+    );
+    assert_eq!(store.count_users("p").await.unwrap(), 1);
+    assert_not_found(store.delete_user("p", "sub-a").await);
+
+    // bob is untouched, and alice's keys are free again.
+    assert!(
+        store
+            .get_code("p", "sub-b", &CodePurpose::ForgotPassword)
+            .await
+            .is_ok()
+    );
+    assert!(store.get_refresh_by_origin("jti-sub-b").await.is_ok());
+    assert!(store.take_auth_session("as-sub-b").await.is_ok());
+    seed_user(&*store, "p", "alice", "sub-a2").await;
+}
