@@ -100,3 +100,18 @@ mod tests {
         }
     }
 }
+
+/// The README's compatibility table: every operation of the service model, whether cogito
+/// serves it, and how callers are authenticated.
+pub fn compat_table() -> String {
+    let mut out = String::from("| Operation | Served | Caller authentication |\n|---|---|---|\n");
+    let model = cogito_model::model();
+    let served = OPERATIONS.len();
+    for op in model.operations() {
+        let status = if find(&op.name).is_some() { "yes" } else { "not yet" };
+        let auth = if op.public { "public (client id / access token)" } else { "SigV4 (admin credentials)" };
+        out.push_str(&format!("| `{}` | {status} | {auth} |\n", op.name));
+    }
+    out.push_str(&format!("\n{served} of {} operations served.\n", model.operations().count()));
+    out
+}
