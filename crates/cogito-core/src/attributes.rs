@@ -85,15 +85,15 @@ fn check_value(
     }
     if let Some(c) = &schema.string_attribute_constraints {
         let len = value.chars().count();
-        if let Some(min) = c.min_length.as_deref().and_then(|m| m.parse::<usize>().ok()) {
-            if len < min {
-                return Err(schema_error(format!("{name}: String must be at least {min} characters")));
-            }
+        if let Some(min) = c.min_length.as_deref().and_then(|m| m.parse::<usize>().ok())
+            && len < min
+        {
+            return Err(schema_error(format!("{name}: String must be at least {min} characters")));
         }
-        if let Some(max) = c.max_length.as_deref().and_then(|m| m.parse::<usize>().ok()) {
-            if len > max {
-                return Err(schema_error(format!("{name}: String must be no longer than {max} characters")));
-            }
+        if let Some(max) = c.max_length.as_deref().and_then(|m| m.parse::<usize>().ok())
+            && len > max
+        {
+            return Err(schema_error(format!("{name}: String must be no longer than {max} characters")));
         }
     }
     match name {
@@ -142,11 +142,11 @@ pub fn login_keys(pool: &UserPool, user: &User) -> Vec<LoginKey> {
         let is_username_attr = pool.username_attributes.iter().any(|a| a == attr);
         let is_alias = pool.alias_attributes.iter().any(|a| a == attr);
         let verified = verified_attr.is_none_or(|v| user.attr_is_true(v));
-        if let Some(value) = user.attr(attr) {
-            if is_username_attr || (is_alias && verified) {
-                let value = if attr == "phone_number" { value.to_string() } else { value.to_lowercase() };
-                keys.push(LoginKey { kind, value });
-            }
+        if let Some(value) = user.attr(attr)
+            && (is_username_attr || (is_alias && verified))
+        {
+            let value = if attr == "phone_number" { value.to_string() } else { value.to_lowercase() };
+            keys.push(LoginKey { kind, value });
         }
     };
     add(LoginKeyKind::Email, "email", Some("email_verified"));

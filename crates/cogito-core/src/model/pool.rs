@@ -206,9 +206,7 @@ pub fn standard_schema() -> Vec<SchemaAttribute> {
         v.push(string(name, "0", "2048", true, false));
     }
     v.push(boolean("email_verified"));
-    for name in ["gender"] {
-        v.push(string(name, "0", "2048", true, false));
-    }
+    v.push(string("gender", "0", "2048", true, false));
     v.push(string("birthdate", "10", "10", true, false));
     for name in ["zoneinfo", "locale", "phone_number"] {
         v.push(string(name, "0", "2048", true, false));

@@ -320,7 +320,7 @@ impl Cogito {
         let hash = self.hasher.hash(password).await?;
         if let Some(old) = user.password_hash.replace(hash) {
             user.password_history.insert(0, old);
-            user.password_history.truncate(history.max(1).min(24));
+            user.password_history.truncate(history.clamp(1, 24));
         }
         user.password_set_ms = self.clock.now_ms();
         user.failed_attempts = 0;

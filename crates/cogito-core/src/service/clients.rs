@@ -55,10 +55,10 @@ fn validate_client(pool: &UserPool, c: &AppClient) -> CoreResult<()> {
             }
         }
     }
-    if let Some(w) = &c.write_attributes {
-        if w.iter().any(|a| a == "sub") {
-            return Err(CoreError::invalid("Invalid write attributes specified while creating a client"));
-        }
+    if let Some(w) = &c.write_attributes
+        && w.iter().any(|a| a == "sub")
+    {
+        return Err(CoreError::invalid("Invalid write attributes specified while creating a client"));
     }
     Ok(())
 }

@@ -61,10 +61,10 @@ impl Cogito {
 
     /// `DeleteUserAttributes`.
     pub async fn self_delete_attributes(&self, caller: TokenCaller, names: &[String]) -> CoreResult<()> {
-        if let Some(allowed) = &caller.client.write_attributes {
-            if names.iter().any(|n| !allowed.contains(n)) {
-                return Err(CoreError::NotAuthorized("A client attempted to write unauthorized attribute".into()));
-            }
+        if let Some(allowed) = &caller.client.write_attributes
+            && names.iter().any(|n| !allowed.contains(n))
+        {
+            return Err(CoreError::NotAuthorized("A client attempted to write unauthorized attribute".into()));
         }
         self.delete_attributes(&caller.pool, caller.user, names).await
     }

@@ -179,11 +179,12 @@ impl Cogito {
                 .map_err(|e| CoreError::from_store("code", e))?;
             return Err(code_mismatch());
         }
-        self.store
-            .delete_code(&user.pool_id, &user.sub, purpose)
-            .await
-            .map_err(|e| CoreError::from_store("code", e))?;
-        Ok(code)
+        match self.store.delete_code(&user.pool_id, &user.sub, purpose).await {
+            Ok(()) => Ok(code),
+            // A concurrent request used the code first: it is single-use.
+            Err(StoreError::NotFound) => Err(expired_code()),
+            Err(e) => Err(CoreError::from_store("code", e)),
+        }
     }
 
     async fn public_user(&self, client: &AppClient, pool: &UserPool, username: &str, secret_hash: Option<&str>) -> CoreResult<Option<User>> {

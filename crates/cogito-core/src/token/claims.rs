@@ -95,10 +95,10 @@ fn add_role_claims(groups: &[Group], c: &mut Map<String, Value>) {
     let best = with_role.iter().filter_map(|g| g.precedence).min();
     let candidates: Vec<&&Group> = with_role.iter().filter(|g| g.precedence == best).collect();
     let first = candidates.first().and_then(|g| g.role_arn.as_deref());
-    if candidates.iter().all(|g| g.role_arn.as_deref() == first) {
-        if let Some(role) = first {
-            c.insert("cognito:preferred_role".into(), json!(role));
-        }
+    if let Some(role) = first
+        && candidates.iter().all(|g| g.role_arn.as_deref() == Some(role))
+    {
+        c.insert("cognito:preferred_role".into(), json!(role));
     }
 }
 

@@ -86,10 +86,10 @@ async fn dispatch(
 /// Admin auth operations share handlers with the public ones; they are told apart by
 /// `UserPoolId`, which only the admin shapes carry. Public calls must not smuggle one in.
 fn with_pool_marker(op_name: &str, mut input: Value) -> Value {
-    if matches!(op_name, "InitiateAuth" | "RespondToAuthChallenge") {
-        if let Some(o) = input.as_object_mut() {
-            o.remove("UserPoolId");
-        }
+    if matches!(op_name, "InitiateAuth" | "RespondToAuthChallenge")
+        && let Some(o) = input.as_object_mut()
+    {
+        o.remove("UserPoolId");
     }
     input
 }
