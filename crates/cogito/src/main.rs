@@ -1,8 +1,9 @@
 //! The `cogito` binary: `cogito serve` runs the identity provider; `cogito outbox` reads the
-//! messages it sent. Settings come from defaults, then `COGITO_*` environment variables, then
-//! command-line flags.
+//! messages it sent. Settings come from defaults, then `cogito.toml`, then `COGITO_*`
+//! environment variables, then command-line flags.
 
 mod cli;
+mod config_file;
 mod outbox;
 mod serve;
 
@@ -10,9 +11,39 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_from(with_config_file()?);
     match cli.command {
         cli::Command::Serve(args) => serve::run(args).await,
         cli::Command::Outbox(args) => outbox::run(args).await,
     }
+}
+
+/// Applies `cogito.toml` underneath the environment, then returns the process arguments.
+fn with_config_file() -> anyhow::Result<Vec<std::ffi::OsString>> {
+    if let Some(path) = config_file::path() {
+        let pairs = config_file::read(&path)?;
+        let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let serving = args.get(1).is_some_and(|a| a == "serve");
+        // Values from the file are passed as `--flag=value` only when neither the environment
+        // nor the command line sets them; clap then applies its usual precedence.
+        for (var, value) in pairs {
+            if std::env::var_os(&var).is_some() {
+                continue;
+            }
+            let flag = format!("--{}", var.trim_start_matches("COGITO_").to_lowercase().replace('_', "-"));
+            if !serving && flag != "--data-dir" && flag != "--database-url" {
+                continue;
+            }
+            if args.iter().any(|a| a.to_string_lossy().split('=').next() == Some(flag.as_str())) {
+                continue;
+            }
+            if value == "true" {
+                args.push(flag.into());
+            } else if value != "false" {
+                args.push(format!("{flag}={value}").into());
+            }
+        }
+        return Ok(args);
+    }
+    Ok(std::env::args_os().collect())
 }
