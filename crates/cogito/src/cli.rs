@@ -88,6 +88,9 @@ pub struct ServeArgs {
     /// Sender address of e-mails.
     #[arg(long, env = "COGITO_SMTP_FROM", default_value = "no-reply@verificationemail.com")]
     pub smtp_from: String,
+    /// Log format: `text` or `json` (one JSON object per line).
+    #[arg(long, env = "COGITO_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
     /// URL receiving a JSON POST for every SMS.
     #[arg(long, env = "COGITO_SMS_WEBHOOK")]
     pub sms_webhook: Option<String>,
