@@ -13,7 +13,7 @@ use clap::Parser;
 async fn main() -> anyhow::Result<()> {
     let cli = cli::Cli::parse_from(with_config_file()?);
     match cli.command {
-        cli::Command::Serve(args) => serve::run(args).await,
+        cli::Command::Serve(args) => serve::run(*args).await,
         cli::Command::Outbox(args) => outbox::run(args).await,
     }
 }
