@@ -84,6 +84,7 @@ impl HashCost {
 pub struct PasswordHasher {
     params: Params,
     permits: Arc<Semaphore>,
+    decoy: Arc<std::sync::OnceLock<String>>,
 }
 
 impl PasswordHasher {
@@ -91,7 +92,7 @@ impl PasswordHasher {
     pub fn new(cost: HashCost, concurrency: usize) -> CoreResult<Self> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
-        Ok(Self { params, permits: Arc::new(Semaphore::new(concurrency.max(1))) })
+        Ok(Self { params, permits: Arc::new(Semaphore::new(concurrency.max(1))), decoy: Arc::default() })
     }
 
     fn argon(&self) -> Argon2<'static> {
@@ -111,6 +112,15 @@ impl PasswordHasher {
         })
         .await
         .map_err(|e| CoreError::Internal(format!("hash task: {e}")))?
+    }
+
+    /// Spends the time of one verification on a password nobody has (unknown users), so that
+    /// response times do not reveal whether a user exists.
+    pub async fn burn(&self, password: &str) {
+        let decoy = self.decoy.get_or_init(|| {
+            self.argon().hash_password(b"cogito decoy password").map(|h| h.to_string()).unwrap_or_default()
+        });
+        let _ = self.verify(password, &decoy.clone()).await;
     }
 
     /// Whether the password matches the PHC string (comparison is constant-time inside argon2).

@@ -17,6 +17,7 @@ use axum::Router;
 use axum::http::{HeaderName, Method};
 use axum::routing::{get, post};
 use cogito_core::service::Cogito;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Edge settings.
@@ -50,7 +51,7 @@ pub struct AppState {
 /// Builds the router.
 pub fn app(state: AppState) -> Router {
     let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
+        .allow_origin(AllowOrigin::any())
         .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
         .allow_headers(
             [
@@ -70,7 +71,23 @@ pub fn app(state: AppState) -> Router {
     if state.config.dev {
         router = router.route("/_dev/outbox", get(dev::outbox));
     }
-    router.layer(cors).with_state(state)
+    router.layer(cors).layer(CatchPanicLayer::custom(panic_response)).with_state(state)
+}
+
+/// A panic inside one request becomes a generic `InternalErrorException`; the server keeps
+/// serving and the cause goes to the log only.
+fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let cause = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(cause, "request handler panicked");
+    axum::response::IntoResponse::into_response(error::ApiError {
+        type_name: "InternalErrorException".into(),
+        message: "Internal server error".into(),
+        status: 500,
+    })
 }
 
 /// Serves the router on a listener until `shutdown` resolves; in-flight requests finish.

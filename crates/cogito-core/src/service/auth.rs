@@ -124,6 +124,8 @@ impl Cogito {
         let internal = user.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
         crate::secret_hash::check(client, &[username, internal], params.get("SECRET_HASH").map(String::as_str))?;
         let Some(user) = user else {
+            // Same work as for a real user, so timing does not tell who exists.
+            self.hasher.burn(password).await;
             return Err(if client.prevents_existence_errors() {
                 CoreError::incorrect_credentials()
             } else {
