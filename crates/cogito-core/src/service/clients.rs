@@ -63,17 +63,19 @@ fn validate_client(pool: &UserPool, c: &AppClient) -> CoreResult<()> {
     Ok(())
 }
 
+/// `RefreshTokenValidity` 0 (or omitted) means the default 30 days, expressed in the client's unit.
+fn default_refresh_validity(client: &mut AppClient) {
+    if client.refresh_token_validity == 0 {
+        client.refresh_token_validity = 30 * 86400 / unit_seconds(&client.units().refresh_token).unwrap_or(86400);
+    }
+}
+
 impl Cogito {
     /// `CreateUserPoolClient`: `client_id` and timestamps are assigned here; with
     /// `generate_secret` a secret is generated.
     pub async fn create_client(&self, mut client: AppClient, generate_secret: bool) -> CoreResult<AppClient> {
         let pool = self.pool(&client.pool_id).await?;
-        if client.refresh_token_validity == 0 {
-            client.refresh_token_validity = 30;
-            if client.units.as_ref().is_some_and(|u| u.refresh_token != "days") {
-                client.refresh_token_validity = 30 * 86400 / unit_seconds(&client.units().refresh_token).unwrap_or(86400);
-            }
-        }
+        default_refresh_validity(&mut client);
         validate_client(&pool, &client)?;
         let now = self.clock.now_ms();
         client.client_id = crate::ids::new_client_id();
@@ -99,9 +101,7 @@ impl Cogito {
         if next.name.is_empty() {
             next.name = current.name;
         }
-        if next.refresh_token_validity == 0 {
-            next.refresh_token_validity = 30;
-        }
+        default_refresh_validity(&mut next);
         validate_client(&pool, &next)?;
         self.store.update_client(&next).await.map_err(|e| CoreError::from_store("update client", e))?;
         Ok(next)

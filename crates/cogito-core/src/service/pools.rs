@@ -121,7 +121,7 @@ impl Cogito {
 
     /// Lists pools.
     pub async fn list_pools(&self, cursor: Option<&str>, limit: u32) -> CoreResult<Page<UserPool>> {
-        self.store.list_pools(cursor, limit).await.map_err(|e| CoreError::from_store("list pools", e))
+        self.store.list_pools(cursor, limit).await.map_err(super::groups::map_cursor)
     }
 
     /// Number of users in a pool (`EstimatedNumberOfUsers`).
