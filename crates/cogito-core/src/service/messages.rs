@@ -83,9 +83,14 @@ impl Cogito {
             .insert_message(&message)
             .await
             .map_err(|e| CoreError::from_store("outbox", e))?;
-        if let Err(e) = self.transport.send(&message).await {
-            tracing::warn!(pool = %message.pool_id, medium = message.medium.as_str(), error = %e, "message delivery failed; kept in the outbox");
-        }
+        // Delivery runs in the background: a slow or hanging SMTP server / webhook must not
+        // stall the API answer (the message is already in the outbox).
+        let transport = self.transport.clone();
+        tokio::spawn(async move {
+            if let Err(e) = transport.send(&message).await {
+                tracing::warn!(pool = %message.pool_id, medium = message.medium.as_str(), error = %e, "message delivery failed; kept in the outbox");
+            }
+        });
         Ok(CodeDelivery { destination: mask_destination(&destination), medium: out.medium, attribute: attribute.into() })
     }
 }

@@ -1,0 +1,508 @@
+//! The real `cogito` binary: acknowledged writes survive `kill -9` (REL-07), concurrent
+//! SignUps of one username create exactly one user (REL-20), `cogito outbox --latest-code`
+//! reads codes from the data directory, and SIGTERM shuts down cleanly with exit code 0 (REL-18).
+//!
+//! Every loop is bounded in count and time; children are killed when their guard drops.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cogito_testkit::sdk;
+use sdk::config::{BehaviorVersion, Credentials, Region};
+use sdk::types::{AttributeType, ExplicitAuthFlowsType, MessageActionType, VerifiedAttributeType};
+
+const KEY_ID: &str = "AKIADURABILITY000001";
+const SECRET: &str = "durability-secret-access-key-0123456789ab";
+const PW: &str = "Passw0rd!";
+
+/// A running `cogito serve`; killed (SIGKILL) and reaped on drop.
+struct Server {
+    child: Option<Child>,
+    url: String,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts `cogito serve` on a free loopback port over `data_dir` and waits for `/health`.
+    async fn start(data_dir: &Path, logs: &Path) -> Self {
+        for attempt in 0..3 {
+            let port = {
+                let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+                l.local_addr().expect("addr").port()
+            };
+            let log = logs.join(format!("serve-{port}-{attempt}.log"));
+            let out = std::fs::File::create(&log).expect("log file");
+            let err = out.try_clone().expect("log file");
+            let child = Command::new(env!("CARGO_BIN_EXE_cogito"))
+                .args([
+                    "serve",
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                    "--data-dir",
+                ])
+                .arg(data_dir)
+                .args([
+                    "--admin-access-key-id",
+                    KEY_ID,
+                    "--admin-secret-access-key",
+                    SECRET,
+                ])
+                .args(["--hash-memory-kib", "256", "--hash-iterations", "1"])
+                .env("RUST_LOG", "warn")
+                .stdin(Stdio::null())
+                .stdout(out)
+                .stderr(err)
+                .spawn()
+                .expect("spawn cogito");
+            let mut server = Self {
+                child: Some(child),
+                url: format!("http://127.0.0.1:{port}"),
+                log,
+            };
+            if server.wait_healthy(Duration::from_secs(30)).await {
+                return server;
+            }
+            // The port may have been taken in between; try another one.
+            let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+            eprintln!("cogito did not become healthy (attempt {attempt}):\n{log}");
+        }
+        panic!("cogito never became healthy");
+    }
+
+    async fn wait_healthy(&mut self, limit: Duration) -> bool {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(child) = self.child.as_mut()
+                && child.try_wait().expect("try_wait").is_some()
+            {
+                return false;
+            }
+            if let Ok(r) = http.get(format!("{}/health", self.url)).send().await
+                && r.status().is_success()
+            {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        false
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// SIGKILL, then reap.
+    fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("SIGKILL");
+            child.wait().expect("reap");
+        }
+    }
+
+    /// Sends SIGTERM and waits (bounded) for the exit status.
+    async fn terminate(&mut self, limit: Duration) -> ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + limit;
+        loop {
+            let child = self.child.as_mut().expect("running");
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                self.child = None;
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "cogito did not exit within {limit:?} of SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// An SDK client signing with the admin credentials, retries off, bounded per call.
+    fn sdk(&self) -> sdk::Client {
+        let timeouts = sdk::config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_timeout(Duration::from_secs(20))
+            .build();
+        let conf = sdk::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(Credentials::new(KEY_ID, SECRET, None, None, "durability"))
+            .retry_config(sdk::config::retry::RetryConfig::disabled())
+            .timeout_config(timeouts)
+            .build();
+        sdk::Client::from_conf(conf)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn attr(name: &str, value: &str) -> AttributeType {
+    AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .unwrap()
+}
+
+/// A pool with e-mail verification and a client allowing password sign-in.
+async fn pool_and_client(sdk: &sdk::Client) -> (String, String) {
+    let pool = sdk
+        .create_user_pool()
+        .pool_name("durability")
+        .auto_verified_attributes(VerifiedAttributeType::Email)
+        .send()
+        .await
+        .expect("create pool")
+        .user_pool
+        .and_then(|p| p.id)
+        .expect("pool id");
+    let client = sdk
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("app")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .expect("create client")
+        .user_pool_client
+        .and_then(|c| c.client_id)
+        .expect("client id");
+    (pool, client)
+}
+
+/// What a writer task observed.
+#[derive(Default)]
+struct Ledger {
+    /// Usernames whose creation was acknowledged with a 2xx.
+    acked: Vec<String>,
+    /// Transport failures (no answer) once the server was being stopped.
+    lost_after_stop: usize,
+    /// Failures that must not happen: service errors, or transport errors before the stop.
+    unexpected: Vec<String>,
+}
+
+/// A bounded burst of AdminCreateUser and SignUp from several concurrent writers.
+struct Burst {
+    ledger: Arc<Mutex<Ledger>>,
+    stopping: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Burst {
+    const TASKS: usize = 6;
+    const PER_TASK: usize = 80;
+
+    fn start(server: &Server, pool: &str, client: &str) -> Self {
+        let ledger = Arc::new(Mutex::new(Ledger::default()));
+        let stopping = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        for t in 0..Self::TASKS {
+            let (sdk, pool, client) = (server.sdk(), pool.to_string(), client.to_string());
+            let (ledger, stopping) = (ledger.clone(), stopping.clone());
+            tasks.push(tokio::spawn(async move {
+                let started = Instant::now();
+                for i in 0..Self::PER_TASK {
+                    if stopping.load(Ordering::SeqCst)
+                        || started.elapsed() > Duration::from_secs(60)
+                    {
+                        break;
+                    }
+                    let username = format!("u{t}x{i}");
+                    let email = format!("{username}@example.com");
+                    let result = if i % 2 == 0 {
+                        sdk.admin_create_user()
+                            .user_pool_id(&pool)
+                            .username(&username)
+                            .user_attributes(attr("email", &email))
+                            .message_action(MessageActionType::Suppress)
+                            .send()
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| (e.as_service_error().is_some(), format!("{e:?}")))
+                    } else {
+                        sdk.sign_up()
+                            .client_id(&client)
+                            .username(&username)
+                            .password(PW)
+                            .user_attributes(attr("email", &email))
+                            .send()
+                            .await
+                            .map(|_| ())
+                            .map_err(|e| (e.as_service_error().is_some(), format!("{e:?}")))
+                    };
+                    let mut l = ledger.lock().unwrap();
+                    match result {
+                        Ok(()) => l.acked.push(username),
+                        Err((false, _)) if stopping.load(Ordering::SeqCst) => {
+                            l.lost_after_stop += 1
+                        }
+                        Err((_, e)) => l.unexpected.push(format!("{username}: {e}")),
+                    }
+                }
+            }));
+        }
+        Self {
+            ledger,
+            stopping,
+            tasks,
+        }
+    }
+
+    /// Waits (bounded) until `n` writes were acknowledged, then marks the burst as stopping.
+    async fn wait_for_acks(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.ledger.lock().unwrap().acked.len() < n && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    /// Joins the writers (bounded) and returns what they saw.
+    async fn finish(self) -> Ledger {
+        for t in self.tasks {
+            tokio::time::timeout(Duration::from_secs(30), t)
+                .await
+                .expect("writer stopped in time")
+                .unwrap();
+        }
+        std::mem::take(&mut *self.ledger.lock().unwrap())
+    }
+}
+
+/// Checks on a restarted server that every acknowledged user exists with its attributes.
+async fn assert_all_present(server: &Server, pool: &str, acked: &[String]) {
+    let sdk = server.sdk();
+    for username in acked {
+        let u = sdk
+            .admin_get_user()
+            .user_pool_id(pool)
+            .username(username)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("acknowledged user {username} lost: {e:?}"));
+        let email = u
+            .user_attributes()
+            .iter()
+            .find(|a| a.name() == "email")
+            .and_then(|a| a.value());
+        assert_eq!(email, Some(format!("{username}@example.com").as_str()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_writes_survive_kill_9() {
+    const KILL_AFTER_ACKS: usize = 120;
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut server = Server::start(data.path(), logs.path()).await;
+    let (pool, client) = pool_and_client(&server.sdk()).await;
+
+    let burst = Burst::start(&server, &pool, &client);
+    burst.wait_for_acks(KILL_AFTER_ACKS).await;
+    server.kill9();
+    let ledger = burst.finish().await;
+    let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+    assert!(
+        ledger.unexpected.is_empty(),
+        "unexpected failures: {:#?}\nserver log:\n{log}",
+        ledger.unexpected
+    );
+    assert!(
+        ledger.acked.len() >= KILL_AFTER_ACKS,
+        "only {} writes acknowledged",
+        ledger.acked.len()
+    );
+    assert!(
+        ledger.acked.len() < Burst::TASKS * Burst::PER_TASK,
+        "the burst finished before the kill"
+    );
+
+    // Restart over the same data directory: every acknowledged user is there.
+    let server = Server::start(data.path(), logs.path()).await;
+    assert_all_present(&server, &pool, &ledger.acked).await;
+    // The restarted server takes writes again.
+    server
+        .sdk()
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("after-restart")
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("write after restart");
+    eprintln!(
+        "{} acknowledged writes verified, {} requests lost in flight",
+        ledger.acked.len(),
+        ledger.lost_after_stop
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sign_ups_of_one_username_create_one_user() {
+    const N: usize = 20;
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), logs.path()).await;
+    let admin = server.sdk();
+    let (pool, client) = pool_and_client(&admin).await;
+
+    let barrier = Arc::new(tokio::sync::Barrier::new(N));
+    let mut tasks = Vec::new();
+    for i in 0..N {
+        let (sdk, client, barrier) = (server.sdk(), client.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            sdk.sign_up()
+                .client_id(&client)
+                .username("dup")
+                .password(PW)
+                .user_attributes(attr("email", &format!("dup{i}@example.com")))
+                .send()
+                .await
+        }));
+    }
+    let (mut ok, mut exists, mut other) = (0, 0, Vec::new());
+    for t in tasks {
+        match tokio::time::timeout(Duration::from_secs(60), t)
+            .await
+            .expect("sign-up in time")
+            .unwrap()
+        {
+            Ok(_) => ok += 1,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_username_exists_exception()) =>
+            {
+                exists += 1
+            }
+            Err(e) => other.push(format!("{e:?}")),
+        }
+    }
+    assert!(other.is_empty(), "unexpected errors: {other:#?}");
+    assert_eq!((ok, exists), (1, N - 1));
+    let users = admin
+        .list_users()
+        .user_pool_id(&pool)
+        .filter("username = \"dup\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(users.users().len(), 1);
+    let all = admin.list_users().user_pool_id(&pool).send().await.unwrap();
+    assert_eq!(all.users().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_command_prints_the_latest_code() {
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), logs.path()).await;
+    let sdk = server.sdk();
+    let (pool, client) = pool_and_client(&sdk).await;
+    sdk.sign_up()
+        .client_id(&client)
+        .username("olivia")
+        .password(PW)
+        .user_attributes(attr("email", "olivia@example.com"))
+        .send()
+        .await
+        .unwrap();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_cogito"))
+        .args(["outbox", "--data-dir"])
+        .arg(data.path())
+        .args(["--username", "olivia", "--latest-code"])
+        .output()
+        .expect("cogito outbox");
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let code = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(code.len(), 6, "{code:?}");
+    assert!(code.chars().all(|c| c.is_ascii_digit()), "{code:?}");
+
+    // It is the code that was sent: it confirms the user.
+    sdk.confirm_sign_up()
+        .client_id(&client)
+        .username("olivia")
+        .confirmation_code(&code)
+        .send()
+        .await
+        .unwrap();
+    let u = sdk
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("olivia")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(u.user_status().map(|s| s.as_str()), Some("CONFIRMED"));
+
+    // An unknown user has no code: a failure exit, nothing on stdout.
+    let out = Command::new(env!("CARGO_BIN_EXE_cogito"))
+        .args(["outbox", "--data-dir"])
+        .arg(data.path())
+        .args(["--username", "nobody", "--latest-code"])
+        .output()
+        .expect("cogito outbox");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_under_load_exits_0_and_keeps_every_acknowledged_write() {
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut server = Server::start(data.path(), logs.path()).await;
+    let (pool, client) = pool_and_client(&server.sdk()).await;
+
+    let burst = Burst::start(&server, &pool, &client);
+    burst.wait_for_acks(60).await;
+    let status = server.terminate(Duration::from_secs(30)).await;
+    let ledger = burst.finish().await;
+    let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status {status:?}\nserver log:\n{log}"
+    );
+    assert!(
+        ledger.unexpected.is_empty(),
+        "unexpected failures: {:#?}\nserver log:\n{log}",
+        ledger.unexpected
+    );
+
+    let server = Server::start(data.path(), logs.path()).await;
+    assert_all_present(&server, &pool, &ledger.acked).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_when_idle_exits_0() {
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut server = Server::start(data.path(), logs.path()).await;
+    let status = server.terminate(Duration::from_secs(30)).await;
+    assert_eq!(status.code(), Some(0), "exit status {status:?}");
+}
