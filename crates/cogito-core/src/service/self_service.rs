@@ -89,7 +89,8 @@ impl Cogito {
         self.consume_code(&user, &CodePurpose::VerifyAttribute(attr.into()), code).await?;
         user.attributes.insert(format!("{attr}_verified"), "true".into());
         user.modified_ms = self.clock.now_ms();
-        self.save_user(&caller.pool, &user, false).await
+        // §8.9: an alias belongs to the last user to verify it.
+        self.save_user(&caller.pool, &user, true).await
     }
 
     /// `ChangePassword`.

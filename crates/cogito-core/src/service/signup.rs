@@ -205,12 +205,17 @@ impl Cogito {
             return Err(CoreError::NotAuthorized(format!("User cannot be confirmed. Current status is {}", user.status.as_str())));
         }
         let used = self.consume_code(&user, &CodePurpose::SignUp, code).await?;
-        if let Some(attr) = used.destination_attribute {
+        if let Some(attr) = &used.destination_attribute {
             user.attributes.insert(format!("{attr}_verified"), "true".into());
         }
         user.status = UserStatus::Confirmed;
         user.modified_ms = self.clock.now_ms();
-        self.save_user(&pool, &user, force_alias).await
+        if let Err(e) = self.save_user(&pool, &user, force_alias).await {
+            // Keep the code for the retry (e.g. `AliasExistsException` → `ForceAliasCreation`).
+            let _ = self.store.put_code(&used).await;
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// `ResendConfirmationCode`.
@@ -233,11 +238,17 @@ impl Cogito {
         let Some(user) = self.public_user(&client, &pool, username, secret_hash).await? else {
             return if client.prevents_existence_errors() { Ok(fake_delivery(username)) } else { Err(CoreError::user_not_found()) };
         };
+        // §8.11: with prevention, disabled users and users without a verified contact get the
+        // same fake delivery as unknown ones.
+        let hide = client.prevents_existence_errors();
         if !user.enabled {
-            return Err(CoreError::NotAuthorized("User is disabled.".into()));
+            return if hide { Ok(fake_delivery(username)) } else { Err(CoreError::NotAuthorized("User is disabled.".into())) };
         }
         if user.status == UserStatus::ForceChangePassword {
             return Err(CoreError::NotAuthorized("User password cannot be reset in the current state.".into()));
+        }
+        if hide && matches!(recovery_medium(&pool, &user), Err(CoreError::InvalidParameter(_))) {
+            return Ok(fake_delivery(username));
         }
         self.send_reset_code(&pool, &user, "ForgotPassword").await
     }

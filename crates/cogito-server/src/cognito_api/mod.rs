@@ -46,7 +46,29 @@ pub async fn handle(State(state): State<AppState>, method: Method, uri: Uri, hea
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-amzn-requestid", v);
     }
+    // SDKs correct their signing clock from `Date`; it must be the clock SigV4 is checked against.
+    if let Ok(v) = HeaderValue::from_str(&http_date(state.core.clock.now_secs())) {
+        resp.headers_mut().insert("date", v);
+    }
     resp
+}
+
+/// IMF-fixdate (`Tue, 24 Nov 2026 04:41:35 GMT`) of epoch seconds.
+fn http_date(secs: i64) -> String {
+    let (days, tod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let name = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][(month - 1) as usize];
+    format!("{weekday}, {day:02} {name} {year} {:02}:{:02}:{:02} GMT", tod / 3600, tod % 3600 / 60, tod % 60)
 }
 
 async fn dispatch(
@@ -136,5 +158,15 @@ fn category(e: &serde_json::Error) -> &'static str {
         serde_json::error::Category::Syntax => "syntax error",
         serde_json::error::Category::Data => "unexpected data",
         serde_json::error::Category::Eof => "unexpected end of input",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn http_dates() {
+        assert_eq!(super::http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(super::http_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(super::http_date(1_795_495_295), "Tue, 24 Nov 2026 04:41:35 GMT");
     }
 }
