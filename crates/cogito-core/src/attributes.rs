@@ -29,10 +29,14 @@ pub fn validate_writes(
 ) -> CoreResult<()> {
     for (name, value) in attrs {
         if name == "sub" {
-            return Err(CoreError::invalid("Cannot modify the non-mutable attribute sub"));
+            return Err(CoreError::invalid(
+                "Cannot modify the non-mutable attribute sub",
+            ));
         }
         let Some(schema) = pool.attribute(name) else {
-            return Err(schema_error(format!("{name}: Attribute does not exist in the schema.")));
+            return Err(schema_error(format!(
+                "{name}: Attribute does not exist in the schema."
+            )));
         };
         if let Writer::Client(allowed) = writer {
             let permitted = !name.starts_with("dev:")
@@ -63,19 +67,31 @@ fn check_value(
     value: &str,
 ) -> CoreResult<()> {
     if value.len() > 2048 {
-        return Err(schema_error(format!("{name}: String must be no longer than 2048 characters")));
+        return Err(schema_error(format!(
+            "{name}: String must be no longer than 2048 characters"
+        )));
     }
     match data_type {
         "Boolean" if value != "true" && value != "false" => {
-            return Err(schema_error(format!("{name}: Attribute value must be true or false")));
+            return Err(schema_error(format!(
+                "{name}: Attribute value must be true or false"
+            )));
         }
         "Number" => {
             let n: f64 = value
                 .parse()
                 .map_err(|_| schema_error(format!("{name}: Number must be a valid number")))?;
             if let Some(c) = &schema.number_attribute_constraints {
-                let below = c.min_value.as_deref().and_then(|m| m.parse::<f64>().ok()).is_some_and(|m| n < m);
-                let above = c.max_value.as_deref().and_then(|m| m.parse::<f64>().ok()).is_some_and(|m| n > m);
+                let below = c
+                    .min_value
+                    .as_deref()
+                    .and_then(|m| m.parse::<f64>().ok())
+                    .is_some_and(|m| n < m);
+                let above = c
+                    .max_value
+                    .as_deref()
+                    .and_then(|m| m.parse::<f64>().ok())
+                    .is_some_and(|m| n > m);
                 if below || above {
                     return Err(schema_error(format!("{name}: Number is out of range")));
                 }
@@ -85,19 +101,31 @@ fn check_value(
     }
     if let Some(c) = &schema.string_attribute_constraints {
         let len = value.chars().count();
-        if let Some(min) = c.min_length.as_deref().and_then(|m| m.parse::<usize>().ok())
+        if let Some(min) = c
+            .min_length
+            .as_deref()
+            .and_then(|m| m.parse::<usize>().ok())
             && len < min
         {
-            return Err(schema_error(format!("{name}: String must be at least {min} characters")));
+            return Err(schema_error(format!(
+                "{name}: String must be at least {min} characters"
+            )));
         }
-        if let Some(max) = c.max_length.as_deref().and_then(|m| m.parse::<usize>().ok())
+        if let Some(max) = c
+            .max_length
+            .as_deref()
+            .and_then(|m| m.parse::<usize>().ok())
             && len > max
         {
-            return Err(schema_error(format!("{name}: String must be no longer than {max} characters")));
+            return Err(schema_error(format!(
+                "{name}: String must be no longer than {max} characters"
+            )));
         }
     }
     match name {
-        "email" if !looks_like_email(value) => Err(CoreError::invalid("Invalid email address format.")),
+        "email" if !looks_like_email(value) => {
+            Err(CoreError::invalid("Invalid email address format."))
+        }
         "phone_number" if !looks_like_phone(value) => {
             Err(CoreError::invalid("Invalid phone number format."))
         }
@@ -107,8 +135,13 @@ fn check_value(
 
 /// A plausible e-mail address: one `@`, non-empty local part and domain, no spaces.
 pub fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    !local.is_empty() && !domain.is_empty() && !domain.contains('@') && !s.contains(char::is_whitespace)
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.is_empty()
+        && !domain.contains('@')
+        && !s.contains(char::is_whitespace)
 }
 
 /// E.164: `+` then 1–15 digits.
@@ -128,7 +161,11 @@ pub fn missing_required(pool: &UserPool, present: impl Fn(&str) -> bool) -> Vec<
 
 /// Normalises a username as the pool compares it.
 pub fn normalize_username(pool: &UserPool, username: &str) -> String {
-    if pool.case_sensitive { username.to_string() } else { username.to_lowercase() }
+    if pool.case_sensitive {
+        username.to_string()
+    } else {
+        username.to_lowercase()
+    }
 }
 
 /// The login keys a user holds: its username, its e-mail/phone when they are username
@@ -145,30 +182,51 @@ pub fn login_keys(pool: &UserPool, user: &User) -> Vec<LoginKey> {
         if let Some(value) = user.attr(attr)
             && (is_username_attr || (is_alias && verified))
         {
-            let value = if attr == "phone_number" { value.to_string() } else { value.to_lowercase() };
+            let value = if attr == "phone_number" {
+                value.to_string()
+            } else {
+                value.to_lowercase()
+            };
             keys.push(LoginKey { kind, value });
         }
     };
     add(LoginKeyKind::Email, "email", Some("email_verified"));
-    add(LoginKeyKind::PhoneNumber, "phone_number", Some("phone_number_verified"));
+    add(
+        LoginKeyKind::PhoneNumber,
+        "phone_number",
+        Some("phone_number_verified"),
+    );
     add(LoginKeyKind::PreferredUsername, "preferred_username", None);
     keys
 }
 
 /// The keys a name given at sign-in may match, most specific first.
 pub fn candidate_keys(pool: &UserPool, name: &str) -> Vec<LoginKey> {
-    let mut keys = vec![LoginKey { kind: LoginKeyKind::Username, value: normalize_username(pool, name) }];
+    let mut keys = vec![LoginKey {
+        kind: LoginKeyKind::Username,
+        value: normalize_username(pool, name),
+    }];
     let has = |attr: &str| {
-        pool.username_attributes.iter().any(|a| a == attr) || pool.alias_attributes.iter().any(|a| a == attr)
+        pool.username_attributes.iter().any(|a| a == attr)
+            || pool.alias_attributes.iter().any(|a| a == attr)
     };
     if has("email") && name.contains('@') {
-        keys.push(LoginKey { kind: LoginKeyKind::Email, value: name.to_lowercase() });
+        keys.push(LoginKey {
+            kind: LoginKeyKind::Email,
+            value: name.to_lowercase(),
+        });
     }
     if has("phone_number") && name.starts_with('+') {
-        keys.push(LoginKey { kind: LoginKeyKind::PhoneNumber, value: name.to_string() });
+        keys.push(LoginKey {
+            kind: LoginKeyKind::PhoneNumber,
+            value: name.to_string(),
+        });
     }
     if has("preferred_username") {
-        keys.push(LoginKey { kind: LoginKeyKind::PreferredUsername, value: name.to_lowercase() });
+        keys.push(LoginKey {
+            kind: LoginKeyKind::PreferredUsername,
+            value: name.to_lowercase(),
+        });
     }
     keys
 }
@@ -180,7 +238,14 @@ pub fn mask_destination(destination: &str) -> String {
         let d: String = domain.chars().take(1).collect();
         format!("{l}***@{d}***")
     } else {
-        let tail: String = destination.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = destination
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         format!("+*******{tail}")
     }
 }

@@ -37,7 +37,9 @@ pub struct FakeClock {
 impl FakeClock {
     /// A fake clock set to the current wall-clock time.
     pub fn new() -> Self {
-        Self { now: AtomicI64::new(SystemClock.now_ms()) }
+        Self {
+            now: AtomicI64::new(SystemClock.now_ms()),
+        }
     }
 
     /// Moves the clock forward by `secs` seconds.

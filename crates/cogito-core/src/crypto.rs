@@ -32,8 +32,11 @@ pub enum CryptoError {
 impl MasterKey {
     /// Builds the key from 32 raw bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
-        let unbound = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| CryptoError::BadKeyLength)?;
-        Ok(Self { key: LessSafeKey::new(unbound) })
+        let unbound =
+            UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| CryptoError::BadKeyLength)?;
+        Ok(Self {
+            key: LessSafeKey::new(unbound),
+        })
     }
 
     /// Parses 64 hex characters.

@@ -4,8 +4,14 @@
 use crate::error::{CoreError, CoreResult};
 use crate::store::{FilterField, FilterOp, UserFilter};
 
-const SEARCHABLE: &[&str] =
-    &["email", "phone_number", "name", "given_name", "family_name", "preferred_username"];
+const SEARCHABLE: &[&str] = &[
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+];
 
 /// Parses a filter; an empty string means "no filter".
 pub fn parse(filter: &str) -> CoreResult<Option<UserFilter>> {
@@ -14,7 +20,9 @@ pub fn parse(filter: &str) -> CoreResult<Option<UserFilter>> {
         return Ok(None);
     }
     let bad = || CoreError::invalid("Error while parsing filter.");
-    let name_end = f.find(|c: char| c.is_whitespace() || c == '=' || c == '^').ok_or_else(bad)?;
+    let name_end = f
+        .find(|c: char| c.is_whitespace() || c == '=' || c == '^')
+        .ok_or_else(bad)?;
     let (name, rest) = f.split_at(name_end);
     let rest = rest.trim_start();
     let (op, rest) = if let Some(r) = rest.strip_prefix("^=") {
@@ -25,7 +33,10 @@ pub fn parse(filter: &str) -> CoreResult<Option<UserFilter>> {
         return Err(bad());
     };
     let rest = rest.trim();
-    let inner = rest.strip_prefix('"').and_then(|r| r.strip_suffix('"')).ok_or_else(bad)?;
+    let inner = rest
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .ok_or_else(bad)?;
     let mut value = String::new();
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
@@ -48,7 +59,11 @@ pub fn parse(filter: &str) -> CoreResult<Option<UserFilter>> {
         FilterField::Enabled => match value.as_str() {
             "Enabled" => "true".into(),
             "Disabled" => "false".into(),
-            _ => return Err(CoreError::invalid("Invalid value for status: must be Enabled or Disabled")),
+            _ => {
+                return Err(CoreError::invalid(
+                    "Invalid value for status: must be Enabled or Disabled",
+                ));
+            }
         },
         FilterField::Sub => value,
         _ => value.to_lowercase(),
@@ -68,8 +83,13 @@ mod tests {
         assert_eq!(f.value, "alice@example.com");
         let f = parse(r#"family_name ^= "Sm""#).unwrap().unwrap();
         assert_eq!(f.op, FilterOp::Prefix);
-        let f = parse(r#"cognito:user_status = "unconfirmed""#).unwrap().unwrap();
-        assert_eq!((f.field, f.value.as_str()), (FilterField::Status, "UNCONFIRMED"));
+        let f = parse(r#"cognito:user_status = "unconfirmed""#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (f.field, f.value.as_str()),
+            (FilterField::Status, "UNCONFIRMED")
+        );
         let f = parse(r#"status = "Disabled""#).unwrap().unwrap();
         assert_eq!((f.field, f.value.as_str()), (FilterField::Enabled, "false"));
         let f = parse(r#"name = "say \"hi\"""#).unwrap().unwrap();

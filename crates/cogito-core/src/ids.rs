@@ -8,7 +8,9 @@ const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 fn random_from(alphabet: &[u8], len: usize) -> String {
     let mut rng = rand::rng();
-    (0..len).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
+    (0..len)
+        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+        .collect()
 }
 
 /// A new user pool id in the given region, e.g. `us-east-1_AbC123xyz`.
@@ -79,6 +81,9 @@ mod tests {
     #[test]
     fn opaque_tokens_use_the_token_alphabet() {
         let t = new_opaque_token(32);
-        assert!(t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
     }
 }

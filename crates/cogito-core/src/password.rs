@@ -47,10 +47,17 @@ pub fn check_policy(policy: &PasswordPolicy, password: &str, prefix: &str) -> Co
 /// A random password that satisfies any policy (for invitations without `TemporaryPassword`).
 pub fn generate_temporary(policy: &PasswordPolicy) -> String {
     let mut rng = rand::rng();
-    let sets: [&[u8]; 4] =
-        [b"ABCDEFGHJKLMNPQRSTUVWXYZ", b"abcdefghijkmnopqrstuvwxyz", b"23456789", b"!#%&*+-=?^_"];
+    let sets: [&[u8]; 4] = [
+        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
+        b"abcdefghijkmnopqrstuvwxyz",
+        b"23456789",
+        b"!#%&*+-=?^_",
+    ];
     let len = (policy.minimum_length as usize).max(12);
-    let mut chars: Vec<u8> = sets.iter().map(|s| s[rng.random_range(0..s.len())]).collect();
+    let mut chars: Vec<u8> = sets
+        .iter()
+        .map(|s| s[rng.random_range(0..s.len())])
+        .collect();
     while chars.len() < len {
         let set = sets[rng.random_range(0..3)];
         chars.push(set[rng.random_range(0..set.len())]);
@@ -74,9 +81,17 @@ pub struct HashCost {
 
 impl HashCost {
     /// OWASP's recommended argon2id setting (19 MiB, 2 iterations, 1 lane).
-    pub const OWASP: Self = Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
+    pub const OWASP: Self = Self {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
     /// A cheap setting for development and test suites only.
-    pub const INSECURE_DEV: Self = Self { memory_kib: 256, iterations: 1, parallelism: 1 };
+    pub const INSECURE_DEV: Self = Self {
+        memory_kib: 256,
+        iterations: 1,
+        parallelism: 1,
+    };
 }
 
 /// Hashes and verifies passwords off the async executor, with at most `permits` at a time.
@@ -92,7 +107,11 @@ impl PasswordHasher {
     pub fn new(cost: HashCost, concurrency: usize) -> CoreResult<Self> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
-        Ok(Self { params, permits: Arc::new(Semaphore::new(concurrency.max(1))), decoy: Arc::default() })
+        Ok(Self {
+            params,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            decoy: Arc::default(),
+        })
     }
 
     fn argon(&self) -> Argon2<'static> {
@@ -101,7 +120,11 @@ impl PasswordHasher {
 
     /// PHC string of the password.
     pub async fn hash(&self, password: &str) -> CoreResult<String> {
-        let _permit = self.permits.acquire().await.map_err(|_| CoreError::Internal("hasher closed".into()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| CoreError::Internal("hasher closed".into()))?;
         let argon = self.argon();
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || {
@@ -118,14 +141,21 @@ impl PasswordHasher {
     /// response times do not reveal whether a user exists.
     pub async fn burn(&self, password: &str) {
         let decoy = self.decoy.get_or_init(|| {
-            self.argon().hash_password(b"cogito decoy password").map(|h| h.to_string()).unwrap_or_default()
+            self.argon()
+                .hash_password(b"cogito decoy password")
+                .map(|h| h.to_string())
+                .unwrap_or_default()
         });
         let _ = self.verify(password, &decoy.clone()).await;
     }
 
     /// Whether the password matches the PHC string (comparison is constant-time inside argon2).
     pub async fn verify(&self, password: &str, phc: &str) -> CoreResult<bool> {
-        let _permit = self.permits.acquire().await.map_err(|_| CoreError::Internal("hasher closed".into()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| CoreError::Internal("hasher closed".into()))?;
         let argon = self.argon();
         let password = password.to_owned();
         let phc = phc.to_owned();
@@ -149,10 +179,22 @@ mod tests {
         let policy = PasswordPolicy::default();
         let msg = |pw: &str| check_policy(&policy, pw, P).unwrap_err().to_string();
         assert_eq!(msg("Ab1!"), format!("{P}: Password not long enough"));
-        assert_eq!(msg("abcdefg1!"), format!("{P}: Password must have uppercase characters"));
-        assert_eq!(msg("ABCDEFG1!"), format!("{P}: Password must have lowercase characters"));
-        assert_eq!(msg("Abcdefgh!"), format!("{P}: Password must have numeric characters"));
-        assert_eq!(msg("Abcdefgh1"), format!("{P}: Password must have symbol characters"));
+        assert_eq!(
+            msg("abcdefg1!"),
+            format!("{P}: Password must have uppercase characters")
+        );
+        assert_eq!(
+            msg("ABCDEFG1!"),
+            format!("{P}: Password must have lowercase characters")
+        );
+        assert_eq!(
+            msg("Abcdefgh!"),
+            format!("{P}: Password must have numeric characters")
+        );
+        assert_eq!(
+            msg("Abcdefgh1"),
+            format!("{P}: Password must have symbol characters")
+        );
         assert!(check_policy(&policy, "Abcdefg1!", P).is_ok());
     }
 
@@ -171,7 +213,10 @@ mod tests {
 
     #[test]
     fn generated_temporary_passwords_satisfy_the_strictest_policy() {
-        let policy = PasswordPolicy { minimum_length: 20, ..PasswordPolicy::default() };
+        let policy = PasswordPolicy {
+            minimum_length: 20,
+            ..PasswordPolicy::default()
+        };
         for _ in 0..50 {
             let pw = generate_temporary(&policy);
             check_policy(&policy, &pw, P).unwrap();

@@ -19,7 +19,9 @@ pub fn compute(secret: &str, username: &str, client_id: &str) -> String {
 /// Checks the secret hash a request carried, when the client has a secret. Any of `usernames`
 /// may have been used by the caller (what they typed, or the internal username).
 pub fn check(client: &AppClient, usernames: &[&str], provided: Option<&str>) -> CoreResult<()> {
-    let Some(secret) = &client.secret else { return Ok(()) };
+    let Some(secret) = &client.secret else {
+        return Ok(());
+    };
     let id = &client.client_id;
     let Some(provided) = provided.filter(|p| !p.is_empty()) else {
         return Err(CoreError::NotAuthorized(format!(
@@ -32,7 +34,9 @@ pub fn check(client: &AppClient, usernames: &[&str], provided: Option<&str>) -> 
     if ok {
         Ok(())
     } else {
-        Err(CoreError::NotAuthorized(format!("Unable to verify secret hash for client {id}")))
+        Err(CoreError::NotAuthorized(format!(
+            "Unable to verify secret hash for client {id}"
+        )))
     }
 }
 

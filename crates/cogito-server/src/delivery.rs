@@ -30,7 +30,10 @@ pub struct Delivery {
 
 impl std::fmt::Debug for Delivery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Delivery").field("smtp", &self.smtp.is_some()).field("from", &self.from).finish_non_exhaustive()
+        f.debug_struct("Delivery")
+            .field("smtp", &self.smtp.is_some())
+            .field("from", &self.from)
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,9 +54,13 @@ impl Delivery {
         let smtp = match &config.smtp_url {
             None => None,
             Some(url) if url.starts_with("smtp://") => {
-                let parsed = url::Url::parse(url).map_err(|e| DeliveryError::SmtpUrl(e.to_string()))?;
-                let host = parsed.host_str().ok_or_else(|| DeliveryError::SmtpUrl("no host".into()))?;
-                let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(parsed.port().unwrap_or(25));
+                let parsed =
+                    url::Url::parse(url).map_err(|e| DeliveryError::SmtpUrl(e.to_string()))?;
+                let host = parsed
+                    .host_str()
+                    .ok_or_else(|| DeliveryError::SmtpUrl("no host".into()))?;
+                let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                    .port(parsed.port().unwrap_or(25));
                 if !parsed.username().is_empty() {
                     b = b.credentials(lettre::transport::smtp::authentication::Credentials::new(
                         parsed.username().to_string(),
@@ -68,27 +75,55 @@ impl Delivery {
                     .build(),
             ),
         };
-        let from = config.from.parse().map_err(|_| DeliveryError::From(config.from.clone()))?;
-        Ok(Self { smtp, from, sms_webhook: config.sms_webhook.clone(), http: reqwest::Client::new() })
+        let from = config
+            .from
+            .parse()
+            .map_err(|_| DeliveryError::From(config.from.clone()))?;
+        Ok(Self {
+            smtp,
+            from,
+            sms_webhook: config.sms_webhook.clone(),
+            http: reqwest::Client::new(),
+        })
     }
 
     async fn send_email(&self, m: &OutboxMessage) -> Result<(), String> {
-        let Some(smtp) = &self.smtp else { return Ok(()) };
-        let to: Mailbox = m.destination.parse().map_err(|e| format!("recipient: {e}"))?;
+        let Some(smtp) = &self.smtp else {
+            return Ok(());
+        };
+        let to: Mailbox = m
+            .destination
+            .parse()
+            .map_err(|e| format!("recipient: {e}"))?;
         let email = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(m.subject.clone())
             .body(m.body.clone())
             .map_err(|e| format!("message: {e}"))?;
-        smtp.send(email).await.map(|_| ()).map_err(|e| format!("smtp: {e}"))
+        smtp.send(email)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("smtp: {e}"))
     }
 
     async fn send_sms(&self, m: &OutboxMessage) -> Result<(), String> {
-        let Some(url) = &self.sms_webhook else { return Ok(()) };
+        let Some(url) = &self.sms_webhook else {
+            return Ok(());
+        };
         let body = serde_json::json!({ "to": m.destination, "body": m.body, "poolId": m.pool_id, "username": m.username });
-        let resp = self.http.post(url).json(&body).send().await.map_err(|e| format!("sms webhook: {e}"))?;
-        if resp.status().is_success() { Ok(()) } else { Err(format!("sms webhook answered {}", resp.status())) }
+        let resp = self
+            .http
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| format!("sms webhook: {e}"))?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("sms webhook answered {}", resp.status()))
+        }
     }
 }
 

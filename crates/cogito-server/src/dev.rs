@@ -20,7 +20,11 @@ pub struct OutboxParams {
 
 /// Lists outbox messages, newest first.
 pub async fn outbox(State(state): State<AppState>, Query(p): Query<OutboxParams>) -> Response {
-    let q = OutboxQuery { pool_id: p.pool, username: p.username, limit: p.limit.unwrap_or(50) };
+    let q = OutboxQuery {
+        pool_id: p.pool,
+        username: p.username,
+        limit: p.limit.unwrap_or(50),
+    };
     match state.core.store.list_messages(&q).await {
         Ok(m) => Json(m).into_response(),
         Err(e) => ApiError::from(cogito_core::CoreError::from_store("outbox", e)).into_response(),

@@ -20,7 +20,11 @@ pub struct ApiError {
 impl ApiError {
     /// An error with status 400.
     pub fn bad_request(type_name: &str, message: impl Into<String>) -> Self {
-        Self { type_name: type_name.into(), message: message.into(), status: 400 }
+        Self {
+            type_name: type_name.into(),
+            message: message.into(),
+            status: 400,
+        }
     }
 
     /// `SerializationException`.
@@ -43,13 +47,20 @@ impl From<CoreError> for ApiError {
             }
             other => other.to_string(),
         };
-        Self { type_name: e.cognito_type().into(), message, status: e.http_status() }
+        Self {
+            type_name: e.cognito_type().into(),
+            message,
+            status: e.http_status(),
+        }
     }
 }
 
 /// Header-safe copy of a message (visible ASCII and spaces only).
 fn header_safe(s: &str) -> HeaderValue {
-    let cleaned: String = s.chars().map(|c| if (' '..='~').contains(&c) { c } else { '?' }).collect();
+    let cleaned: String = s
+        .chars()
+        .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
+        .collect();
     HeaderValue::from_str(&cleaned).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -59,8 +70,14 @@ impl IntoResponse for ApiError {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
         let mut resp = (status, body.to_string()).into_response();
         let h = resp.headers_mut();
-        h.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
-        h.insert("x-amzn-errortype", header_safe(&format!("{}:", self.type_name)));
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
+        h.insert(
+            "x-amzn-errortype",
+            header_safe(&format!("{}:", self.type_name)),
+        );
         h.insert("x-amzn-errormessage", header_safe(&self.message));
         resp
     }

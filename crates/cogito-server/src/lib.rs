@@ -35,7 +35,12 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { dev: false, admin_credentials: HashMap::new(), max_body_bytes: 256 * 1024, max_skew_secs: 300 }
+        Self {
+            dev: false,
+            admin_credentials: HashMap::new(),
+            max_body_bytes: 256 * 1024,
+            max_skew_secs: 300,
+        }
     }
 }
 
@@ -55,23 +60,44 @@ pub fn app(state: AppState) -> Router {
         .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
         .allow_headers(
             [
-                "content-type", "x-amz-target", "x-amz-user-agent", "cache-control", "authorization",
-                "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "amz-sdk-invocation-id",
+                "content-type",
+                "x-amz-target",
+                "x-amz-user-agent",
+                "cache-control",
+                "authorization",
+                "x-amz-date",
+                "x-amz-security-token",
+                "x-amz-content-sha256",
+                "amz-sdk-invocation-id",
                 "amz-sdk-request",
             ]
             .map(HeaderName::from_static),
         )
-        .expose_headers(["x-amzn-requestid", "x-amzn-errortype", "x-amzn-errormessage", "date"].map(HeaderName::from_static))
+        .expose_headers(
+            [
+                "x-amzn-requestid",
+                "x-amzn-errortype",
+                "x-amzn-errormessage",
+                "date",
+            ]
+            .map(HeaderName::from_static),
+        )
         .max_age(std::time::Duration::from_secs(600));
     let mut router = Router::new()
         .route("/", post(cognito_api::handle))
         .route("/health", get(|| async { "ok" }))
         .route("/{pool_id}/.well-known/jwks.json", get(oidc::jwks))
-        .route("/{pool_id}/.well-known/openid-configuration", get(oidc::discovery));
+        .route(
+            "/{pool_id}/.well-known/openid-configuration",
+            get(oidc::discovery),
+        );
     if state.config.dev {
         router = router.route("/_dev/outbox", get(dev::outbox));
     }
-    router.layer(cors).layer(CatchPanicLayer::custom(panic_response)).with_state(state)
+    router
+        .layer(cors)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(state)
 }
 
 /// A panic inside one request becomes a generic `InternalErrorException`; the server keeps
@@ -96,5 +122,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -10,13 +10,19 @@ use serde_json::json;
 use crate::AppState;
 
 fn not_found(pool_id: &str) -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({ "message": format!("User pool {pool_id} does not exist.") }))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "message": format!("User pool {pool_id} does not exist.") })),
+    )
+        .into_response()
 }
 
 /// The pool's JWKS.
 pub async fn jwks(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
     match state.core.keys.keys(&pool_id).await {
-        Ok(keys) if state.core.pool(&pool_id).await.is_ok() => Json(keys.jwks.clone()).into_response(),
+        Ok(keys) if state.core.pool(&pool_id).await.is_ok() => {
+            Json(keys.jwks.clone()).into_response()
+        }
         _ => not_found(&pool_id),
     }
 }

@@ -36,14 +36,21 @@ pub struct Parts {
 pub fn build(parts: Parts) -> Result<AppState, cogito_core::CoreError> {
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let core = Cogito {
-        keys: KeyRing::new(parts.store.clone(), parts.master.clone(), parts.clock.clone()),
+        keys: KeyRing::new(
+            parts.store.clone(),
+            parts.master.clone(),
+            parts.clock.clone(),
+        ),
         store: parts.store,
         clock: parts.clock,
         hasher: PasswordHasher::new(parts.hash_cost, threads)?,
         transport: parts.transport,
         config: parts.core,
     };
-    Ok(AppState { core: Arc::new(core), config: Arc::new(parts.server) })
+    Ok(AppState {
+        core: Arc::new(core),
+        config: Arc::new(parts.server),
+    })
 }
 
 const KEY_ID_SETTING: &str = "admin_access_key_id";
@@ -62,23 +69,45 @@ pub struct StoredCredentials {
 
 /// Loads the instance's admin credentials, generating and storing them (secret encrypted under
 /// the master key) if none exist yet.
-pub async fn admin_credentials(store: &dyn Store, master: &MasterKey) -> Result<StoredCredentials, String> {
+pub async fn admin_credentials(
+    store: &dyn Store,
+    master: &MasterKey,
+) -> Result<StoredCredentials, String> {
     let existing = store.get_setting(KEY_ID_SETTING).await;
     let generated = matches!(existing, Err(StoreError::NotFound));
     if generated {
-        let id = format!("AKIA{}", cogito_core::ids::new_client_id()[..16].to_uppercase());
+        let id = format!(
+            "AKIA{}",
+            cogito_core::ids::new_client_id()[..16].to_uppercase()
+        );
         let secret = cogito_core::ids::new_opaque_token(30);
         let sealed = hex_encode(&master.seal(secret.as_bytes()));
         // Secret first: a crash in between leaves no key id pointing at a missing secret.
-        store.put_setting_if_absent(SECRET_SETTING, &sealed).await.map_err(|e| e.to_string())?;
-        store.put_setting_if_absent(KEY_ID_SETTING, &id).await.map_err(|e| e.to_string())?;
+        store
+            .put_setting_if_absent(SECRET_SETTING, &sealed)
+            .await
+            .map_err(|e| e.to_string())?;
+        store
+            .put_setting_if_absent(KEY_ID_SETTING, &id)
+            .await
+            .map_err(|e| e.to_string())?;
     }
-    let id = store.get_setting(KEY_ID_SETTING).await.map_err(|e| e.to_string())?;
-    let sealed = store.get_setting(SECRET_SETTING).await.map_err(|e| e.to_string())?;
+    let id = store
+        .get_setting(KEY_ID_SETTING)
+        .await
+        .map_err(|e| e.to_string())?;
+    let sealed = store
+        .get_setting(SECRET_SETTING)
+        .await
+        .map_err(|e| e.to_string())?;
     let bytes = hex_decode(&sealed).ok_or("stored admin secret is corrupt")?;
     let secret = master.open(&bytes).map_err(|e| e.to_string())?;
     let secret = String::from_utf8(secret).map_err(|_| "stored admin secret is corrupt")?;
-    Ok(StoredCredentials { access_key_id: id, secret_access_key: secret, generated })
+    Ok(StoredCredentials {
+        access_key_id: id,
+        secret_access_key: secret,
+        generated,
+    })
 }
 
 fn hex_encode(b: &[u8]) -> String {
@@ -86,7 +115,10 @@ fn hex_encode(b: &[u8]) -> String {
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
 }
 
 /// A credentials map for [`ServerConfig::admin_credentials`].

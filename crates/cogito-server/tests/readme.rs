@@ -16,5 +16,9 @@ fn readme_compatibility_table_matches_the_dispatch_table() {
         std::fs::write(&path, updated).expect("write README");
         return;
     }
-    assert_eq!(&readme[start..end], table, "README table is stale: run COGITO_UPDATE_README=1 cargo test -p cogito-server --test readme");
+    assert_eq!(
+        &readme[start..end],
+        table,
+        "README table is stale: run COGITO_UPDATE_README=1 cargo test -p cogito-server --test readme"
+    );
 }

@@ -21,10 +21,22 @@ async fn setup() -> (TestApp, String, String, String) {
             0,
         )
         .unwrap();
-        let keys = cogito_core::attributes::login_keys(&app.state.core.pool(&pool).await.unwrap(), &user);
-        app.state.core.store.insert_user(&user, &keys).await.unwrap();
+        let keys =
+            cogito_core::attributes::login_keys(&app.state.core.pool(&pool).await.unwrap(), &user);
+        app.state
+            .core
+            .store
+            .insert_user(&user, &keys)
+            .await
+            .unwrap();
     }
-    let email = |v: &str| AttributeType::builder().name("email").value(v).build().unwrap();
+    let email = |v: &str| {
+        AttributeType::builder()
+            .name("email")
+            .value(v)
+            .build()
+            .unwrap()
+    };
     app.sdk
         .admin_create_user()
         .user_pool_id(&pool)
@@ -34,7 +46,15 @@ async fn setup() -> (TestApp, String, String, String) {
         .send()
         .await
         .unwrap();
-    app.sdk.admin_set_user_password().user_pool_id(&pool).username("alice").password(PW).permanent(true).send().await.unwrap();
+    app.sdk
+        .admin_set_user_password()
+        .user_pool_id(&pool)
+        .username("alice")
+        .password(PW)
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
     let r = app
         .sdk
         .admin_initiate_auth()
@@ -62,16 +82,29 @@ fn hot_paths(c: &mut Criterion) {
         (p, cl, user)
     });
     c.bench_function("token issue (sign_in)", |b| {
-        b.to_async(&rt).iter(|| async { core.sign_in(&p, &cl, &user).await.unwrap() })
+        b.to_async(&rt)
+            .iter(|| async { core.sign_in(&p, &cl, &user).await.unwrap() })
     });
     c.bench_function("access token verify", |b| {
-        b.to_async(&rt).iter(|| async { core.authorize_access_token(&token).await.unwrap() })
+        b.to_async(&rt)
+            .iter(|| async { core.authorize_access_token(&token).await.unwrap() })
     });
     c.bench_function("GetUser over HTTP (SDK)", |b| {
-        b.to_async(&rt).iter(|| async { app.sdk.get_user().access_token(&token).send().await.unwrap() })
+        b.to_async(&rt).iter(|| async {
+            app.sdk
+                .get_user()
+                .access_token(&token)
+                .send()
+                .await
+                .unwrap()
+        })
     });
     c.bench_function("ListUsers email ^= filter, 5000 users", |b| {
-        b.to_async(&rt).iter(|| async { core.list_users(&pool, Some("email ^= \"user0123\""), None, 60).await.unwrap() })
+        b.to_async(&rt).iter(|| async {
+            core.list_users(&pool, Some("email ^= \"user0123\""), None, 60)
+                .await
+                .unwrap()
+        })
     });
 }
 

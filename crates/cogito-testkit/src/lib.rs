@@ -81,7 +81,9 @@ impl TestApp {
         let url = format!("sqlite://{}", dir.path().join("cogito.db").display());
         let store = cogito_store::open_store(&url).await.expect("store");
         let clock = Arc::new(FakeClock::new());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
         let state = setup::build(Parts {
@@ -89,8 +91,15 @@ impl TestApp {
             clock: clock.clone(),
             master: Arc::new(MasterKey::from_hex(&MasterKey::generate_hex()).expect("key")),
             hash_cost: HashCost::INSECURE_DEV,
-            transport: opts.transport.clone().unwrap_or_else(|| Arc::new(OutboxOnly)),
-            core: CoreConfig { public_url: base.clone(), cognito_issuer: opts.cognito_issuer, region: "us-east-1".into() },
+            transport: opts
+                .transport
+                .clone()
+                .unwrap_or_else(|| Arc::new(OutboxOnly)),
+            core: CoreConfig {
+                public_url: base.clone(),
+                cognito_issuer: opts.cognito_issuer,
+                region: "us-east-1".into(),
+            },
             server: ServerConfig {
                 dev: opts.dev,
                 admin_credentials: setup::credentials_map(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
@@ -106,7 +115,15 @@ impl TestApp {
             })
             .await;
         });
-        let mut app = Self { url: base, addr, clock, state, sdk: dummy_client(), dir, shutdown: Some(tx) };
+        let mut app = Self {
+            url: base,
+            addr,
+            clock,
+            state,
+            sdk: dummy_client(),
+            dir,
+            shutdown: Some(tx),
+        };
         app.sdk = app.sdk_with(ACCESS_KEY_ID, SECRET_ACCESS_KEY, 0);
         app
     }
@@ -117,8 +134,17 @@ impl TestApp {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .endpoint_url(&self.url)
-            .credentials_provider(Credentials::new(access_key_id, secret, None, None, "cogito-testkit"))
-            .time_source(SharedTimeSource::new(ClockTime { clock: self.clock.clone(), offset_secs }))
+            .credentials_provider(Credentials::new(
+                access_key_id,
+                secret,
+                None,
+                None,
+                "cogito-testkit",
+            ))
+            .time_source(SharedTimeSource::new(ClockTime {
+                clock: self.clock.clone(),
+                offset_secs,
+            }))
             .retry_config(sdk::config::retry::RetryConfig::disabled())
             .build();
         Client::from_conf(conf)
@@ -126,13 +152,26 @@ impl TestApp {
 
     /// Outbox messages for an internal username, newest first.
     pub async fn outbox(&self, username: &str) -> Vec<OutboxMessage> {
-        let q = OutboxQuery { pool_id: None, username: Some(username.into()), limit: 100 };
-        self.state.core.store.list_messages(&q).await.expect("outbox")
+        let q = OutboxQuery {
+            pool_id: None,
+            username: Some(username.into()),
+            limit: 100,
+        };
+        self.state
+            .core
+            .store
+            .list_messages(&q)
+            .await
+            .expect("outbox")
     }
 
     /// The last code sent to a user.
     pub async fn latest_code(&self, username: &str) -> String {
-        self.outbox(username).await.into_iter().find_map(|m| m.code).expect("a code in the outbox")
+        self.outbox(username)
+            .await
+            .into_iter()
+            .find_map(|m| m.code)
+            .expect("a code in the outbox")
     }
 
     /// Creates a pool with a relaxed password policy and e-mail verification; returns its id.

@@ -66,10 +66,19 @@ pub struct ServeArgs {
     #[arg(long, env = "COGITO_DEV")]
     pub dev: bool,
     /// Admin access key id (SigV4). Without it, a generated pair is used.
-    #[arg(long, env = "COGITO_ADMIN_ACCESS_KEY_ID", requires = "admin_secret_access_key")]
+    #[arg(
+        long,
+        env = "COGITO_ADMIN_ACCESS_KEY_ID",
+        requires = "admin_secret_access_key"
+    )]
     pub admin_access_key_id: Option<String>,
     /// Admin secret access key (SigV4).
-    #[arg(long, env = "COGITO_ADMIN_SECRET_ACCESS_KEY", hide_env_values = true, requires = "admin_access_key_id")]
+    #[arg(
+        long,
+        env = "COGITO_ADMIN_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        requires = "admin_access_key_id"
+    )]
     pub admin_secret_access_key: Option<String>,
     /// Master key (64 hex characters) encrypting keys and secrets at rest. Without it, a key
     /// file `master.key` (mode 0600) in the data directory is used or created.
@@ -86,7 +95,11 @@ pub struct ServeArgs {
     #[arg(long, env = "COGITO_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender address of e-mails.
-    #[arg(long, env = "COGITO_SMTP_FROM", default_value = "no-reply@verificationemail.com")]
+    #[arg(
+        long,
+        env = "COGITO_SMTP_FROM",
+        default_value = "no-reply@verificationemail.com"
+    )]
     pub smtp_from: String,
     /// Log format: `text` or `json` (one JSON object per line).
     #[arg(long, env = "COGITO_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]

@@ -16,17 +16,27 @@ pub fn path() -> Option<std::path::PathBuf> {
 
 /// `(environment variable, value)` pairs the file provides.
 pub fn read(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let table: toml::Table = text.parse().with_context(|| format!("parsing {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let table: toml::Table = text
+        .parse()
+        .with_context(|| format!("parsing {}", path.display()))?;
     let mut out = Vec::new();
     for (key, value) in table {
         let value = match value {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
-            other => anyhow::bail!("{}: `{key}` must be a string, number or boolean, not {}", path.display(), other.type_str()),
+            other => anyhow::bail!(
+                "{}: `{key}` must be a string, number or boolean, not {}",
+                path.display(),
+                other.type_str()
+            ),
         };
-        out.push((format!("COGITO_{}", key.to_uppercase().replace('-', "_")), value));
+        out.push((
+            format!("COGITO_{}", key.to_uppercase().replace('-', "_")),
+            value,
+        ));
     }
     Ok(out)
 }
@@ -39,7 +49,11 @@ mod tests {
     fn keys_become_environment_names() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("cogito.toml");
-        std::fs::write(&p, "listen = \"0.0.0.0:80\"\nhash-memory-kib = 1024\ndev = true\n").unwrap();
+        std::fs::write(
+            &p,
+            "listen = \"0.0.0.0:80\"\nhash-memory-kib = 1024\ndev = true\n",
+        )
+        .unwrap();
         let mut pairs = read(&p).unwrap();
         pairs.sort();
         assert_eq!(

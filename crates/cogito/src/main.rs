@@ -30,11 +30,19 @@ fn with_config_file() -> anyhow::Result<Vec<std::ffi::OsString>> {
             if std::env::var_os(&var).is_some() {
                 continue;
             }
-            let flag = format!("--{}", var.trim_start_matches("COGITO_").to_lowercase().replace('_', "-"));
+            let flag = format!(
+                "--{}",
+                var.trim_start_matches("COGITO_")
+                    .to_lowercase()
+                    .replace('_', "-")
+            );
             if !serving && flag != "--data-dir" && flag != "--database-url" {
                 continue;
             }
-            if args.iter().any(|a| a.to_string_lossy().split('=').next() == Some(flag.as_str())) {
+            if args
+                .iter()
+                .any(|a| a.to_string_lossy().split('=').next() == Some(flag.as_str()))
+            {
                 continue;
             }
             if value == "true" {

@@ -9,30 +9,40 @@ use cogito_core::SystemClock;
 use cogito_core::crypto::MasterKey;
 use cogito_core::password::HashCost;
 use cogito_core::service::CoreConfig;
+use cogito_server::ServerConfig;
 use cogito_server::delivery::{Delivery, DeliveryConfig};
 use cogito_server::setup::{self, Parts};
-use cogito_server::ServerConfig;
 
 use crate::cli::ServeArgs;
 
 /// Runs the server.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     if args.log_format == "json" {
-        tracing_subscriber::fmt().json().with_env_filter(filter).init();
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
     std::fs::create_dir_all(&args.storage.data_dir)
         .with_context(|| format!("creating {}", args.storage.data_dir.display()))?;
     let master = Arc::new(master_key(&args)?);
-    let store = cogito_store::open_store(&args.storage.url()).await.context("opening the store")?;
+    let store = cogito_store::open_store(&args.storage.url())
+        .await
+        .context("opening the store")?;
     let credentials = match (&args.admin_access_key_id, &args.admin_secret_access_key) {
         (Some(id), Some(secret)) => setup::credentials_map(id, secret),
         _ => {
-            let c = setup::admin_credentials(store.as_ref(), &master).await.map_err(anyhow::Error::msg)?;
+            let c = setup::admin_credentials(store.as_ref(), &master)
+                .await
+                .map_err(anyhow::Error::msg)?;
             if c.generated {
-                println!("Generated admin credentials (shown once; stored encrypted in the database):");
+                println!(
+                    "Generated admin credentials (shown once; stored encrypted in the database):"
+                );
                 println!("  AWS_ACCESS_KEY_ID={}", c.access_key_id);
                 println!("  AWS_SECRET_ACCESS_KEY={}", c.secret_access_key);
             } else {
@@ -43,7 +53,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let hash_cost = hash_cost(&args);
     if args.dev {
-        tracing::warn!("--dev: ANY SigV4 credentials are accepted, the outbox is readable over HTTP, and password hashing is cheap ({} KiB). Never use this in production.", hash_cost.memory_kib);
+        tracing::warn!(
+            "--dev: ANY SigV4 credentials are accepted, the outbox is readable over HTTP, and password hashing is cheap ({} KiB). Never use this in production.",
+            hash_cost.memory_kib
+        );
     }
     let transport = Arc::new(Delivery::new(&DeliveryConfig {
         smtp_url: args.smtp_url.clone(),
@@ -57,13 +70,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         hash_cost,
         transport,
         core: CoreConfig {
-            public_url: args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen)),
+            public_url: args
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", args.listen)),
             cognito_issuer: args.cognito_issuer,
             region: args.region.clone(),
         },
-        server: ServerConfig { dev: args.dev, admin_credentials: credentials, ..ServerConfig::default() },
+        server: ServerConfig {
+            dev: args.dev,
+            admin_credentials: credentials,
+            ..ServerConfig::default()
+        },
     })?;
-    let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
     tracing::info!(listen = %listener.local_addr()?, "cogito is serving");
     cogito_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("shut down");
@@ -71,7 +93,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 fn hash_cost(args: &ServeArgs) -> HashCost {
-    let base = if args.dev { HashCost::INSECURE_DEV } else { HashCost::OWASP };
+    let base = if args.dev {
+        HashCost::INSECURE_DEV
+    } else {
+        HashCost::OWASP
+    };
     HashCost {
         memory_kib: args.hash_memory_kib.unwrap_or(base.memory_kib),
         iterations: args.hash_iterations.unwrap_or(base.iterations),
@@ -88,7 +114,8 @@ fn master_key(args: &ServeArgs) -> anyhow::Result<MasterKey> {
         write_private(&path, &MasterKey::generate_hex())?;
         tracing::info!(path = %path.display(), "generated a new master key");
     }
-    let hex = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let hex =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     MasterKey::from_hex(&hex).with_context(|| format!("master key in {}", path.display()))
 }
 

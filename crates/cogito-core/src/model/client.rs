@@ -19,7 +19,11 @@ pub struct TokenValidityUnits {
 
 impl Default for TokenValidityUnits {
     fn default() -> Self {
-        Self { access_token: "hours".into(), id_token: "hours".into(), refresh_token: "days".into() }
+        Self {
+            access_token: "hours".into(),
+            id_token: "hours".into(),
+            refresh_token: "days".into(),
+        }
     }
 }
 
@@ -82,14 +86,16 @@ impl AppClient {
     /// Access-token lifetime in seconds.
     pub fn access_token_secs(&self) -> i64 {
         let units = self.units();
-        self.access_token_validity
-            .map_or(3600, |v| v * unit_seconds(&units.access_token).unwrap_or(3600))
+        self.access_token_validity.map_or(3600, |v| {
+            v * unit_seconds(&units.access_token).unwrap_or(3600)
+        })
     }
 
     /// ID-token lifetime in seconds.
     pub fn id_token_secs(&self) -> i64 {
         let units = self.units();
-        self.id_token_validity.map_or(3600, |v| v * unit_seconds(&units.id_token).unwrap_or(3600))
+        self.id_token_validity
+            .map_or(3600, |v| v * unit_seconds(&units.id_token).unwrap_or(3600))
     }
 
     /// Refresh-token lifetime in seconds.
@@ -109,11 +115,17 @@ impl AppClient {
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
                 // Legacy-only clients always allowed refresh.
                 has("ALLOW_REFRESH_TOKEN_AUTH")
-                    || !self.explicit_auth_flows.iter().any(|f| f.starts_with("ALLOW_"))
+                    || !self
+                        .explicit_auth_flows
+                        .iter()
+                        .any(|f| f.starts_with("ALLOW_"))
             }
             "USER_SRP_AUTH" => {
                 has("ALLOW_USER_SRP_AUTH")
-                    || !self.explicit_auth_flows.iter().any(|f| f.starts_with("ALLOW_"))
+                    || !self
+                        .explicit_auth_flows
+                        .iter()
+                        .any(|f| f.starts_with("ALLOW_"))
             }
             "CUSTOM_AUTH" => has("ALLOW_CUSTOM_AUTH") || has("CUSTOM_AUTH_FLOW_ONLY"),
             "USER_AUTH" => has("ALLOW_USER_AUTH"),

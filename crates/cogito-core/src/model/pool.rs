@@ -169,18 +169,19 @@ pub fn default_invitation() -> MessageTemplates {
 
 /// The standard attributes every pool lists (reference §8.5).
 pub fn standard_schema() -> Vec<SchemaAttribute> {
-    let string = |name: &str, min: &str, max: &str, mutable: bool, required: bool| SchemaAttribute {
-        name: name.into(),
-        attribute_data_type: "String".into(),
-        developer_only_attribute: false,
-        mutable,
-        required,
-        string_attribute_constraints: Some(StringConstraints {
-            min_length: Some(min.into()),
-            max_length: Some(max.into()),
-        }),
-        number_attribute_constraints: None,
-    };
+    let string =
+        |name: &str, min: &str, max: &str, mutable: bool, required: bool| SchemaAttribute {
+            name: name.into(),
+            attribute_data_type: "String".into(),
+            developer_only_attribute: false,
+            mutable,
+            required,
+            string_attribute_constraints: Some(StringConstraints {
+                min_length: Some(min.into()),
+                max_length: Some(max.into()),
+            }),
+            number_attribute_constraints: None,
+        };
     let boolean = |name: &str| SchemaAttribute {
         name: name.into(),
         attribute_data_type: "Boolean".into(),

@@ -32,9 +32,14 @@ impl UserStatus {
 
     /// Parses the wire name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Unconfirmed, Self::Confirmed, Self::ResetRequired, Self::ForceChangePassword]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [
+            Self::Unconfirmed,
+            Self::Confirmed,
+            Self::ResetRequired,
+            Self::ForceChangePassword,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 }
 

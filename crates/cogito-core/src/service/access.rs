@@ -32,7 +32,13 @@ impl Cogito {
     /// Verifies an access token and loads its user.
     pub async fn authorize_access_token(&self, token: &str) -> CoreResult<TokenCaller> {
         let parsed = jwt::parse(token).map_err(|_| invalid())?;
-        let claim = |n: &str| parsed.claims.get(n).and_then(Value::as_str).map(str::to_owned);
+        let claim = |n: &str| {
+            parsed
+                .claims
+                .get(n)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
         let iss = claim("iss").ok_or_else(invalid)?;
         let pool_id = iss.rsplit('/').next().unwrap_or_default().to_string();
         if iss != self.issuer(&pool_id) {
@@ -46,13 +52,19 @@ impl Cogito {
         if claim("token_use").as_deref() != Some("access") {
             return Err(invalid());
         }
-        let exp = parsed.claims.get("exp").and_then(Value::as_i64).ok_or_else(invalid)?;
+        let exp = parsed
+            .claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .ok_or_else(invalid)?;
         if exp <= self.clock.now_secs() {
             return Err(CoreError::NotAuthorized("Access Token has expired".into()));
         }
         let scopes = claim("scope").unwrap_or_default();
         if !scopes.split(' ').any(|s| s == ADMIN_SCOPE) {
-            return Err(CoreError::NotAuthorized("Access Token does not have required scopes".into()));
+            return Err(CoreError::NotAuthorized(
+                "Access Token does not have required scopes".into(),
+            ));
         }
         let origin = claim("origin_jti").ok_or_else(invalid)?;
         let revoked = CoreError::NotAuthorized("Access Token has been revoked".into());
@@ -71,8 +83,16 @@ impl Cogito {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
         let client_id = claim("client_id").ok_or_else(invalid)?;
-        let client = self.pool_client(&pool_id, &client_id).await.map_err(|_| invalid())?;
+        let client = self
+            .pool_client(&pool_id, &client_id)
+            .await
+            .map_err(|_| invalid())?;
         let pool = self.pool(&pool_id).await?;
-        Ok(TokenCaller { pool, client, user, claims: parsed.claims })
+        Ok(TokenCaller {
+            pool,
+            client,
+            user,
+            claims: parsed.claims,
+        })
     }
 }

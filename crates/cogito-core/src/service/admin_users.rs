@@ -35,7 +35,11 @@ impl Cogito {
         validate_writes(&pool, &input.attributes, Writer::Admin, true)?;
         let password = match &input.temporary_password {
             Some(p) => {
-                crate::password::check_policy(&pool.password_policy, p, "Password did not conform with password policy")?;
+                crate::password::check_policy(
+                    &pool.password_policy,
+                    p,
+                    "Password did not conform with password policy",
+                )?;
                 p.clone()
             }
             None => crate::password::generate_temporary(&pool.password_policy),
@@ -45,7 +49,9 @@ impl Cogito {
         let user = if input.message_action.as_deref() == Some("RESEND") {
             let mut user = self.user(&pool, &input.username).await?;
             if user.status != UserStatus::ForceChangePassword {
-                return Err(CoreError::UnsupportedUserState("User is not in FORCE_CHANGE_PASSWORD state.".into()));
+                return Err(CoreError::UnsupportedUserState(
+                    "User is not in FORCE_CHANGE_PASSWORD state.".into(),
+                ));
             }
             user.password_hash = Some(hash);
             user.password_set_ms = now;
@@ -58,21 +64,38 @@ impl Cogito {
             user.password_hash = Some(hash);
             let keys = crate::attributes::login_keys(&pool, &user);
             if input.force_alias {
-                self.store.insert_user(&user, &keys[..1]).await.map_err(|e| insert_error(&pool, e, "User account already exists"))?;
+                self.store
+                    .insert_user(&user, &keys[..1])
+                    .await
+                    .map_err(|e| insert_error(&pool, e, "User account already exists"))?;
                 self.save_user(&pool, &user, true).await?;
             } else {
-                self.store.insert_user(&user, &keys).await.map_err(|e| insert_error(&pool, e, "User account already exists"))?;
+                self.store
+                    .insert_user(&user, &keys)
+                    .await
+                    .map_err(|e| insert_error(&pool, e, "User account already exists"))?;
             }
             user
         };
         if input.message_action.as_deref() != Some("SUPPRESS") {
-            self.send_invitation(&pool, &user, &password, &input.desired_mediums).await?;
+            self.send_invitation(&pool, &user, &password, &input.desired_mediums)
+                .await?;
         }
         Ok(user)
     }
 
-    async fn send_invitation(&self, pool: &UserPool, user: &User, password: &str, mediums: &[String]) -> CoreResult<()> {
-        let mediums: Vec<&str> = if mediums.is_empty() { vec!["SMS"] } else { mediums.iter().map(String::as_str).collect() };
+    async fn send_invitation(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        password: &str,
+        mediums: &[String],
+    ) -> CoreResult<()> {
+        let mediums: Vec<&str> = if mediums.is_empty() {
+            vec!["SMS"]
+        } else {
+            mediums.iter().map(String::as_str).collect()
+        };
         let t = &pool.invitation;
         for m in mediums {
             let (medium, attr, template) = match m {
@@ -82,8 +105,15 @@ impl Cogito {
             if user.attr(attr).is_none() {
                 continue;
             }
-            self.send_message(Outgoing { user, medium, subject: &t.email_subject, template, code: password, purpose: "AdminCreateUser" })
-                .await?;
+            self.send_message(Outgoing {
+                user,
+                medium,
+                subject: &t.email_subject,
+                template,
+                code: password,
+                purpose: "AdminCreateUser",
+            })
+            .await?;
         }
         Ok(())
     }
@@ -98,11 +128,19 @@ impl Cogito {
     pub async fn admin_delete_user(&self, pool_id: &str, username: &str) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
-        self.store.delete_user(pool_id, &user.sub).await.map_err(|e| CoreError::from_store("delete user", e))
+        self.store
+            .delete_user(pool_id, &user.sub)
+            .await
+            .map_err(|e| CoreError::from_store("delete user", e))
     }
 
     /// `AdminDisableUser` (revokes the user's tokens) / `AdminEnableUser`.
-    pub async fn admin_set_enabled(&self, pool_id: &str, username: &str, enabled: bool) -> CoreResult<()> {
+    pub async fn admin_set_enabled(
+        &self,
+        pool_id: &str,
+        username: &str,
+        enabled: bool,
+    ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         user.enabled = enabled;
@@ -115,11 +153,27 @@ impl Cogito {
     }
 
     /// `AdminSetUserPassword`.
-    pub async fn admin_set_password(&self, pool_id: &str, username: &str, password: &str, permanent: bool) -> CoreResult<()> {
+    pub async fn admin_set_password(
+        &self,
+        pool_id: &str,
+        username: &str,
+        password: &str,
+        permanent: bool,
+    ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
-        self.set_password(&pool, &mut user, password, "Password does not conform to policy").await?;
-        user.status = if permanent { UserStatus::Confirmed } else { UserStatus::ForceChangePassword };
+        self.set_password(
+            &pool,
+            &mut user,
+            password,
+            "Password does not conform to policy",
+        )
+        .await?;
+        user.status = if permanent {
+            UserStatus::Confirmed
+        } else {
+            UserStatus::ForceChangePassword
+        };
         user.modified_ms = self.clock.now_ms();
         self.save_user(&pool, &user, false).await
     }
@@ -128,7 +182,8 @@ impl Cogito {
     pub async fn admin_reset_password(&self, pool_id: &str, username: &str) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
-        self.send_reset_code(&pool, &user, "AdminResetUserPassword").await?;
+        self.send_reset_code(&pool, &user, "AdminResetUserPassword")
+            .await?;
         if user.status == UserStatus::Confirmed {
             user.status = UserStatus::ResetRequired;
         }
@@ -137,26 +192,51 @@ impl Cogito {
     }
 
     /// `AdminUpdateUserAttributes`.
-    pub async fn admin_update_attributes(&self, pool_id: &str, username: &str, attrs: &[(String, String)]) -> CoreResult<()> {
+    pub async fn admin_update_attributes(
+        &self,
+        pool_id: &str,
+        username: &str,
+        attrs: &[(String, String)],
+    ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         validate_writes(&pool, attrs, Writer::Admin, false)?;
-        self.update_attributes(&pool, user, attrs, true).await.map(|_| ())
+        self.update_attributes(&pool, user, attrs, true)
+            .await
+            .map(|_| ())
     }
 
     /// `AdminDeleteUserAttributes`.
-    pub async fn admin_delete_attributes(&self, pool_id: &str, username: &str, names: &[String]) -> CoreResult<()> {
+    pub async fn admin_delete_attributes(
+        &self,
+        pool_id: &str,
+        username: &str,
+        names: &[String],
+    ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
         self.delete_attributes(&pool, user, names).await
     }
 
     /// Removes attributes (required ones cannot be removed).
-    pub async fn delete_attributes(&self, pool: &UserPool, mut user: User, names: &[String]) -> CoreResult<()> {
+    pub async fn delete_attributes(
+        &self,
+        pool: &UserPool,
+        mut user: User,
+        names: &[String],
+    ) -> CoreResult<()> {
         for name in names {
             match pool.attribute(name) {
-                None => return Err(CoreError::invalid(format!("Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."))),
-                Some(a) if a.required => return Err(CoreError::invalid(format!("Cannot delete required attribute {name}"))),
+                None => {
+                    return Err(CoreError::invalid(format!(
+                        "Attributes did not conform to the schema: {name}: Attribute does not exist in the schema."
+                    )));
+                }
+                Some(a) if a.required => {
+                    return Err(CoreError::invalid(format!(
+                        "Cannot delete required attribute {name}"
+                    )));
+                }
                 Some(_) => {
                     user.attributes.remove(name);
                 }
@@ -167,7 +247,13 @@ impl Cogito {
     }
 
     /// `ListUsers`.
-    pub async fn list_users(&self, pool_id: &str, filter: Option<&str>, cursor: Option<&str>, limit: u32) -> CoreResult<Page<User>> {
+    pub async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: Option<&str>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> CoreResult<Page<User>> {
         self.pool(pool_id).await?;
         let filter = crate::filter::parse(filter.unwrap_or_default())?;
         self.store

@@ -67,7 +67,11 @@ fn missing(name: &str) -> CoreError {
 }
 
 fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> CoreResult<&'a str> {
-    params.get(name).map(String::as_str).filter(|v| !v.is_empty()).ok_or_else(|| missing(name))
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| missing(name))
 }
 
 fn session_expired() -> CoreError {
@@ -75,7 +79,11 @@ fn session_expired() -> CoreError {
 }
 
 impl Cogito {
-    async fn client_for(&self, caller: Caller<'_>, client_id: &str) -> CoreResult<(UserPool, AppClient)> {
+    async fn client_for(
+        &self,
+        caller: Caller<'_>,
+        client_id: &str,
+    ) -> CoreResult<(UserPool, AppClient)> {
         let client = match caller {
             Caller::Public => self.client(client_id).await?,
             Caller::Admin(pool_id) => {
@@ -101,14 +109,18 @@ impl Cogito {
             return Err(CoreError::invalid("Initiate Auth method not supported."));
         }
         if !client.allows_flow(flow) {
-            return Err(CoreError::invalid(format!("{flow} flow not enabled for this client")));
+            return Err(CoreError::invalid(format!(
+                "{flow} flow not enabled for this client"
+            )));
         }
         match flow {
             "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
                 self.password_auth(&pool, &client, params).await
             }
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh(&pool, &client, params).await,
-            other => Err(CoreError::invalid(format!("{other} is not supported by cogito yet"))),
+            other => Err(CoreError::invalid(format!(
+                "{other} is not supported by cogito yet"
+            ))),
         }
     }
 
@@ -121,8 +133,15 @@ impl Cogito {
         let username = param(params, "USERNAME")?;
         let password = param(params, "PASSWORD")?;
         let user = self.lookup_user(pool, username).await?;
-        let internal = user.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
-        crate::secret_hash::check(client, &[username, internal], params.get("SECRET_HASH").map(String::as_str))?;
+        let internal = user
+            .as_ref()
+            .map(|u| u.username.as_str())
+            .unwrap_or(username);
+        crate::secret_hash::check(
+            client,
+            &[username, internal],
+            params.get("SECRET_HASH").map(String::as_str),
+        )?;
         let Some(user) = user else {
             // Same work as for a real user, so timing does not tell who exists.
             self.hasher.burn(password).await;
@@ -135,37 +154,51 @@ impl Cogito {
         let user = self.check_password(pool, user, password).await?;
         match user.status {
             UserStatus::ForceChangePassword => {
-                let days = i64::from(match pool.password_policy.temporary_password_validity_days {
-                    0 => 7,
-                    d => d,
-                });
+                let days = i64::from(
+                    match pool.password_policy.temporary_password_validity_days {
+                        0 => 7,
+                        d => d,
+                    },
+                );
                 if self.clock.now_ms() > user.password_set_ms + days * 86_400_000 {
                     return Err(CoreError::NotAuthorized(
-                        "Temporary password has expired and must be reset by an administrator.".into(),
+                        "Temporary password has expired and must be reset by an administrator."
+                            .into(),
                     ));
                 }
                 self.new_password_challenge(pool, client, &user).await
             }
-            _ => Ok(AuthOutcome::Authenticated(self.sign_in(pool, client, &user).await?)),
+            _ => Ok(AuthOutcome::Authenticated(
+                self.sign_in(pool, client, &user).await?,
+            )),
         }
     }
 
     /// Status gates, lockout and the password check of §5.2 steps 5–6. Returns the user with
     /// its lockout counters reset on success.
-    pub async fn check_password(&self, pool: &UserPool, mut user: User, password: &str) -> CoreResult<User> {
+    pub async fn check_password(
+        &self,
+        pool: &UserPool,
+        mut user: User,
+        password: &str,
+    ) -> CoreResult<User> {
         let now = self.clock.now_ms();
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
         if user.locked_until_ms > now {
-            return Err(CoreError::NotAuthorized("Password attempts exceeded".into()));
+            return Err(CoreError::NotAuthorized(
+                "Password attempts exceeded".into(),
+            ));
         }
         match user.status {
             UserStatus::Unconfirmed => {
                 return Err(CoreError::UserNotConfirmed("User is not confirmed.".into()));
             }
             UserStatus::ResetRequired => {
-                return Err(CoreError::PasswordResetRequired("Password reset required for the user".into()));
+                return Err(CoreError::PasswordResetRequired(
+                    "Password reset required for the user".into(),
+                ));
             }
             _ => {}
         }
@@ -199,12 +232,23 @@ impl Cogito {
             user.locked_until_ms = now + (1000i64 << exp).min(MAX_LOCK_MS);
         }
         self.store
-            .update_lockout(&user.pool_id, &user.sub, user.failed_attempts, user.locked_until_ms, now)
+            .update_lockout(
+                &user.pool_id,
+                &user.sub,
+                user.failed_attempts,
+                user.locked_until_ms,
+                now,
+            )
             .await
             .map_err(|e| CoreError::from_store("lockout", e))
     }
 
-    async fn new_password_challenge(&self, pool: &UserPool, client: &AppClient, user: &User) -> CoreResult<AuthOutcome> {
+    async fn new_password_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+    ) -> CoreResult<AuthOutcome> {
         let session = crate::ids::new_opaque_token(48);
         let record = AuthSession {
             id_hash: fingerprint(&session),
@@ -214,11 +258,15 @@ impl Cogito {
             challenge: "NEW_PASSWORD_REQUIRED".into(),
             expires_ms: self.clock.now_ms() + client.auth_session_validity * 60_000,
         };
-        self.store.put_auth_session(&record).await.map_err(|e| CoreError::from_store("auth session", e))?;
-        let required: Vec<String> = crate::attributes::missing_required(pool, |n| user.attr(n).is_some())
-            .into_iter()
-            .map(|n| format!("userAttributes.{n}"))
-            .collect();
+        self.store
+            .put_auth_session(&record)
+            .await
+            .map_err(|e| CoreError::from_store("auth session", e))?;
+        let required: Vec<String> =
+            crate::attributes::missing_required(pool, |n| user.attr(n).is_some())
+                .into_iter()
+                .map(|n| format!("userAttributes.{n}"))
+                .collect();
         let mut visible: Map<String, Value> = user
             .attributes
             .iter()
@@ -229,9 +277,16 @@ impl Cogito {
         visible.remove("phone_number_verified");
         let mut parameters = BTreeMap::new();
         parameters.insert("USER_ID_FOR_SRP".into(), user.username.clone());
-        parameters.insert("requiredAttributes".into(), Value::from(required).to_string());
+        parameters.insert(
+            "requiredAttributes".into(),
+            Value::from(required).to_string(),
+        );
         parameters.insert("userAttributes".into(), Value::Object(visible).to_string());
-        Ok(AuthOutcome::Challenge(Challenge { name: "NEW_PASSWORD_REQUIRED".into(), session, parameters }))
+        Ok(AuthOutcome::Challenge(Challenge {
+            name: "NEW_PASSWORD_REQUIRED".into(),
+            session,
+            parameters,
+        }))
     }
 
     /// `RespondToAuthChallenge` / `AdminRespondToAuthChallenge`.
@@ -245,20 +300,32 @@ impl Cogito {
     ) -> CoreResult<AuthOutcome> {
         let (pool, client) = self.client_for(caller, client_id).await?;
         if challenge != "NEW_PASSWORD_REQUIRED" {
-            return Err(CoreError::invalid(format!("{challenge} is not supported by cogito yet")));
+            return Err(CoreError::invalid(format!(
+                "{challenge} is not supported by cogito yet"
+            )));
         }
-        let session = session.filter(|s| !s.is_empty()).ok_or_else(|| CoreError::invalid("Missing required parameter Session"))?;
+        let session = session
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| CoreError::invalid("Missing required parameter Session"))?;
         let record = match self.store.take_auth_session(&fingerprint(session)).await {
             Ok(r) => r,
             Err(StoreError::NotFound) => return Err(session_expired()),
             Err(e) => return Err(CoreError::from_store("auth session", e)),
         };
         let now = self.clock.now_ms();
-        if record.expires_ms < now || record.client_id != client.client_id || record.challenge != challenge {
+        if record.expires_ms < now
+            || record.client_id != client.client_id
+            || record.challenge != challenge
+        {
             return Err(session_expired());
         }
-        let result = self.answer_new_password(&pool, &client, &record, responses).await;
-        if result.as_ref().is_err_and(|e| !matches!(e, CoreError::NotAuthorized(_) | CoreError::Internal(_))) {
+        let result = self
+            .answer_new_password(&pool, &client, &record, responses)
+            .await;
+        if result
+            .as_ref()
+            .is_err_and(|e| !matches!(e, CoreError::NotAuthorized(_) | CoreError::Internal(_)))
+        {
             // A fixable answer (weak password, missing attribute) keeps the session usable.
             let _ = self.store.put_auth_session(&record).await;
         }
@@ -279,19 +346,33 @@ impl Cogito {
             Err(StoreError::NotFound) => return Err(session_expired()),
             Err(e) => return Err(CoreError::from_store("user", e)),
         };
-        crate::secret_hash::check(client, &[username, &user.username], responses.get("SECRET_HASH").map(String::as_str))?;
+        crate::secret_hash::check(
+            client,
+            &[username, &user.username],
+            responses.get("SECRET_HASH").map(String::as_str),
+        )?;
         let attrs: Vec<(String, String)> = responses
             .iter()
-            .filter_map(|(k, v)| k.strip_prefix("userAttributes.").map(|n| (n.to_string(), v.clone())))
+            .filter_map(|(k, v)| {
+                k.strip_prefix("userAttributes.")
+                    .map(|n| (n.to_string(), v.clone()))
+            })
             .collect();
         for (name, _) in &attrs {
             let already = user.attr(name).is_some();
             let required = pool.attribute(name).is_some_and(|a| a.required);
             if already && required {
-                return Err(CoreError::invalid(format!("Cannot modify an already provided attribute: {name}")));
+                return Err(CoreError::invalid(format!(
+                    "Cannot modify an already provided attribute: {name}"
+                )));
             }
         }
-        crate::attributes::validate_writes(pool, &attrs, crate::attributes::Writer::Client(client.write_attributes.as_deref()), false)?;
+        crate::attributes::validate_writes(
+            pool,
+            &attrs,
+            crate::attributes::Writer::Client(client.write_attributes.as_deref()),
+            false,
+        )?;
         super::apply_attributes(&mut user, &attrs);
         let missing = crate::attributes::missing_required(pool, |n| user.attr(n).is_some());
         if let Some(name) = missing.first() {
@@ -299,18 +380,36 @@ impl Cogito {
                 "Attributes did not conform to the schema: {name}: The attribute is required"
             )));
         }
-        self.set_password(pool, &mut user, new_password, "Password does not conform to policy").await?;
+        self.set_password(
+            pool,
+            &mut user,
+            new_password,
+            "Password does not conform to policy",
+        )
+        .await?;
         user.status = UserStatus::Confirmed;
         self.save_user(pool, &user, false).await?;
-        Ok(AuthOutcome::Authenticated(self.sign_in(pool, client, &user).await?))
+        Ok(AuthOutcome::Authenticated(
+            self.sign_in(pool, client, &user).await?,
+        ))
     }
 
     /// Checks the policy and history, hashes and sets a new password on `user` (not saved).
-    pub async fn set_password(&self, pool: &UserPool, user: &mut User, password: &str, prefix: &str) -> CoreResult<()> {
+    pub async fn set_password(
+        &self,
+        pool: &UserPool,
+        user: &mut User,
+        password: &str,
+        prefix: &str,
+    ) -> CoreResult<()> {
         crate::password::check_policy(&pool.password_policy, password, prefix)?;
         let history = pool.password_policy.password_history_size.unwrap_or(0) as usize;
         if history > 0 {
-            let previous = user.password_hash.iter().chain(user.password_history.iter()).take(history);
+            let previous = user
+                .password_hash
+                .iter()
+                .chain(user.password_history.iter())
+                .take(history);
             for h in previous {
                 if self.hasher.verify(password, h).await? {
                     return Err(CoreError::PasswordHistoryPolicyViolation(
@@ -331,7 +430,12 @@ impl Cogito {
     }
 
     /// Starts a new sign-in session for a user and issues all three tokens.
-    pub async fn sign_in(&self, pool: &UserPool, client: &AppClient, user: &User) -> CoreResult<AuthResult> {
+    pub async fn sign_in(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+    ) -> CoreResult<AuthResult> {
         let now = self.clock.now_ms();
         let refresh_token = crate::ids::new_opaque_token(64);
         let session = RefreshSession {
@@ -345,13 +449,22 @@ impl Cogito {
             expires_ms: now + client.refresh_token_secs() * 1000,
             revoked_ms: None,
         };
-        self.store.insert_refresh(&session).await.map_err(|e| CoreError::from_store("refresh", e))?;
+        self.store
+            .insert_refresh(&session)
+            .await
+            .map_err(|e| CoreError::from_store("refresh", e))?;
         let mut result = self.mint(pool, client, user, &session).await?;
         result.refresh_token = Some(refresh_token);
         Ok(result)
     }
 
-    async fn mint(&self, pool: &UserPool, client: &AppClient, user: &User, session: &RefreshSession) -> CoreResult<AuthResult> {
+    async fn mint(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        session: &RefreshSession,
+    ) -> CoreResult<AuthResult> {
         let keys = self.keys.keys(&pool.id).await?;
         let groups = self.all_groups_of(&pool.id, &user.sub).await?;
         let issuer = self.issuer(&pool.id);
@@ -368,11 +481,25 @@ impl Cogito {
             now: self.clock.now_secs(),
         };
         let id_token = jwt::sign(&keys.id.kid, &keys.id.pair, &claims::id_token(&ctx));
-        let access_token = jwt::sign(&keys.access.kid, &keys.access.pair, &claims::access_token(&ctx));
-        Ok(AuthResult { access_token, id_token, refresh_token: None, expires_in: client.access_token_secs() })
+        let access_token = jwt::sign(
+            &keys.access.kid,
+            &keys.access.pair,
+            &claims::access_token(&ctx),
+        );
+        Ok(AuthResult {
+            access_token,
+            id_token,
+            refresh_token: None,
+            expires_in: client.access_token_secs(),
+        })
     }
 
-    async fn refresh(&self, pool: &UserPool, client: &AppClient, params: &HashMap<String, String>) -> CoreResult<AuthOutcome> {
+    async fn refresh(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        params: &HashMap<String, String>,
+    ) -> CoreResult<AuthOutcome> {
         let token = param(params, "REFRESH_TOKEN")?;
         let invalid = || CoreError::NotAuthorized("Invalid Refresh Token.".into());
         let session = match self.store.get_refresh_by_hash(&fingerprint(token)).await {
@@ -383,14 +510,24 @@ impl Cogito {
         if session.client_id != client.client_id || session.pool_id != pool.id {
             return Err(invalid());
         }
-        let user = match self.store.get_user_by_sub(&pool.id, &session.user_sub).await {
+        let user = match self
+            .store
+            .get_user_by_sub(&pool.id, &session.user_sub)
+            .await
+        {
             Ok(u) => u,
             Err(StoreError::NotFound) => return Err(invalid()),
             Err(e) => return Err(CoreError::from_store("user", e)),
         };
-        crate::secret_hash::check(client, &[&user.username, &user.sub], params.get("SECRET_HASH").map(String::as_str))?;
+        crate::secret_hash::check(
+            client,
+            &[&user.username, &user.sub],
+            params.get("SECRET_HASH").map(String::as_str),
+        )?;
         if session.revoked_ms.is_some() {
-            return Err(CoreError::NotAuthorized("Refresh Token has been revoked".into()));
+            return Err(CoreError::NotAuthorized(
+                "Refresh Token has been revoked".into(),
+            ));
         }
         if session.expires_ms < self.clock.now_ms() {
             return Err(CoreError::NotAuthorized("Refresh Token has expired".into()));
@@ -398,23 +535,36 @@ impl Cogito {
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
-        Ok(AuthOutcome::Authenticated(self.mint(pool, client, &user, &session).await?))
+        Ok(AuthOutcome::Authenticated(
+            self.mint(pool, client, &user, &session).await?,
+        ))
     }
 
     /// `RevokeToken`: revokes a refresh token and every token minted from it.
-    pub async fn revoke_token(&self, client_id: &str, client_secret: Option<&str>, token: &str) -> CoreResult<()> {
+    pub async fn revoke_token(
+        &self,
+        client_id: &str,
+        client_secret: Option<&str>,
+        token: &str,
+    ) -> CoreResult<()> {
         let client = self.client(client_id).await?;
         if let Some(secret) = &client.secret {
             let given = client_secret.unwrap_or_default();
             if !secrets_equal(secret.as_bytes(), given.as_bytes()) {
-                return Err(CoreError::Unauthorized("Invalid client credentials.".into()));
+                return Err(CoreError::Unauthorized(
+                    "Invalid client credentials.".into(),
+                ));
             }
         }
         if !client.enable_token_revocation {
-            return Err(CoreError::UnsupportedOperation("Token revocation is not enabled for this client.".into()));
+            return Err(CoreError::UnsupportedOperation(
+                "Token revocation is not enabled for this client.".into(),
+            ));
         }
         if jwt::parse(token).is_ok() {
-            return Err(CoreError::UnsupportedTokenType("The token type is not supported. Only refresh tokens can be revoked.".into()));
+            return Err(CoreError::UnsupportedTokenType(
+                "The token type is not supported. Only refresh tokens can be revoked.".into(),
+            ));
         }
         match self.store.get_refresh_by_hash(&fingerprint(token)).await {
             Ok(s) if s.client_id == client.client_id => self

@@ -12,7 +12,9 @@ fn group_not_found() -> CoreError {
 fn map_group(e: StoreError) -> CoreError {
     match e {
         StoreError::NotFound => group_not_found(),
-        StoreError::Conflict(_) => CoreError::GroupExists("A group with the name already exists.".into()),
+        StoreError::Conflict(_) => {
+            CoreError::GroupExists("A group with the name already exists.".into())
+        }
         e => CoreError::from_store("group", e),
     }
 }
@@ -30,7 +32,12 @@ pub struct GroupSpec {
 
 impl Cogito {
     /// `CreateGroup`.
-    pub async fn create_group(&self, pool_id: &str, name: &str, spec: GroupSpec) -> CoreResult<Group> {
+    pub async fn create_group(
+        &self,
+        pool_id: &str,
+        name: &str,
+        spec: GroupSpec,
+    ) -> CoreResult<Group> {
         self.pool(pool_id).await?;
         let now = self.clock.now_ms();
         let group = Group {
@@ -53,7 +60,12 @@ impl Cogito {
     }
 
     /// `UpdateGroup`: given members replace, absent ones stay.
-    pub async fn update_group(&self, pool_id: &str, name: &str, spec: GroupSpec) -> CoreResult<Group> {
+    pub async fn update_group(
+        &self,
+        pool_id: &str,
+        name: &str,
+        spec: GroupSpec,
+    ) -> CoreResult<Group> {
         let mut group = self.group(pool_id, name).await?;
         if spec.description.is_some() {
             group.description = spec.description;
@@ -72,42 +84,93 @@ impl Cogito {
     /// `DeleteGroup`.
     pub async fn delete_group(&self, pool_id: &str, name: &str) -> CoreResult<()> {
         self.group(pool_id, name).await?;
-        self.store.delete_group(pool_id, name).await.map_err(map_group)
+        self.store
+            .delete_group(pool_id, name)
+            .await
+            .map_err(map_group)
     }
 
     /// `ListGroups`.
-    pub async fn list_groups(&self, pool_id: &str, cursor: Option<&str>, limit: u32) -> CoreResult<Page<Group>> {
+    pub async fn list_groups(
+        &self,
+        pool_id: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> CoreResult<Page<Group>> {
         self.pool(pool_id).await?;
-        self.store.list_groups(pool_id, cursor, limit).await.map_err(map_cursor)
+        self.store
+            .list_groups(pool_id, cursor, limit)
+            .await
+            .map_err(map_cursor)
     }
 
     /// `AdminAddUserToGroup`.
-    pub async fn add_user_to_group(&self, pool_id: &str, username: &str, group: &str) -> CoreResult<()> {
+    pub async fn add_user_to_group(
+        &self,
+        pool_id: &str,
+        username: &str,
+        group: &str,
+    ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
-        self.store.get_group(pool_id, group).await.map_err(map_group)?;
-        self.store.add_member(pool_id, group, &user.sub).await.map_err(map_group)
+        self.store
+            .get_group(pool_id, group)
+            .await
+            .map_err(map_group)?;
+        self.store
+            .add_member(pool_id, group, &user.sub)
+            .await
+            .map_err(map_group)
     }
 
     /// `AdminRemoveUserFromGroup`.
-    pub async fn remove_user_from_group(&self, pool_id: &str, username: &str, group: &str) -> CoreResult<()> {
+    pub async fn remove_user_from_group(
+        &self,
+        pool_id: &str,
+        username: &str,
+        group: &str,
+    ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
-        self.store.get_group(pool_id, group).await.map_err(map_group)?;
-        self.store.remove_member(pool_id, group, &user.sub).await.map_err(map_group)
+        self.store
+            .get_group(pool_id, group)
+            .await
+            .map_err(map_group)?;
+        self.store
+            .remove_member(pool_id, group, &user.sub)
+            .await
+            .map_err(map_group)
     }
 
     /// `AdminListGroupsForUser`.
-    pub async fn groups_for_user(&self, pool_id: &str, username: &str, cursor: Option<&str>, limit: u32) -> CoreResult<Page<Group>> {
+    pub async fn groups_for_user(
+        &self,
+        pool_id: &str,
+        username: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> CoreResult<Page<Group>> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
-        self.store.groups_of_user(pool_id, &user.sub, cursor, limit).await.map_err(map_cursor)
+        self.store
+            .groups_of_user(pool_id, &user.sub, cursor, limit)
+            .await
+            .map_err(map_cursor)
     }
 
     /// `ListUsersInGroup`.
-    pub async fn users_in_group(&self, pool_id: &str, group: &str, cursor: Option<&str>, limit: u32) -> CoreResult<Page<User>> {
+    pub async fn users_in_group(
+        &self,
+        pool_id: &str,
+        group: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> CoreResult<Page<User>> {
         self.group(pool_id, group).await?;
-        self.store.users_in_group(pool_id, group, cursor, limit).await.map_err(map_cursor)
+        self.store
+            .users_in_group(pool_id, group, cursor, limit)
+            .await
+            .map_err(map_cursor)
     }
 
     /// All groups of a user (for token claims).

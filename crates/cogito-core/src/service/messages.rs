@@ -66,7 +66,10 @@ impl Cogito {
             .attr(attribute)
             .ok_or_else(|| CoreError::invalid(format!("No {attribute} to deliver to")))?
             .to_string();
-        let body = out.template.replace("{####}", out.code).replace("{username}", &out.user.username);
+        let body = out
+            .template
+            .replace("{####}", out.code)
+            .replace("{username}", &out.user.username);
         let message = OutboxMessage {
             id: crate::ids::new_uuid(),
             pool_id: out.user.pool_id.clone(),
@@ -91,7 +94,11 @@ impl Cogito {
                 tracing::warn!(pool = %message.pool_id, medium = message.medium.as_str(), error = %e, "message delivery failed; kept in the outbox");
             }
         });
-        Ok(CodeDelivery { destination: mask_destination(&destination), medium: out.medium, attribute: attribute.into() })
+        Ok(CodeDelivery {
+            destination: mask_destination(&destination),
+            medium: out.medium,
+            attribute: attribute.into(),
+        })
     }
 }
 

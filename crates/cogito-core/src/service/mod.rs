@@ -71,18 +71,24 @@ impl Cogito {
 
     /// Reads a client by id alone (public operations).
     pub async fn client(&self, client_id: &str) -> CoreResult<AppClient> {
-        self.store.find_client(client_id).await.map_err(|e| match e {
-            StoreError::NotFound => CoreError::client_not_found(client_id),
-            e => CoreError::from_store("find client", e),
-        })
+        self.store
+            .find_client(client_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => CoreError::client_not_found(client_id),
+                e => CoreError::from_store("find client", e),
+            })
     }
 
     /// Reads a client of a pool.
     pub async fn pool_client(&self, pool_id: &str, client_id: &str) -> CoreResult<AppClient> {
-        self.store.get_client(pool_id, client_id).await.map_err(|e| match e {
-            StoreError::NotFound => CoreError::client_not_found(client_id),
-            e => CoreError::from_store("get client", e),
-        })
+        self.store
+            .get_client(pool_id, client_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => CoreError::client_not_found(client_id),
+                e => CoreError::from_store("get client", e),
+            })
     }
 
     /// Finds a user by anything they may be named by (username, e-mail/phone username, alias,
@@ -107,22 +113,36 @@ impl Cogito {
 
     /// Finds a user or fails with `UserNotFoundException` (admin operations).
     pub async fn user(&self, pool: &UserPool, name: &str) -> CoreResult<User> {
-        self.lookup_user(pool, name).await?.ok_or_else(CoreError::user_not_found)
+        self.lookup_user(pool, name)
+            .await?
+            .ok_or_else(CoreError::user_not_found)
     }
 
     /// Writes a user back with its recomputed login keys.
-    pub async fn save_user(&self, pool: &UserPool, user: &User, steal_keys: bool) -> CoreResult<()> {
+    pub async fn save_user(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        steal_keys: bool,
+    ) -> CoreResult<()> {
         let keys = crate::attributes::login_keys(pool, user);
-        self.store.update_user(user, &keys, steal_keys).await.map_err(|e| match e {
-            StoreError::NotFound => CoreError::user_not_found(),
-            StoreError::Conflict(_) => alias_exists(user),
-            e => CoreError::from_store("update user", e),
-        })
+        self.store
+            .update_user(user, &keys, steal_keys)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => CoreError::user_not_found(),
+                StoreError::Conflict(_) => alias_exists(user),
+                e => CoreError::from_store("update user", e),
+            })
     }
 }
 
 fn alias_exists(user: &User) -> CoreError {
-    let what = if user.attr("email").is_some() { "email" } else { "phone_number" };
+    let what = if user.attr("email").is_some() {
+        "email"
+    } else {
+        "phone_number"
+    };
     CoreError::AliasExists(format!("An account with the {what} already exists."))
 }
 

@@ -28,20 +28,40 @@ pub fn build_schema(inputs: &[SchemaAttribute]) -> CoreResult<Vec<SchemaAttribut
 }
 
 fn custom_attribute(input: &SchemaAttribute) -> CoreResult<SchemaAttribute> {
-    let bare = input.name.trim_start_matches("custom:").trim_start_matches("dev:");
+    let bare = input
+        .name
+        .trim_start_matches("custom:")
+        .trim_start_matches("dev:");
     if bare.is_empty() || bare.chars().count() > 20 {
-        return Err(CoreError::invalid(format!("Invalid custom attribute name: {}", input.name)));
+        return Err(CoreError::invalid(format!(
+            "Invalid custom attribute name: {}",
+            input.name
+        )));
     }
     if input.required {
-        return Err(CoreError::invalid("Required custom attributes are not supported currently."));
+        return Err(CoreError::invalid(
+            "Required custom attributes are not supported currently.",
+        ));
     }
-    let prefix = if input.developer_only_attribute { "dev:" } else { "custom:" };
+    let prefix = if input.developer_only_attribute {
+        "dev:"
+    } else {
+        "custom:"
+    };
     let data_type = match input.attribute_data_type.as_str() {
         "" => "String",
         t @ ("String" | "Number" | "DateTime" | "Boolean") => t,
-        t => return Err(CoreError::invalid(format!("Invalid AttributeDataType: {t}"))),
+        t => {
+            return Err(CoreError::invalid(format!(
+                "Invalid AttributeDataType: {t}"
+            )));
+        }
     };
-    Ok(SchemaAttribute { name: format!("{prefix}{bare}"), attribute_data_type: data_type.into(), ..input.clone() })
+    Ok(SchemaAttribute {
+        name: format!("{prefix}{bare}"),
+        attribute_data_type: data_type.into(),
+        ..input.clone()
+    })
 }
 
 fn validate_pool(pool: &UserPool) -> CoreResult<()> {
@@ -55,18 +75,31 @@ fn validate_pool(pool: &UserPool) -> CoreResult<()> {
             return Err(CoreError::invalid(format!("Invalid alias attribute: {a}")));
         }
     }
-    for a in pool.username_attributes.iter().chain(&pool.auto_verified_attributes) {
+    for a in pool
+        .username_attributes
+        .iter()
+        .chain(&pool.auto_verified_attributes)
+    {
         if a != "email" && a != "phone_number" {
             return Err(CoreError::invalid(format!("Invalid attribute: {a}")));
         }
     }
-    for (name, t) in [("verification", &pool.verification), ("invitation", &pool.invitation)] {
+    for (name, t) in [
+        ("verification", &pool.verification),
+        ("invitation", &pool.invitation),
+    ] {
         if !t.email_message.contains("{####}") || !t.sms_message.contains("{####}") {
-            return Err(CoreError::invalid(format!("The {name} message template must contain {{####}}")));
+            return Err(CoreError::invalid(format!(
+                "The {name} message template must contain {{####}}"
+            )));
         }
     }
-    if !pool.invitation.email_message.contains("{username}") || !pool.invitation.sms_message.contains("{username}") {
-        return Err(CoreError::invalid("The invitation message template must contain {username}"));
+    if !pool.invitation.email_message.contains("{username}")
+        || !pool.invitation.sms_message.contains("{username}")
+    {
+        return Err(CoreError::invalid(
+            "The invitation message template must contain {username}",
+        ));
     }
     Ok(())
 }
@@ -79,7 +112,10 @@ impl Cogito {
         pool.id = crate::ids::new_pool_id(&self.config.region);
         pool.created_ms = now;
         pool.modified_ms = now;
-        self.store.insert_pool(&pool).await.map_err(|e| CoreError::from_store("insert pool", e))?;
+        self.store
+            .insert_pool(&pool)
+            .await
+            .map_err(|e| CoreError::from_store("insert pool", e))?;
         if let Err(e) = self.keys.create_for_pool(&pool.id).await {
             let _ = self.store.delete_pool(&pool.id).await;
             return Err(e);
@@ -99,7 +135,10 @@ impl Cogito {
         next.created_ms = current.created_ms;
         next.modified_ms = self.clock.now_ms();
         validate_pool(&next)?;
-        self.store.update_pool(&next).await.map_err(|e| CoreError::from_store("update pool", e))?;
+        self.store
+            .update_pool(&next)
+            .await
+            .map_err(|e| CoreError::from_store("update pool", e))?;
         Ok(next)
     }
 
@@ -121,25 +160,41 @@ impl Cogito {
 
     /// Lists pools.
     pub async fn list_pools(&self, cursor: Option<&str>, limit: u32) -> CoreResult<Page<UserPool>> {
-        self.store.list_pools(cursor, limit).await.map_err(super::groups::map_cursor)
+        self.store
+            .list_pools(cursor, limit)
+            .await
+            .map_err(super::groups::map_cursor)
     }
 
     /// Number of users in a pool (`EstimatedNumberOfUsers`).
     pub async fn count_users(&self, pool_id: &str) -> CoreResult<u64> {
-        self.store.count_users(pool_id).await.map_err(|e| CoreError::from_store("count users", e))
+        self.store
+            .count_users(pool_id)
+            .await
+            .map_err(|e| CoreError::from_store("count users", e))
     }
 
     /// `AddCustomAttributes`.
-    pub async fn add_custom_attributes(&self, pool_id: &str, attrs: &[SchemaAttribute]) -> CoreResult<()> {
+    pub async fn add_custom_attributes(
+        &self,
+        pool_id: &str,
+        attrs: &[SchemaAttribute],
+    ) -> CoreResult<()> {
         let mut pool = self.pool(pool_id).await?;
         for input in attrs {
             let attr = custom_attribute(input)?;
             if pool.attribute(&attr.name).is_some() {
-                return Err(CoreError::invalid(format!("Existing attribute already has name {}.", attr.name)));
+                return Err(CoreError::invalid(format!(
+                    "Existing attribute already has name {}.",
+                    attr.name
+                )));
             }
             pool.schema.push(attr);
         }
         pool.modified_ms = self.clock.now_ms();
-        self.store.update_pool(&pool).await.map_err(|e| CoreError::from_store("update pool", e))
+        self.store
+            .update_pool(&pool)
+            .await
+            .map_err(|e| CoreError::from_store("update pool", e))
     }
 }

@@ -53,7 +53,12 @@ fn expired_code() -> CoreError {
 
 /// Builds a new user record from a requested username, applying `UsernameAttributes` (the
 /// internal username becomes the `sub`) and alias-format rules.
-pub fn new_user(pool: &UserPool, username: &str, attrs: &[(String, String)], now: i64) -> CoreResult<User> {
+pub fn new_user(
+    pool: &UserPool,
+    username: &str,
+    attrs: &[(String, String)],
+    now: i64,
+) -> CoreResult<User> {
     let sub = crate::ids::new_uuid();
     let mut user = User {
         pool_id: pool.id.clone(),
@@ -73,10 +78,14 @@ pub fn new_user(pool: &UserPool, username: &str, attrs: &[(String, String)], now
     };
     super::apply_attributes(&mut user, attrs);
     if pool.uses_username_attributes() {
-        let email_ok = pool.username_attributes.iter().any(|a| a == "email") && looks_like_email(username);
-        let phone_ok = pool.username_attributes.iter().any(|a| a == "phone_number") && looks_like_phone(username);
+        let email_ok =
+            pool.username_attributes.iter().any(|a| a == "email") && looks_like_email(username);
+        let phone_ok = pool.username_attributes.iter().any(|a| a == "phone_number")
+            && looks_like_phone(username);
         if !email_ok && !phone_ok {
-            return Err(CoreError::invalid("Username should be either an email or a phone number."));
+            return Err(CoreError::invalid(
+                "Username should be either an email or a phone number.",
+            ));
         }
         let attr = if email_ok { "email" } else { "phone_number" };
         user.attributes.insert(attr.into(), username.to_string());
@@ -84,10 +93,14 @@ pub fn new_user(pool: &UserPool, username: &str, attrs: &[(String, String)], now
     } else {
         let alias = |a: &str| pool.alias_attributes.iter().any(|x| x == a);
         if alias("email") && looks_like_email(username) {
-            return Err(CoreError::invalid("Username cannot be of email format, since user pool is configured for email alias."));
+            return Err(CoreError::invalid(
+                "Username cannot be of email format, since user pool is configured for email alias.",
+            ));
         }
         if alias("phone_number") && looks_like_phone(username) {
-            return Err(CoreError::invalid("Username cannot be of phone number format, since user pool is configured for phone number alias."));
+            return Err(CoreError::invalid(
+                "Username cannot be of phone number format, since user pool is configured for phone number alias.",
+            ));
         }
     }
     Ok(user)
@@ -96,8 +109,14 @@ pub fn new_user(pool: &UserPool, username: &str, attrs: &[(String, String)], now
 /// Maps a failed insert of a new user.
 pub fn insert_error(pool: &UserPool, e: StoreError, message: &str) -> CoreError {
     match e {
-        StoreError::Conflict(UniqueKey::LoginKey(k)) if k.kind != crate::model::user::LoginKeyKind::Username || pool.uses_username_attributes() => {
-            CoreError::UsernameExists(format!("An account with the given {} already exists.", k.kind.as_str()))
+        StoreError::Conflict(UniqueKey::LoginKey(k))
+            if k.kind != crate::model::user::LoginKeyKind::Username
+                || pool.uses_username_attributes() =>
+        {
+            CoreError::UsernameExists(format!(
+                "An account with the given {} already exists.",
+                k.kind.as_str()
+            ))
         }
         StoreError::Conflict(_) => CoreError::UsernameExists(message.into()),
         e => CoreError::from_store("insert user", e),
@@ -111,36 +130,82 @@ impl Cogito {
         let pool = self.pool(&client.pool_id).await?;
         crate::secret_hash::check(&client, &[&input.username], input.secret_hash.as_deref())?;
         if pool.allow_admin_create_user_only {
-            return Err(CoreError::NotAuthorized("SignUp is not permitted for this user pool".into()));
+            return Err(CoreError::NotAuthorized(
+                "SignUp is not permitted for this user pool".into(),
+            ));
         }
-        validate_writes(&pool, &input.attributes, Writer::Client(client.write_attributes.as_deref()), true)?;
+        validate_writes(
+            &pool,
+            &input.attributes,
+            Writer::Client(client.write_attributes.as_deref()),
+            true,
+        )?;
         let now = self.clock.now_ms();
         let mut user = new_user(&pool, &input.username, &input.attributes, now)?;
-        if let Some(name) = crate::attributes::missing_required(&pool, |n| user.attr(n).is_some()).first() {
-            return Err(CoreError::invalid(format!("Attributes did not conform to the schema: {name}: The attribute is required")));
+        if let Some(name) =
+            crate::attributes::missing_required(&pool, |n| user.attr(n).is_some()).first()
+        {
+            return Err(CoreError::invalid(format!(
+                "Attributes did not conform to the schema: {name}: The attribute is required"
+            )));
         }
-        crate::password::check_policy(&pool.password_policy, &input.password, "Password did not conform with policy")?;
+        crate::password::check_policy(
+            &pool.password_policy,
+            &input.password,
+            "Password did not conform with policy",
+        )?;
         user.password_hash = Some(self.hasher.hash(&input.password).await?);
         let keys = crate::attributes::login_keys(&pool, &user);
-        self.store.insert_user(&user, &keys).await.map_err(|e| insert_error(&pool, e, "User already exists"))?;
+        self.store
+            .insert_user(&user, &keys)
+            .await
+            .map_err(|e| insert_error(&pool, e, "User already exists"))?;
         let delivery = self.send_signup_code(&pool, &user, "SignUp").await?;
-        Ok(SignUpOutput { confirmed: false, sub: user.sub, delivery })
+        Ok(SignUpOutput {
+            confirmed: false,
+            sub: user.sub,
+            delivery,
+        })
     }
 
-    async fn send_signup_code(&self, pool: &UserPool, user: &User, purpose: &str) -> CoreResult<Option<CodeDelivery>> {
+    async fn send_signup_code(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        purpose: &str,
+    ) -> CoreResult<Option<CodeDelivery>> {
         let Some(medium) = verification_medium(&pool.auto_verified_attributes, user) else {
             return Ok(None);
         };
-        let code = self.issue_code(user, CodePurpose::SignUp, SIGNUP_CODE_MS, medium).await?;
+        let code = self
+            .issue_code(user, CodePurpose::SignUp, SIGNUP_CODE_MS, medium)
+            .await?;
         let t = &pool.verification;
-        let template = if medium == DeliveryMedium::Email { &t.email_message } else { &t.sms_message };
-        self.send_message(Outgoing { user, medium, subject: &t.email_subject, template, code: &code, purpose })
-            .await
-            .map(Some)
+        let template = if medium == DeliveryMedium::Email {
+            &t.email_message
+        } else {
+            &t.sms_message
+        };
+        self.send_message(Outgoing {
+            user,
+            medium,
+            subject: &t.email_subject,
+            template,
+            code: &code,
+            purpose,
+        })
+        .await
+        .map(Some)
     }
 
     /// Creates and stores a code for a user; returns the plaintext code.
-    pub async fn issue_code(&self, user: &User, purpose: CodePurpose, ttl_ms: i64, medium: DeliveryMedium) -> CoreResult<String> {
+    pub async fn issue_code(
+        &self,
+        user: &User,
+        purpose: CodePurpose,
+        ttl_ms: i64,
+        medium: DeliveryMedium,
+    ) -> CoreResult<String> {
         let code = crate::ids::new_code();
         let record = Code {
             pool_id: user.pool_id.clone(),
@@ -154,13 +219,21 @@ impl Cogito {
                 DeliveryMedium::Sms => "phone_number".into(),
             }),
         };
-        self.store.put_code(&record).await.map_err(|e| CoreError::from_store("code", e))?;
+        self.store
+            .put_code(&record)
+            .await
+            .map_err(|e| CoreError::from_store("code", e))?;
         Ok(code)
     }
 
     /// Checks and consumes a code. Absent/expired → `ExpiredCodeException`, wrong →
     /// `CodeMismatchException`, too many wrong attempts → `LimitExceededException`.
-    pub async fn consume_code(&self, user: &User, purpose: &CodePurpose, given: &str) -> CoreResult<Code> {
+    pub async fn consume_code(
+        &self,
+        user: &User,
+        purpose: &CodePurpose,
+        given: &str,
+    ) -> CoreResult<Code> {
         let code = match self.store.get_code(&user.pool_id, &user.sub, purpose).await {
             Ok(c) => c,
             Err(StoreError::NotFound) => return Err(expired_code()),
@@ -170,7 +243,9 @@ impl Cogito {
             return Err(expired_code());
         }
         if code.attempts >= MAX_CODE_ATTEMPTS {
-            return Err(CoreError::LimitExceeded("Attempt limit exceeded, please try after some time.".into()));
+            return Err(CoreError::LimitExceeded(
+                "Attempt limit exceeded, please try after some time.".into(),
+            ));
         }
         if !secrets_equal(fingerprint(given).as_bytes(), code.code_hash.as_bytes()) {
             self.store
@@ -179,7 +254,11 @@ impl Cogito {
                 .map_err(|e| CoreError::from_store("code", e))?;
             return Err(code_mismatch());
         }
-        match self.store.delete_code(&user.pool_id, &user.sub, purpose).await {
+        match self
+            .store
+            .delete_code(&user.pool_id, &user.sub, purpose)
+            .await
+        {
             Ok(()) => Ok(code),
             // A concurrent request used the code first: it is single-use.
             Err(StoreError::NotFound) => Err(expired_code()),
@@ -187,26 +266,53 @@ impl Cogito {
         }
     }
 
-    async fn public_user(&self, client: &AppClient, pool: &UserPool, username: &str, secret_hash: Option<&str>) -> CoreResult<Option<User>> {
+    async fn public_user(
+        &self,
+        client: &AppClient,
+        pool: &UserPool,
+        username: &str,
+        secret_hash: Option<&str>,
+    ) -> CoreResult<Option<User>> {
         let user = self.lookup_user(pool, username).await?;
-        let internal = user.as_ref().map(|u| u.username.as_str()).unwrap_or(username);
+        let internal = user
+            .as_ref()
+            .map(|u| u.username.as_str())
+            .unwrap_or(username);
         crate::secret_hash::check(client, &[username, internal], secret_hash)?;
         Ok(user)
     }
 
     /// `ConfirmSignUp`.
-    pub async fn confirm_sign_up(&self, client_id: &str, username: &str, code: &str, secret_hash: Option<&str>, force_alias: bool) -> CoreResult<()> {
+    pub async fn confirm_sign_up(
+        &self,
+        client_id: &str,
+        username: &str,
+        code: &str,
+        secret_hash: Option<&str>,
+        force_alias: bool,
+    ) -> CoreResult<()> {
         let client = self.client(client_id).await?;
         let pool = self.pool(&client.pool_id).await?;
-        let Some(mut user) = self.public_user(&client, &pool, username, secret_hash).await? else {
-            return Err(if client.prevents_existence_errors() { expired_code() } else { CoreError::user_not_found() });
+        let Some(mut user) = self
+            .public_user(&client, &pool, username, secret_hash)
+            .await?
+        else {
+            return Err(if client.prevents_existence_errors() {
+                expired_code()
+            } else {
+                CoreError::user_not_found()
+            });
         };
         if user.status != UserStatus::Unconfirmed {
-            return Err(CoreError::NotAuthorized(format!("User cannot be confirmed. Current status is {}", user.status.as_str())));
+            return Err(CoreError::NotAuthorized(format!(
+                "User cannot be confirmed. Current status is {}",
+                user.status.as_str()
+            )));
         }
         let used = self.consume_code(&user, &CodePurpose::SignUp, code).await?;
         if let Some(attr) = &used.destination_attribute {
-            user.attributes.insert(format!("{attr}_verified"), "true".into());
+            user.attributes
+                .insert(format!("{attr}_verified"), "true".into());
         }
         user.status = UserStatus::Confirmed;
         user.modified_ms = self.clock.now_ms();
@@ -219,11 +325,23 @@ impl Cogito {
     }
 
     /// `ResendConfirmationCode`.
-    pub async fn resend_confirmation_code(&self, client_id: &str, username: &str, secret_hash: Option<&str>) -> CoreResult<Option<CodeDelivery>> {
+    pub async fn resend_confirmation_code(
+        &self,
+        client_id: &str,
+        username: &str,
+        secret_hash: Option<&str>,
+    ) -> CoreResult<Option<CodeDelivery>> {
         let client = self.client(client_id).await?;
         let pool = self.pool(&client.pool_id).await?;
-        let Some(user) = self.public_user(&client, &pool, username, secret_hash).await? else {
-            return if client.prevents_existence_errors() { Ok(Some(fake_delivery(username))) } else { Err(CoreError::user_not_found()) };
+        let Some(user) = self
+            .public_user(&client, &pool, username, secret_hash)
+            .await?
+        else {
+            return if client.prevents_existence_errors() {
+                Ok(Some(fake_delivery(username)))
+            } else {
+                Err(CoreError::user_not_found())
+            };
         };
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::invalid("User is already confirmed."));
@@ -232,22 +350,45 @@ impl Cogito {
     }
 
     /// `ForgotPassword`.
-    pub async fn forgot_password(&self, client_id: &str, username: &str, secret_hash: Option<&str>) -> CoreResult<CodeDelivery> {
+    pub async fn forgot_password(
+        &self,
+        client_id: &str,
+        username: &str,
+        secret_hash: Option<&str>,
+    ) -> CoreResult<CodeDelivery> {
         let client = self.client(client_id).await?;
         let pool = self.pool(&client.pool_id).await?;
-        let Some(user) = self.public_user(&client, &pool, username, secret_hash).await? else {
-            return if client.prevents_existence_errors() { Ok(fake_delivery(username)) } else { Err(CoreError::user_not_found()) };
+        let Some(user) = self
+            .public_user(&client, &pool, username, secret_hash)
+            .await?
+        else {
+            return if client.prevents_existence_errors() {
+                Ok(fake_delivery(username))
+            } else {
+                Err(CoreError::user_not_found())
+            };
         };
         // §8.11: with prevention, disabled users and users without a verified contact get the
         // same fake delivery as unknown ones.
         let hide = client.prevents_existence_errors();
         if !user.enabled {
-            return if hide { Ok(fake_delivery(username)) } else { Err(CoreError::NotAuthorized("User is disabled.".into())) };
+            return if hide {
+                Ok(fake_delivery(username))
+            } else {
+                Err(CoreError::NotAuthorized("User is disabled.".into()))
+            };
         }
         if user.status == UserStatus::ForceChangePassword {
-            return Err(CoreError::NotAuthorized("User password cannot be reset in the current state.".into()));
+            return Err(CoreError::NotAuthorized(
+                "User password cannot be reset in the current state.".into(),
+            ));
         }
-        if hide && matches!(recovery_medium(&pool, &user), Err(CoreError::InvalidParameter(_))) {
+        if hide
+            && matches!(
+                recovery_medium(&pool, &user),
+                Err(CoreError::InvalidParameter(_))
+            )
+        {
             return Ok(fake_delivery(username));
         }
         self.send_reset_code(&pool, &user, "ForgotPassword").await
@@ -255,27 +396,75 @@ impl Cogito {
 
     /// Sends a password-reset code by the pool's recovery order (verified phone, then verified
     /// e-mail, unless `AccountRecoverySetting` says otherwise).
-    pub async fn send_reset_code(&self, pool: &UserPool, user: &User, purpose: &str) -> CoreResult<CodeDelivery> {
+    pub async fn send_reset_code(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        purpose: &str,
+    ) -> CoreResult<CodeDelivery> {
         let medium = recovery_medium(pool, user)?;
-        let code = self.issue_code(user, CodePurpose::ForgotPassword, FORGOT_CODE_MS, medium).await?;
+        let code = self
+            .issue_code(user, CodePurpose::ForgotPassword, FORGOT_CODE_MS, medium)
+            .await?;
         let t = &pool.verification;
-        let template = if medium == DeliveryMedium::Email { &t.email_message } else { &t.sms_message };
-        self.send_message(Outgoing { user, medium, subject: &t.email_subject, template, code: &code, purpose }).await
+        let template = if medium == DeliveryMedium::Email {
+            &t.email_message
+        } else {
+            &t.sms_message
+        };
+        self.send_message(Outgoing {
+            user,
+            medium,
+            subject: &t.email_subject,
+            template,
+            code: &code,
+            purpose,
+        })
+        .await
     }
 
     /// `ConfirmForgotPassword`.
-    pub async fn confirm_forgot_password(&self, client_id: &str, username: &str, code: &str, password: &str, secret_hash: Option<&str>) -> CoreResult<()> {
+    pub async fn confirm_forgot_password(
+        &self,
+        client_id: &str,
+        username: &str,
+        code: &str,
+        password: &str,
+        secret_hash: Option<&str>,
+    ) -> CoreResult<()> {
         let client = self.client(client_id).await?;
         let pool = self.pool(&client.pool_id).await?;
-        let Some(mut user) = self.public_user(&client, &pool, username, secret_hash).await? else {
-            return Err(if client.prevents_existence_errors() { code_mismatch() } else { CoreError::user_not_found() });
+        let Some(mut user) = self
+            .public_user(&client, &pool, username, secret_hash)
+            .await?
+        else {
+            return Err(if client.prevents_existence_errors() {
+                code_mismatch()
+            } else {
+                CoreError::user_not_found()
+            });
         };
         if !user.enabled {
-            return Err(if client.prevents_existence_errors() { code_mismatch() } else { CoreError::NotAuthorized("User is disabled.".into()) });
+            return Err(if client.prevents_existence_errors() {
+                code_mismatch()
+            } else {
+                CoreError::NotAuthorized("User is disabled.".into())
+            });
         }
-        crate::password::check_policy(&pool.password_policy, password, "Password does not conform to policy")?;
-        self.consume_code(&user, &CodePurpose::ForgotPassword, code).await?;
-        self.set_password(&pool, &mut user, password, "Password does not conform to policy").await?;
+        crate::password::check_policy(
+            &pool.password_policy,
+            password,
+            "Password does not conform to policy",
+        )?;
+        self.consume_code(&user, &CodePurpose::ForgotPassword, code)
+            .await?;
+        self.set_password(
+            &pool,
+            &mut user,
+            password,
+            "Password does not conform to policy",
+        )
+        .await?;
         user.status = UserStatus::Confirmed;
         user.modified_ms = self.clock.now_ms();
         self.save_user(&pool, &user, false).await
@@ -286,7 +475,10 @@ impl Cogito {
         let pool = self.pool(pool_id).await?;
         let mut user = self.user(&pool, username).await?;
         if user.status != UserStatus::Unconfirmed {
-            return Err(CoreError::NotAuthorized(format!("User cannot be confirmed. Current status is {}", user.status.as_str())));
+            return Err(CoreError::NotAuthorized(format!(
+                "User cannot be confirmed. Current status is {}",
+                user.status.as_str()
+            )));
         }
         user.status = UserStatus::Confirmed;
         user.modified_ms = self.clock.now_ms();
@@ -303,35 +495,61 @@ fn recovery_medium(pool: &UserPool, user: &User) -> CoreResult<DeliveryMedium> {
         .map(|mechs| {
             let mut v: Vec<(i64, String)> = mechs
                 .iter()
-                .filter_map(|m| Some((m.get("Priority")?.as_i64()?, m.get("Name")?.as_str()?.to_string())))
+                .filter_map(|m| {
+                    Some((
+                        m.get("Priority")?.as_i64()?,
+                        m.get("Name")?.as_str()?.to_string(),
+                    ))
+                })
                 .collect();
             v.sort();
             v.into_iter().map(|(_, n)| n).collect()
         })
         .unwrap_or_else(|| vec!["verified_phone_number".into(), "verified_email".into()]);
     if order.iter().any(|n| n == "admin_only") {
-        return Err(CoreError::NotAuthorized("Contact administrator to reset password.".into()));
+        return Err(CoreError::NotAuthorized(
+            "Contact administrator to reset password.".into(),
+        ));
     }
     for name in order {
         match name.as_str() {
-            "verified_phone_number" if user.attr_is_true("phone_number_verified") && user.attr("phone_number").is_some() => {
+            "verified_phone_number"
+                if user.attr_is_true("phone_number_verified")
+                    && user.attr("phone_number").is_some() =>
+            {
                 return Ok(DeliveryMedium::Sms);
             }
-            "verified_email" if user.attr_is_true("email_verified") && user.attr("email").is_some() => {
+            "verified_email"
+                if user.attr_is_true("email_verified") && user.attr("email").is_some() =>
+            {
                 return Ok(DeliveryMedium::Email);
             }
             _ => {}
         }
     }
-    Err(CoreError::invalid("Cannot reset password for the user as there is no registered/verified email or phone_number"))
+    Err(CoreError::invalid(
+        "Cannot reset password for the user as there is no registered/verified email or phone_number",
+    ))
 }
 
 /// Plausible delivery details for an unknown user when existence errors are prevented.
 fn fake_delivery(username: &str) -> CodeDelivery {
     if looks_like_phone(username) {
-        CodeDelivery { destination: crate::attributes::mask_destination(username), medium: DeliveryMedium::Sms, attribute: "phone_number".into() }
+        CodeDelivery {
+            destination: crate::attributes::mask_destination(username),
+            medium: DeliveryMedium::Sms,
+            attribute: "phone_number".into(),
+        }
     } else {
-        let dest = if looks_like_email(username) { crate::attributes::mask_destination(username) } else { format!("{}***@e***", username.chars().next().unwrap_or('u')) };
-        CodeDelivery { destination: dest, medium: DeliveryMedium::Email, attribute: "email".into() }
+        let dest = if looks_like_email(username) {
+            crate::attributes::mask_destination(username)
+        } else {
+            format!("{}***@e***", username.chars().next().unwrap_or('u'))
+        };
+        CodeDelivery {
+            destination: dest,
+            medium: DeliveryMedium::Email,
+            attribute: "email".into(),
+        }
     }
 }

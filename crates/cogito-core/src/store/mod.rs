@@ -9,8 +9,7 @@ use async_trait::async_trait;
 
 use crate::model::user::LoginKey;
 use crate::model::{
-    AppClient, AuthSession, Code, CodePurpose, Group, OutboxMessage, RefreshSession, User,
-    UserPool,
+    AppClient, AuthSession, Code, CodePurpose, Group, OutboxMessage, RefreshSession, User, UserPool,
 };
 
 /// What a unique-key conflict was about.
@@ -137,8 +136,12 @@ pub trait UserStore: Send + Sync {
     /// Replaces a user record and its login keys in one transaction. With `steal_keys`, keys held
     /// by other users move to this one (`ForceAliasCreation`); otherwise a taken key is
     /// `Conflict(LoginKey(k))` and nothing is written. `NotFound` if the user is gone.
-    async fn update_user(&self, user: &User, keys: &[LoginKey], steal_keys: bool)
-    -> StoreResult<()>;
+    async fn update_user(
+        &self,
+        user: &User,
+        keys: &[LoginKey],
+        steal_keys: bool,
+    ) -> StoreResult<()>;
     /// Updates only the lockout counters (hot path of failed sign-ins).
     async fn update_lockout(
         &self,
@@ -207,8 +210,7 @@ pub trait SessionStore: Send + Sync {
     /// Stores a code, replacing any earlier code of the same user and purpose.
     async fn put_code(&self, code: &Code) -> StoreResult<()>;
     /// Reads the pending code of a user and purpose.
-    async fn get_code(&self, pool_id: &str, sub: &str, purpose: &CodePurpose)
-    -> StoreResult<Code>;
+    async fn get_code(&self, pool_id: &str, sub: &str, purpose: &CodePurpose) -> StoreResult<Code>;
     /// Counts a failed attempt against a code; returns the new count.
     async fn bump_code_attempts(
         &self,

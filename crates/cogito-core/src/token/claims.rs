@@ -73,7 +73,10 @@ pub fn access_token(ctx: &TokenContext<'_>) -> Value {
     c.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
     c.insert("auth_time".into(), json!(ctx.auth_time));
     c.insert("iat".into(), json!(ctx.now));
-    c.insert("exp".into(), json!(ctx.now + ctx.client.access_token_secs()));
+    c.insert(
+        "exp".into(),
+        json!(ctx.now + ctx.client.access_token_secs()),
+    );
     c.insert("username".into(), json!(ctx.user.username));
     // Revocation is checked through origin_jti, so access tokens always carry it; `jti` only
     // when the client enables revocation, as Cognito does.
@@ -86,7 +89,10 @@ pub fn access_token(ctx: &TokenContext<'_>) -> Value {
 
 /// `cognito:roles` and `cognito:preferred_role` (ID token only).
 fn add_role_claims(groups: &[Group], c: &mut Map<String, Value>) {
-    let roles: Vec<&str> = groups.iter().filter_map(|g| g.role_arn.as_deref()).collect();
+    let roles: Vec<&str> = groups
+        .iter()
+        .filter_map(|g| g.role_arn.as_deref())
+        .collect();
     if roles.is_empty() {
         return;
     }
@@ -96,7 +102,9 @@ fn add_role_claims(groups: &[Group], c: &mut Map<String, Value>) {
     let candidates: Vec<&&Group> = with_role.iter().filter(|g| g.precedence == best).collect();
     let first = candidates.first().and_then(|g| g.role_arn.as_deref());
     if let Some(role) = first
-        && candidates.iter().all(|g| g.role_arn.as_deref() == Some(role))
+        && candidates
+            .iter()
+            .all(|g| g.role_arn.as_deref() == Some(role))
     {
         c.insert("cognito:preferred_role".into(), json!(role));
     }
@@ -122,7 +130,9 @@ fn attribute_claim(pool: &UserPool, name: &str, value: &str) -> Value {
     }
     match data_type {
         Some("Boolean") => json!(value == "true"),
-        Some("Number") => value.parse::<i64>().map_or_else(|_| json!(value), |n| json!(n)),
+        Some("Number") => value
+            .parse::<i64>()
+            .map_or_else(|_| json!(value), |n| json!(n)),
         _ => json!(value),
     }
 }

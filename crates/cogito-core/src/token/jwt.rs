@@ -15,8 +15,13 @@ pub fn sign(kid: &str, key: &RsaKeyPair, claims: &Value) -> String {
     out.push_str(&URL_SAFE_NO_PAD.encode(claims.to_string()));
     let mut sig = vec![0u8; key.public_modulus_len()];
     // Signing with a valid key and a correctly sized buffer cannot fail.
-    key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), out.as_bytes(), &mut sig)
-        .expect("RSA signing with a validated key");
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        out.as_bytes(),
+        &mut sig,
+    )
+    .expect("RSA signing with a validated key");
     out.push('.');
     out.push_str(&URL_SAFE_NO_PAD.encode(sig));
     out
@@ -59,11 +64,20 @@ pub fn parse(token: &str) -> Result<ParsedJwt<'_>, JwtError> {
     if header.get("alg").and_then(Value::as_str) != Some("RS256") {
         return Err(JwtError::UnknownKey);
     }
-    let kid = header.get("kid").and_then(Value::as_str).ok_or(JwtError::UnknownKey)?.to_string();
+    let kid = header
+        .get("kid")
+        .and_then(Value::as_str)
+        .ok_or(JwtError::UnknownKey)?
+        .to_string();
     let claims = decode_json(p)?;
     let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| JwtError::Malformed)?;
     let signing_input = &token[..h.len() + 1 + p.len()];
-    Ok(ParsedJwt { kid, claims, signing_input, signature })
+    Ok(ParsedJwt {
+        kid,
+        claims,
+        signing_input,
+        signature,
+    })
 }
 
 impl ParsedJwt<'_> {
@@ -75,7 +89,13 @@ impl ParsedJwt<'_> {
 }
 
 fn decode_json(part: &str) -> Result<Value, JwtError> {
-    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| JwtError::Malformed)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(part)
+        .map_err(|_| JwtError::Malformed)?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| JwtError::Malformed)?;
-    if v.is_object() { Ok(v) } else { Err(JwtError::Malformed) }
+    if v.is_object() {
+        Ok(v)
+    } else {
+        Err(JwtError::Malformed)
+    }
 }

@@ -32,7 +32,9 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,13 +72,20 @@ fn parse_key(pkcs8: &[u8]) -> CoreResult<SigningKey> {
         "n": URL_SAFE_NO_PAD.encode(pk.modulus().big_endian_without_leading_zero()),
         "use": "sig",
     });
-    Ok(SigningKey { kid, pair, public, jwk })
+    Ok(SigningKey {
+        kid,
+        pair,
+        public,
+        jwk,
+    })
 }
 
 fn generate_pkcs8() -> CoreResult<Vec<u8>> {
     let pair = aws_lc_rs::rsa::KeyPair::generate(KeySize::Rsa2048)
         .map_err(|_| CoreError::Internal("RSA key generation failed".into()))?;
-    let der = pair.as_der().map_err(|_| CoreError::Internal("RSA key encoding failed".into()))?;
+    let der = pair
+        .as_der()
+        .map_err(|_| CoreError::Internal("RSA key encoding failed".into()))?;
     Ok(der.as_ref().to_vec())
 }
 
@@ -91,7 +100,12 @@ pub struct KeyRing {
 impl KeyRing {
     /// A key ring over a store.
     pub fn new(store: Arc<dyn Store>, master: Arc<MasterKey>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, master, clock, cache: RwLock::new(HashMap::new()) }
+        Self {
+            store,
+            master,
+            clock,
+            cache: RwLock::new(HashMap::new()),
+        }
     }
 
     /// Generates and stores the two key pairs of a new pool.
@@ -108,7 +122,10 @@ impl KeyRing {
                 encrypted_private_key: self.master.seal(&pkcs8),
                 created_ms: self.clock.now_ms(),
             };
-            self.store.insert_key(&stored).await.map_err(|e| CoreError::from_store("insert key", e))?;
+            self.store
+                .insert_key(&stored)
+                .await
+                .map_err(|e| CoreError::from_store("insert key", e))?;
         }
         Ok(())
     }
@@ -118,14 +135,19 @@ impl KeyRing {
         if let Some(k) = self.cache.read().ok().and_then(|c| c.get(pool_id).cloned()) {
             return Ok(k);
         }
-        let stored =
-            self.store.keys_of_pool(pool_id).await.map_err(|e| CoreError::from_store("keys", e))?;
+        let stored = self
+            .store
+            .keys_of_pool(pool_id)
+            .await
+            .map_err(|e| CoreError::from_store("keys", e))?;
         let newest = |purpose: &str| -> CoreResult<SigningKey> {
             let k = stored
                 .iter()
                 .rev()
                 .find(|k| k.purpose == purpose)
-                .ok_or_else(|| CoreError::Internal(format!("pool {pool_id} has no {purpose} key")))?;
+                .ok_or_else(|| {
+                    CoreError::Internal(format!("pool {pool_id} has no {purpose} key"))
+                })?;
             let pkcs8 = self
                 .master
                 .open(&k.encrypted_private_key)

@@ -10,7 +10,9 @@ use cogito_core::service::admin_users::CreateUserInput;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::wire::{AttributeType, OpResult, attribute_pairs, decode, limit, timestamp, user_attributes, user_type};
+use super::wire::{
+    AttributeType, OpResult, attribute_pairs, decode, limit, timestamp, user_attributes, user_type,
+};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -75,49 +77,65 @@ pub async fn admin_delete_user(core: Arc<Cogito>, input: Value) -> OpResult {
 /// `AdminDisableUser`.
 pub async fn admin_disable_user(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: UserInput = decode(input)?;
-    core.admin_set_enabled(&i.user_pool_id, &i.username, false).await?;
+    core.admin_set_enabled(&i.user_pool_id, &i.username, false)
+        .await?;
     Ok(json!({}))
 }
 
 /// `AdminEnableUser`.
 pub async fn admin_enable_user(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: UserInput = decode(input)?;
-    core.admin_set_enabled(&i.user_pool_id, &i.username, true).await?;
+    core.admin_set_enabled(&i.user_pool_id, &i.username, true)
+        .await?;
     Ok(json!({}))
 }
 
 /// `AdminSetUserPassword`.
 pub async fn admin_set_user_password(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: UserInput = decode(input)?;
-    core.admin_set_password(&i.user_pool_id, &i.username, i.password.as_deref().unwrap_or_default(), i.permanent).await?;
+    core.admin_set_password(
+        &i.user_pool_id,
+        &i.username,
+        i.password.as_deref().unwrap_or_default(),
+        i.permanent,
+    )
+    .await?;
     Ok(json!({}))
 }
 
 /// `AdminResetUserPassword`.
 pub async fn admin_reset_user_password(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: UserInput = decode(input)?;
-    core.admin_reset_password(&i.user_pool_id, &i.username).await?;
+    core.admin_reset_password(&i.user_pool_id, &i.username)
+        .await?;
     Ok(json!({}))
 }
 
 /// `AdminUpdateUserAttributes`.
 pub async fn admin_update_user_attributes(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: UserInput = decode(input)?;
-    core.admin_update_attributes(&i.user_pool_id, &i.username, &attribute_pairs(&i.user_attributes)).await?;
+    core.admin_update_attributes(
+        &i.user_pool_id,
+        &i.username,
+        &attribute_pairs(&i.user_attributes),
+    )
+    .await?;
     Ok(json!({}))
 }
 
 /// `AdminDeleteUserAttributes`.
 pub async fn admin_delete_user_attributes(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: UserInput = decode(input)?;
-    core.admin_delete_attributes(&i.user_pool_id, &i.username, &i.user_attribute_names).await?;
+    core.admin_delete_attributes(&i.user_pool_id, &i.username, &i.user_attribute_names)
+        .await?;
     Ok(json!({}))
 }
 
 /// `AdminConfirmSignUp`.
 pub async fn admin_confirm_sign_up(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: UserInput = decode(input)?;
-    core.admin_confirm_sign_up(&i.user_pool_id, &i.username).await?;
+    core.admin_confirm_sign_up(&i.user_pool_id, &i.username)
+        .await?;
     Ok(json!({}))
 }
 
@@ -142,7 +160,16 @@ struct ListUsersInput {
 /// `ListUsers`.
 pub async fn list_users(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: ListUsersInput = decode(input)?;
-    let page = core.list_users(&i.user_pool_id, i.filter.as_deref(), i.pagination_token.as_deref(), limit(i.limit)).await?;
+    let page = core
+        .list_users(
+            &i.user_pool_id,
+            i.filter.as_deref(),
+            i.pagination_token.as_deref(),
+            limit(i.limit),
+        )
+        .await?;
     let only = i.attributes_to_get.as_deref();
-    Ok(super::wire::page(page, "Users", "PaginationToken", |u| user_type(u, only)))
+    Ok(super::wire::page(page, "Users", "PaginationToken", |u| {
+        user_type(u, only)
+    }))
 }

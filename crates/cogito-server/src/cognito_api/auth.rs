@@ -59,7 +59,9 @@ fn caller(i: &AuthInput) -> Caller<'_> {
 /// `InitiateAuth` and `AdminInitiateAuth` (the latter carries `UserPoolId`).
 pub async fn initiate_auth(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: AuthInput = decode(input)?;
-    let o = core.initiate_auth(caller(&i), &i.client_id, &i.auth_flow, &i.auth_parameters).await?;
+    let o = core
+        .initiate_auth(caller(&i), &i.client_id, &i.auth_flow, &i.auth_parameters)
+        .await?;
     Ok(outcome(o))
 }
 
@@ -67,7 +69,13 @@ pub async fn initiate_auth(core: Arc<Cogito>, input: Value) -> OpResult {
 pub async fn respond_to_auth_challenge(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: AuthInput = decode(input)?;
     let o = core
-        .respond_to_challenge(caller(&i), &i.client_id, &i.challenge_name, i.session.as_deref(), &i.challenge_responses)
+        .respond_to_challenge(
+            caller(&i),
+            &i.client_id,
+            &i.challenge_name,
+            i.session.as_deref(),
+            &i.challenge_responses,
+        )
         .await?;
     Ok(outcome(o))
 }
@@ -83,6 +91,7 @@ struct RevokeInput {
 /// `RevokeToken`.
 pub async fn revoke_token(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: RevokeInput = decode(input)?;
-    core.revoke_token(&i.client_id, i.client_secret.as_deref(), &i.token).await?;
+    core.revoke_token(&i.client_id, i.client_secret.as_deref(), &i.token)
+        .await?;
     Ok(json!({}))
 }

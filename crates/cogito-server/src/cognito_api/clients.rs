@@ -14,9 +14,21 @@ use super::wire::{OpResult, limit, timestamp};
 use crate::error::ApiError;
 
 const TYPED: &[&str] = &[
-    "UserPoolId", "ClientName", "ClientId", "ClientSecret", "GenerateSecret", "ExplicitAuthFlows",
-    "RefreshTokenValidity", "AccessTokenValidity", "IdTokenValidity", "TokenValidityUnits", "ReadAttributes",
-    "WriteAttributes", "PreventUserExistenceErrors", "EnableTokenRevocation", "AuthSessionValidity",
+    "UserPoolId",
+    "ClientName",
+    "ClientId",
+    "ClientSecret",
+    "GenerateSecret",
+    "ExplicitAuthFlows",
+    "RefreshTokenValidity",
+    "AccessTokenValidity",
+    "IdTokenValidity",
+    "TokenValidityUnits",
+    "ReadAttributes",
+    "WriteAttributes",
+    "PreventUserExistenceErrors",
+    "EnableTokenRevocation",
+    "AuthSessionValidity",
 ];
 
 fn s(v: &Value, k: &str) -> Option<String> {
@@ -24,7 +36,11 @@ fn s(v: &Value, k: &str) -> Option<String> {
 }
 
 fn list(v: &Value, k: &str) -> Option<Vec<String>> {
-    v.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+    v.get(k).and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect()
+    })
 }
 
 fn client_from_input(input: &Value) -> Result<AppClient, ApiError> {
@@ -38,23 +54,40 @@ fn client_from_input(input: &Value) -> Result<AppClient, ApiError> {
     });
     let extra = input
         .as_object()
-        .map(|o| o.iter().filter(|(k, _)| !TYPED.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect())
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| !TYPED.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
         .unwrap_or_default();
     Ok(AppClient {
         pool_id: s(input, "UserPoolId").unwrap_or_default(),
         client_id: s(input, "ClientId").unwrap_or_default(),
         name: s(input, "ClientName").unwrap_or_default(),
         secret: s(input, "ClientSecret"),
-        explicit_auth_flows: list(input, "ExplicitAuthFlows").filter(|l| !l.is_empty()).unwrap_or_else(default_flows),
+        explicit_auth_flows: list(input, "ExplicitAuthFlows")
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(default_flows),
         access_token_validity: input.get("AccessTokenValidity").and_then(Value::as_i64),
         id_token_validity: input.get("IdTokenValidity").and_then(Value::as_i64),
-        refresh_token_validity: input.get("RefreshTokenValidity").and_then(Value::as_i64).unwrap_or(0),
+        refresh_token_validity: input
+            .get("RefreshTokenValidity")
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
         units,
         read_attributes: list(input, "ReadAttributes").filter(|l| !l.is_empty()),
         write_attributes: list(input, "WriteAttributes").filter(|l| !l.is_empty()),
-        prevent_user_existence_errors: s(input, "PreventUserExistenceErrors").unwrap_or_else(|| "LEGACY".into()),
-        enable_token_revocation: input.get("EnableTokenRevocation").and_then(Value::as_bool).unwrap_or(true),
-        auth_session_validity: input.get("AuthSessionValidity").and_then(Value::as_i64).unwrap_or(3),
+        prevent_user_existence_errors: s(input, "PreventUserExistenceErrors")
+            .unwrap_or_else(|| "LEGACY".into()),
+        enable_token_revocation: input
+            .get("EnableTokenRevocation")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        auth_session_validity: input
+            .get("AuthSessionValidity")
+            .and_then(Value::as_i64)
+            .unwrap_or(3),
         created_ms: 0,
         modified_ms: 0,
         extra,
@@ -63,7 +96,11 @@ fn client_from_input(input: &Value) -> Result<AppClient, ApiError> {
 
 /// `UserPoolClientType`.
 pub fn client_type(c: &AppClient) -> Value {
-    let mut out: Map<String, Value> = c.extra.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut out: Map<String, Value> = c
+        .extra
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let base = json!({
         "UserPoolId": c.pool_id,
         "ClientName": c.name,
@@ -80,25 +117,40 @@ pub fn client_type(c: &AppClient) -> Value {
     if let Value::Object(b) = base {
         out.extend(b);
     }
-    out.entry("AllowedOAuthFlowsUserPoolClient").or_insert(json!(false));
+    out.entry("AllowedOAuthFlowsUserPoolClient")
+        .or_insert(json!(false));
     let mut opt = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
             out.insert(k.into(), v);
         }
     };
     opt("ClientSecret", c.secret.as_ref().map(|s| json!(s)));
-    opt("AccessTokenValidity", c.access_token_validity.map(|v| json!(v)));
+    opt(
+        "AccessTokenValidity",
+        c.access_token_validity.map(|v| json!(v)),
+    );
     opt("IdTokenValidity", c.id_token_validity.map(|v| json!(v)));
     opt("TokenValidityUnits", c.units.as_ref().map(|u| json!(u)));
-    opt("ReadAttributes", c.read_attributes.as_ref().map(|v| json!(v)));
-    opt("WriteAttributes", c.write_attributes.as_ref().map(|v| json!(v)));
+    opt(
+        "ReadAttributes",
+        c.read_attributes.as_ref().map(|v| json!(v)),
+    );
+    opt(
+        "WriteAttributes",
+        c.write_attributes.as_ref().map(|v| json!(v)),
+    );
     Value::Object(out)
 }
 
 /// `CreateUserPoolClient`.
 pub async fn create_user_pool_client(core: Arc<Cogito>, input: Value) -> OpResult {
-    let generate = input.get("GenerateSecret").and_then(Value::as_bool).unwrap_or(false);
-    let client = core.create_client(client_from_input(&input)?, generate).await?;
+    let generate = input
+        .get("GenerateSecret")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let client = core
+        .create_client(client_from_input(&input)?, generate)
+        .await?;
     Ok(json!({ "UserPoolClient": client_type(&client) }))
 }
 
@@ -106,7 +158,9 @@ pub async fn create_user_pool_client(core: Arc<Cogito>, input: Value) -> OpResul
 pub async fn describe_user_pool_client(core: Arc<Cogito>, input: Value) -> OpResult {
     let pool_id = s(&input, "UserPoolId").unwrap_or_default();
     core.pool(&pool_id).await?;
-    let client = core.pool_client(&pool_id, &s(&input, "ClientId").unwrap_or_default()).await?;
+    let client = core
+        .pool_client(&pool_id, &s(&input, "ClientId").unwrap_or_default())
+        .await?;
     Ok(json!({ "UserPoolClient": client_type(&client) }))
 }
 
@@ -118,17 +172,33 @@ pub async fn update_user_pool_client(core: Arc<Cogito>, input: Value) -> OpResul
 
 /// `DeleteUserPoolClient`.
 pub async fn delete_user_pool_client(core: Arc<Cogito>, input: Value) -> OpResult {
-    core.delete_client(&s(&input, "UserPoolId").unwrap_or_default(), &s(&input, "ClientId").unwrap_or_default()).await?;
+    core.delete_client(
+        &s(&input, "UserPoolId").unwrap_or_default(),
+        &s(&input, "ClientId").unwrap_or_default(),
+    )
+    .await?;
     Ok(json!({}))
 }
 
 /// `ListUserPoolClients`.
 pub async fn list_user_pool_clients(core: Arc<Cogito>, input: Value) -> OpResult {
-    let max = limit(input.get("MaxResults").and_then(Value::as_u64).map(|n| n as u32));
+    let max = limit(
+        input
+            .get("MaxResults")
+            .and_then(Value::as_u64)
+            .map(|n| n as u32),
+    );
     let page = core
-        .list_clients(&s(&input, "UserPoolId").unwrap_or_default(), input.get("NextToken").and_then(Value::as_str), max)
+        .list_clients(
+            &s(&input, "UserPoolId").unwrap_or_default(),
+            input.get("NextToken").and_then(Value::as_str),
+            max,
+        )
         .await?;
-    Ok(super::wire::page(page, "UserPoolClients", "NextToken", |c| {
-        json!({ "ClientId": c.client_id, "UserPoolId": c.pool_id, "ClientName": c.name })
-    }))
+    Ok(super::wire::page(
+        page,
+        "UserPoolClients",
+        "NextToken",
+        |c| json!({ "ClientId": c.client_id, "UserPoolId": c.pool_id, "ClientName": c.name }),
+    ))
 }

@@ -29,7 +29,11 @@ struct GroupInput {
 
 impl GroupInput {
     fn spec(&self) -> GroupSpec {
-        GroupSpec { description: self.description.clone(), precedence: self.precedence, role_arn: self.role_arn.clone() }
+        GroupSpec {
+            description: self.description.clone(),
+            precedence: self.precedence,
+            role_arn: self.role_arn.clone(),
+        }
     }
 }
 
@@ -56,7 +60,9 @@ pub fn group_type(g: &Group) -> Value {
 /// `CreateGroup`.
 pub async fn create_group(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: GroupInput = decode(input)?;
-    let g = core.create_group(&i.user_pool_id, &i.group_name, i.spec()).await?;
+    let g = core
+        .create_group(&i.user_pool_id, &i.group_name, i.spec())
+        .await?;
     Ok(json!({ "Group": group_type(&g) }))
 }
 
@@ -69,7 +75,9 @@ pub async fn get_group(core: Arc<Cogito>, input: Value) -> OpResult {
 /// `UpdateGroup`.
 pub async fn update_group(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: GroupInput = decode(input)?;
-    let g = core.update_group(&i.user_pool_id, &i.group_name, i.spec()).await?;
+    let g = core
+        .update_group(&i.user_pool_id, &i.group_name, i.spec())
+        .await?;
     Ok(json!({ "Group": group_type(&g) }))
 }
 
@@ -83,34 +91,54 @@ pub async fn delete_group(core: Arc<Cogito>, input: Value) -> OpResult {
 /// `ListGroups`.
 pub async fn list_groups(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: GroupInput = decode(input)?;
-    let page = core.list_groups(&i.user_pool_id, i.next_token.as_deref(), limit(i.limit)).await?;
+    let page = core
+        .list_groups(&i.user_pool_id, i.next_token.as_deref(), limit(i.limit))
+        .await?;
     Ok(super::wire::page(page, "Groups", "NextToken", group_type))
 }
 
 /// `AdminAddUserToGroup`.
 pub async fn admin_add_user_to_group(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: GroupInput = decode(input)?;
-    core.add_user_to_group(&i.user_pool_id, &i.username, &i.group_name).await?;
+    core.add_user_to_group(&i.user_pool_id, &i.username, &i.group_name)
+        .await?;
     Ok(json!({}))
 }
 
 /// `AdminRemoveUserFromGroup`.
 pub async fn admin_remove_user_from_group(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: GroupInput = decode(input)?;
-    core.remove_user_from_group(&i.user_pool_id, &i.username, &i.group_name).await?;
+    core.remove_user_from_group(&i.user_pool_id, &i.username, &i.group_name)
+        .await?;
     Ok(json!({}))
 }
 
 /// `AdminListGroupsForUser`.
 pub async fn admin_list_groups_for_user(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: GroupInput = decode(input)?;
-    let page = core.groups_for_user(&i.user_pool_id, &i.username, i.next_token.as_deref(), limit(i.limit)).await?;
+    let page = core
+        .groups_for_user(
+            &i.user_pool_id,
+            &i.username,
+            i.next_token.as_deref(),
+            limit(i.limit),
+        )
+        .await?;
     Ok(super::wire::page(page, "Groups", "NextToken", group_type))
 }
 
 /// `ListUsersInGroup`.
 pub async fn list_users_in_group(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: GroupInput = decode(input)?;
-    let page = core.users_in_group(&i.user_pool_id, &i.group_name, i.next_token.as_deref(), limit(i.limit)).await?;
-    Ok(super::wire::page(page, "Users", "NextToken", |u| user_type(u, None)))
+    let page = core
+        .users_in_group(
+            &i.user_pool_id,
+            &i.group_name,
+            i.next_token.as_deref(),
+            limit(i.limit),
+        )
+        .await?;
+    Ok(super::wire::page(page, "Users", "NextToken", |u| {
+        user_type(u, None)
+    }))
 }

@@ -24,10 +24,23 @@ use crate::error::ApiError;
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 
 /// `POST /`.
-pub async fn handle(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+pub async fn handle(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    let op_name = target.strip_prefix(TARGET_PREFIX).unwrap_or(&target).to_string();
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let op_name = target
+        .strip_prefix(TARGET_PREFIX)
+        .unwrap_or(&target)
+        .to_string();
     let span = tracing::info_span!("cognito", op = %op_name, request_id = %request_id);
     let _enter = span.enter();
     drop(_enter);
@@ -35,7 +48,10 @@ pub async fn handle(State(state): State<AppState>, method: Method, uri: Uri, hea
     let mut resp = match result {
         Ok(v) => {
             let mut r = v.to_string().into_response();
-            r.headers_mut().insert("content-type", HeaderValue::from_static("application/x-amz-json-1.1"));
+            r.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("application/x-amz-json-1.1"),
+            );
             r
         }
         Err(e) => {
@@ -67,8 +83,15 @@ fn http_date(secs: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let name = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][(month - 1) as usize];
-    format!("{weekday}, {day:02} {name} {year} {:02}:{:02}:{:02} GMT", tod / 3600, tod % 3600 / 60, tod % 60)
+    let name = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(month - 1) as usize];
+    format!(
+        "{weekday}, {day:02} {name} {year} {:02}:{:02}:{:02} GMT",
+        tod / 3600,
+        tod % 3600 / 60,
+        tod % 60
+    )
 }
 
 async fn dispatch(
@@ -81,10 +104,16 @@ async fn dispatch(
     target: &str,
 ) -> Result<Value, ApiError> {
     if !target.starts_with(TARGET_PREFIX) {
-        return Err(ApiError::bad_request("UnknownOperationException", "Missing or unknown X-Amz-Target"));
+        return Err(ApiError::bad_request(
+            "UnknownOperationException",
+            "Missing or unknown X-Amz-Target",
+        ));
     }
     let Some(model_op) = cogito_model::model().operation(op_name) else {
-        return Err(ApiError::bad_request("UnknownOperationException", format!("Unknown operation {op_name}")));
+        return Err(ApiError::bad_request(
+            "UnknownOperationException",
+            format!("Unknown operation {op_name}"),
+        ));
     };
     let bytes = read_body(body, state.config.max_body_bytes).await?;
     if !model_op.public {
@@ -97,9 +126,15 @@ async fn dispatch(
         ));
     };
     check_content_type(headers)?;
-    let input: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::serialization(json_error(&e)))?;
-    let input = if input.is_null() { Value::Object(Default::default()) } else { input };
-    cogito_model::validate_input(model_op, &input).map_err(|e| ApiError::bad_request(e.type_name, e.message))?;
+    let input: Value =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::serialization(json_error(&e)))?;
+    let input = if input.is_null() {
+        Value::Object(Default::default())
+    } else {
+        input
+    };
+    cogito_model::validate_input(model_op, &input)
+        .map_err(|e| ApiError::bad_request(e.type_name, e.message))?;
     let input = strip_nulls(input);
     let input = with_pool_marker(op_name, input);
     (op.call)(state.core.clone(), input).await
@@ -118,16 +153,32 @@ fn with_pool_marker(op_name: &str, mut input: Value) -> Value {
 
 fn strip_nulls(v: Value) -> Value {
     match v {
-        Value::Object(o) => Value::Object(o.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect()),
+        Value::Object(o) => Value::Object(
+            o.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
+        ),
         Value::Array(a) => Value::Array(a.into_iter().map(strip_nulls).collect()),
         v => v,
     }
 }
 
 fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
-    let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    if essence == "application/x-amz-json-1.1" || essence == "application/x-amz-json-1.0" || essence == "application/json" {
+    let ct = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/x-amz-json-1.1"
+        || essence == "application/x-amz-json-1.0"
+        || essence == "application/json"
+    {
         Ok(())
     } else {
         Err(ApiError::serialization(format!(
@@ -137,18 +188,25 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| ApiError {
-        type_name: "SerializationException".into(),
-        message: format!("Request body exceeds the {limit}-byte limit"),
-        status: 413,
-    })
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError {
+            type_name: "SerializationException".into(),
+            message: format!("Request body exceeds the {limit}-byte limit"),
+            status: 413,
+        })
 }
 
 fn json_error(e: &serde_json::Error) -> String {
     if e.to_string().contains("recursion limit") {
         "Request body is nested too deeply".into()
     } else {
-        format!("Request body is not valid JSON ({} at line {} column {})", category(e), e.line(), e.column())
+        format!(
+            "Request body is not valid JSON ({} at line {} column {})",
+            category(e),
+            e.line(),
+            e.column()
+        )
     }
 }
 
@@ -166,7 +224,13 @@ mod tests {
     #[test]
     fn http_dates() {
         assert_eq!(super::http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
-        assert_eq!(super::http_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
-        assert_eq!(super::http_date(1_795_495_295), "Tue, 24 Nov 2026 04:41:35 GMT");
+        assert_eq!(
+            super::http_date(951_782_400),
+            "Tue, 29 Feb 2000 00:00:00 GMT"
+        );
+        assert_eq!(
+            super::http_date(1_795_495_295),
+            "Tue, 24 Nov 2026 04:41:35 GMT"
+        );
     }
 }

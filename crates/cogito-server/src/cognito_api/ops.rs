@@ -25,7 +25,10 @@ pub struct Op {
 
 macro_rules! op {
     ($name:literal, $f:path) => {
-        Op { name: $name, call: |core, input| Box::pin($f(core, input)) }
+        Op {
+            name: $name,
+            call: |core, input| Box::pin($f(core, input)),
+        }
     };
 }
 
@@ -36,18 +39,36 @@ pub static OPERATIONS: &[Op] = &[
     op!("AdminConfirmSignUp", admin_users::admin_confirm_sign_up),
     op!("AdminCreateUser", admin_users::admin_create_user),
     op!("AdminDeleteUser", admin_users::admin_delete_user),
-    op!("AdminDeleteUserAttributes", admin_users::admin_delete_user_attributes),
+    op!(
+        "AdminDeleteUserAttributes",
+        admin_users::admin_delete_user_attributes
+    ),
     op!("AdminDisableUser", admin_users::admin_disable_user),
     op!("AdminEnableUser", admin_users::admin_enable_user),
     op!("AdminGetUser", admin_users::admin_get_user),
     op!("AdminInitiateAuth", auth::initiate_auth),
     op!("AdminListGroupsForUser", groups::admin_list_groups_for_user),
-    op!("AdminRemoveUserFromGroup", groups::admin_remove_user_from_group),
-    op!("AdminResetUserPassword", admin_users::admin_reset_user_password),
-    op!("AdminRespondToAuthChallenge", auth::respond_to_auth_challenge),
+    op!(
+        "AdminRemoveUserFromGroup",
+        groups::admin_remove_user_from_group
+    ),
+    op!(
+        "AdminResetUserPassword",
+        admin_users::admin_reset_user_password
+    ),
+    op!(
+        "AdminRespondToAuthChallenge",
+        auth::respond_to_auth_challenge
+    ),
     op!("AdminSetUserPassword", admin_users::admin_set_user_password),
-    op!("AdminUpdateUserAttributes", admin_users::admin_update_user_attributes),
-    op!("AdminUserGlobalSignOut", admin_users::admin_user_global_sign_out),
+    op!(
+        "AdminUpdateUserAttributes",
+        admin_users::admin_update_user_attributes
+    ),
+    op!(
+        "AdminUserGlobalSignOut",
+        admin_users::admin_user_global_sign_out
+    ),
     op!("ChangePassword", self_service::change_password),
     op!("ConfirmForgotPassword", public::confirm_forgot_password),
     op!("ConfirmSignUp", public::confirm_sign_up),
@@ -64,7 +85,10 @@ pub static OPERATIONS: &[Op] = &[
     op!("ForgotPassword", public::forgot_password),
     op!("GetGroup", groups::get_group),
     op!("GetUser", self_service::get_user),
-    op!("GetUserAttributeVerificationCode", self_service::get_user_attribute_verification_code),
+    op!(
+        "GetUserAttributeVerificationCode",
+        self_service::get_user_attribute_verification_code
+    ),
     op!("GlobalSignOut", self_service::global_sign_out),
     op!("InitiateAuth", auth::initiate_auth),
     op!("ListGroups", groups::list_groups),
@@ -85,7 +109,36 @@ pub static OPERATIONS: &[Op] = &[
 
 /// Looks up an operation.
 pub fn find(name: &str) -> Option<&'static Op> {
-    OPERATIONS.binary_search_by(|op| op.name.cmp(name)).ok().map(|i| &OPERATIONS[i])
+    OPERATIONS
+        .binary_search_by(|op| op.name.cmp(name))
+        .ok()
+        .map(|i| &OPERATIONS[i])
+}
+
+/// The README's compatibility table: every operation of the service model, whether cogito
+/// serves it, and how callers are authenticated.
+pub fn compat_table() -> String {
+    let mut out = String::from("| Operation | Served | Caller authentication |\n|---|---|---|\n");
+    let model = cogito_model::model();
+    let served = OPERATIONS.len();
+    for op in model.operations() {
+        let status = if find(&op.name).is_some() {
+            "yes"
+        } else {
+            "not yet"
+        };
+        let auth = if op.public {
+            "public (client id / access token)"
+        } else {
+            "SigV4 (admin credentials)"
+        };
+        out.push_str(&format!("| `{}` | {status} | {auth} |\n", op.name));
+    }
+    out.push_str(&format!(
+        "\n{served} of {} operations served.\n",
+        model.operations().count()
+    ));
+    out
 }
 
 #[cfg(test)]
@@ -96,22 +149,11 @@ mod tests {
     fn table_is_sorted_and_every_operation_is_in_the_model() {
         assert!(OPERATIONS.windows(2).all(|w| w[0].name < w[1].name));
         for op in OPERATIONS {
-            assert!(cogito_model::model().operation(op.name).is_some(), "{} not in the model", op.name);
+            assert!(
+                cogito_model::model().operation(op.name).is_some(),
+                "{} not in the model",
+                op.name
+            );
         }
     }
-}
-
-/// The README's compatibility table: every operation of the service model, whether cogito
-/// serves it, and how callers are authenticated.
-pub fn compat_table() -> String {
-    let mut out = String::from("| Operation | Served | Caller authentication |\n|---|---|---|\n");
-    let model = cogito_model::model();
-    let served = OPERATIONS.len();
-    for op in model.operations() {
-        let status = if find(&op.name).is_some() { "yes" } else { "not yet" };
-        let auth = if op.public { "public (client id / access token)" } else { "SigV4 (admin credentials)" };
-        out.push_str(&format!("| `{}` | {status} | {auth} |\n", op.name));
-    }
-    out.push_str(&format!("\n{served} of {} operations served.\n", model.operations().count()));
-    out
 }

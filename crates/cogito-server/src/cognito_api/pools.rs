@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use cogito_core::model::pool::{MessageTemplates, NumberConstraints, StringConstraints, default_invitation, default_verification};
+use cogito_core::model::pool::{
+    MessageTemplates, NumberConstraints, StringConstraints, default_invitation,
+    default_verification,
+};
 use cogito_core::model::{PasswordPolicy, SchemaAttribute, UserPool};
 use cogito_core::service::Cogito;
 use cogito_core::service::pools::build_schema;
@@ -14,9 +17,20 @@ use crate::error::ApiError;
 
 /// Members mapped onto typed settings; everything else is kept verbatim in `extra`.
 const TYPED: &[&str] = &[
-    "UserPoolId", "PoolName", "Policies", "Schema", "AutoVerifiedAttributes", "AliasAttributes",
-    "UsernameAttributes", "UsernameConfiguration", "AdminCreateUserConfig", "VerificationMessageTemplate",
-    "EmailVerificationMessage", "EmailVerificationSubject", "SmsVerificationMessage", "DeletionProtection",
+    "UserPoolId",
+    "PoolName",
+    "Policies",
+    "Schema",
+    "AutoVerifiedAttributes",
+    "AliasAttributes",
+    "UsernameAttributes",
+    "UsernameConfiguration",
+    "AdminCreateUserConfig",
+    "VerificationMessageTemplate",
+    "EmailVerificationMessage",
+    "EmailVerificationSubject",
+    "SmsVerificationMessage",
+    "DeletionProtection",
     "MfaConfiguration",
 ];
 
@@ -27,7 +41,11 @@ fn s(v: &Value, k: &str) -> Option<String> {
 fn strings(v: &Value, k: &str) -> Vec<String> {
     v.get(k)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -50,22 +68,31 @@ fn password_policy(input: &Value) -> PasswordPolicy {
 
 /// Parses `SchemaAttributeType` inputs (names as given, without prefix).
 pub fn schema_inputs(list: Option<&Value>) -> Vec<SchemaAttribute> {
-    let Some(items) = list.and_then(Value::as_array) else { return Vec::new() };
+    let Some(items) = list.and_then(Value::as_array) else {
+        return Vec::new();
+    };
     items
         .iter()
         .map(|a| SchemaAttribute {
             name: s(a, "Name").unwrap_or_default(),
             attribute_data_type: s(a, "AttributeDataType").unwrap_or_default(),
-            developer_only_attribute: a.get("DeveloperOnlyAttribute").and_then(Value::as_bool).unwrap_or(false),
+            developer_only_attribute: a
+                .get("DeveloperOnlyAttribute")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             mutable: a.get("Mutable").and_then(Value::as_bool).unwrap_or(true),
             required: a.get("Required").and_then(Value::as_bool).unwrap_or(false),
-            string_attribute_constraints: a.get("StringAttributeConstraints").map(|c| StringConstraints {
-                min_length: s(c, "MinLength"),
-                max_length: s(c, "MaxLength"),
+            string_attribute_constraints: a.get("StringAttributeConstraints").map(|c| {
+                StringConstraints {
+                    min_length: s(c, "MinLength"),
+                    max_length: s(c, "MaxLength"),
+                }
             }),
-            number_attribute_constraints: a.get("NumberAttributeConstraints").map(|c| NumberConstraints {
-                min_value: s(c, "MinValue"),
-                max_value: s(c, "MaxValue"),
+            number_attribute_constraints: a.get("NumberAttributeConstraints").map(|c| {
+                NumberConstraints {
+                    min_value: s(c, "MinValue"),
+                    max_value: s(c, "MaxValue"),
+                }
             }),
         })
         .collect()
@@ -73,7 +100,10 @@ pub fn schema_inputs(list: Option<&Value>) -> Vec<SchemaAttribute> {
 
 fn templates(input: &Value) -> (MessageTemplates, MessageTemplates) {
     let mut verification = default_verification();
-    let vt = input.get("VerificationMessageTemplate").cloned().unwrap_or(Value::Null);
+    let vt = input
+        .get("VerificationMessageTemplate")
+        .cloned()
+        .unwrap_or(Value::Null);
     if let Some(m) = s(&vt, "EmailMessage").or_else(|| s(input, "EmailVerificationMessage")) {
         verification.email_message = m;
     }
@@ -84,7 +114,11 @@ fn templates(input: &Value) -> (MessageTemplates, MessageTemplates) {
         verification.sms_message = m;
     }
     let mut invitation = default_invitation();
-    let it = input.get("AdminCreateUserConfig").and_then(|c| c.get("InviteMessageTemplate")).cloned().unwrap_or(Value::Null);
+    let it = input
+        .get("AdminCreateUserConfig")
+        .and_then(|c| c.get("InviteMessageTemplate"))
+        .cloned()
+        .unwrap_or(Value::Null);
     if let Some(m) = s(&it, "EmailMessage") {
         invitation.email_message = m;
     }
@@ -102,15 +136,30 @@ pub fn pool_from_input(input: &Value) -> Result<UserPool, ApiError> {
     let (verification, invitation) = templates(input);
     let mfa = s(input, "MfaConfiguration").unwrap_or_else(|| "OFF".into());
     if mfa != "OFF" && input.get("SmsConfiguration").is_none() {
-        return Err(ApiError::invalid("SMS configuration is required when MFA is enabled"));
+        return Err(ApiError::invalid(
+            "SMS configuration is required when MFA is enabled",
+        ));
     }
-    let extra: Map<String, Value> =
-        input.as_object().map(|o| o.iter().filter(|(k, _)| !TYPED.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+    let extra: Map<String, Value> = input
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| !TYPED.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     let mut extra: std::collections::BTreeMap<String, Value> = extra.into_iter().collect();
-    if let Some(acu) = input.get("AdminCreateUserConfig").and_then(|c| c.get("UnusedAccountValidityDays")) {
+    if let Some(acu) = input
+        .get("AdminCreateUserConfig")
+        .and_then(|c| c.get("UnusedAccountValidityDays"))
+    {
         extra.insert("UnusedAccountValidityDays".into(), acu.clone());
     }
-    if let Some(opt) = input.get("VerificationMessageTemplate").and_then(|c| c.get("DefaultEmailOption")) {
+    if let Some(opt) = input
+        .get("VerificationMessageTemplate")
+        .and_then(|c| c.get("DefaultEmailOption"))
+    {
         extra.insert("DefaultEmailOption".into(), opt.clone());
     }
     Ok(UserPool {
@@ -123,8 +172,16 @@ pub fn pool_from_input(input: &Value) -> Result<UserPool, ApiError> {
         auto_verified_attributes: strings(input, "AutoVerifiedAttributes"),
         alias_attributes: strings(input, "AliasAttributes"),
         username_attributes: strings(input, "UsernameAttributes"),
-        case_sensitive: input.get("UsernameConfiguration").and_then(|u| u.get("CaseSensitive")).and_then(Value::as_bool).unwrap_or(true),
-        allow_admin_create_user_only: input.get("AdminCreateUserConfig").and_then(|c| c.get("AllowAdminCreateUserOnly")).and_then(Value::as_bool).unwrap_or(false),
+        case_sensitive: input
+            .get("UsernameConfiguration")
+            .and_then(|u| u.get("CaseSensitive"))
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        allow_admin_create_user_only: input
+            .get("AdminCreateUserConfig")
+            .and_then(|c| c.get("AllowAdminCreateUserOnly"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         verification,
         invitation,
         deletion_protection: s(input, "DeletionProtection").as_deref() == Some("ACTIVE"),
@@ -139,7 +196,12 @@ pub fn pool_type(pool: &UserPool, estimated_users: u64) -> Value {
     let mut out: Map<String, Value> = pool
         .extra
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "UnusedAccountValidityDays" | "DefaultEmailOption"))
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "UnusedAccountValidityDays" | "DefaultEmailOption"
+            )
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let v = &pool.verification;
@@ -180,7 +242,8 @@ pub fn pool_type(pool: &UserPool, estimated_users: u64) -> Value {
         out.insert("UsernameAttributes".into(), json!(pool.username_attributes));
     }
     out.entry("LambdaConfig").or_insert(json!({}));
-    out.entry("EmailConfiguration").or_insert(json!({ "EmailSendingAccount": "COGNITO_DEFAULT" }));
+    out.entry("EmailConfiguration")
+        .or_insert(json!({ "EmailSendingAccount": "COGNITO_DEFAULT" }));
     out.entry("UserPoolTier").or_insert(json!("ESSENTIALS"));
     Value::Object(out)
 }
@@ -216,8 +279,15 @@ pub async fn delete_user_pool(core: Arc<Cogito>, input: Value) -> OpResult {
 
 /// `ListUserPools`.
 pub async fn list_user_pools(core: Arc<Cogito>, input: Value) -> OpResult {
-    let max = limit(input.get("MaxResults").and_then(Value::as_u64).map(|n| n as u32));
-    let page = core.list_pools(input.get("NextToken").and_then(Value::as_str), max).await?;
+    let max = limit(
+        input
+            .get("MaxResults")
+            .and_then(Value::as_u64)
+            .map(|n| n as u32),
+    );
+    let page = core
+        .list_pools(input.get("NextToken").and_then(Value::as_str), max)
+        .await?;
     Ok(super::wire::page(page, "UserPools", "NextToken", |p| {
         json!({
             "Id": p.id, "Name": p.name, "LambdaConfig": p.extra.get("LambdaConfig").cloned().unwrap_or(json!({})),

@@ -49,15 +49,23 @@ pub async fn sign_up(core: Arc<Cogito>, input: Value) -> OpResult {
 /// `ConfirmSignUp`.
 pub async fn confirm_sign_up(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: PublicInput = decode(input)?;
-    core.confirm_sign_up(&i.client_id, &i.username, &i.confirmation_code, i.secret_hash.as_deref(), i.force_alias_creation)
-        .await?;
+    core.confirm_sign_up(
+        &i.client_id,
+        &i.username,
+        &i.confirmation_code,
+        i.secret_hash.as_deref(),
+        i.force_alias_creation,
+    )
+    .await?;
     Ok(json!({}))
 }
 
 /// `ResendConfirmationCode`.
 pub async fn resend_confirmation_code(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: PublicInput = decode(input)?;
-    let d = core.resend_confirmation_code(&i.client_id, &i.username, i.secret_hash.as_deref()).await?;
+    let d = core
+        .resend_confirmation_code(&i.client_id, &i.username, i.secret_hash.as_deref())
+        .await?;
     Ok(match d {
         Some(d) => json!({ "CodeDeliveryDetails": delivery(&d) }),
         None => json!({}),
@@ -67,14 +75,22 @@ pub async fn resend_confirmation_code(core: Arc<Cogito>, input: Value) -> OpResu
 /// `ForgotPassword`.
 pub async fn forgot_password(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: PublicInput = decode(input)?;
-    let d = core.forgot_password(&i.client_id, &i.username, i.secret_hash.as_deref()).await?;
+    let d = core
+        .forgot_password(&i.client_id, &i.username, i.secret_hash.as_deref())
+        .await?;
     Ok(json!({ "CodeDeliveryDetails": delivery(&d) }))
 }
 
 /// `ConfirmForgotPassword`.
 pub async fn confirm_forgot_password(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: PublicInput = decode(input)?;
-    core.confirm_forgot_password(&i.client_id, &i.username, &i.confirmation_code, &i.password, i.secret_hash.as_deref())
-        .await?;
+    core.confirm_forgot_password(
+        &i.client_id,
+        &i.username,
+        &i.confirmation_code,
+        &i.password,
+        i.secret_hash.as_deref(),
+    )
+    .await?;
     Ok(json!({}))
 }

@@ -47,14 +47,17 @@ pub async fn get_user(core: Arc<Cogito>, input: Value) -> OpResult {
 /// `UpdateUserAttributes`.
 pub async fn update_user_attributes(core: Arc<Cogito>, input: Value) -> OpResult {
     let (i, c) = authorize(&core, input).await?;
-    let sent = core.self_update_attributes(c, &attribute_pairs(&i.user_attributes)).await?;
+    let sent = core
+        .self_update_attributes(c, &attribute_pairs(&i.user_attributes))
+        .await?;
     Ok(json!({ "CodeDeliveryDetailsList": sent.iter().map(delivery).collect::<Vec<_>>() }))
 }
 
 /// `DeleteUserAttributes`.
 pub async fn delete_user_attributes(core: Arc<Cogito>, input: Value) -> OpResult {
     let (i, c) = authorize(&core, input).await?;
-    core.self_delete_attributes(c, &i.user_attribute_names).await?;
+    core.self_delete_attributes(c, &i.user_attribute_names)
+        .await?;
     Ok(json!({}))
 }
 
@@ -68,7 +71,9 @@ pub async fn delete_user(core: Arc<Cogito>, input: Value) -> OpResult {
 /// `GetUserAttributeVerificationCode`.
 pub async fn get_user_attribute_verification_code(core: Arc<Cogito>, input: Value) -> OpResult {
     let (i, c) = authorize(&core, input).await?;
-    let d = core.attribute_verification_code(c, &i.attribute_name).await?;
+    let d = core
+        .attribute_verification_code(c, &i.attribute_name)
+        .await?;
     Ok(json!({ "CodeDeliveryDetails": delivery(&d) }))
 }
 
@@ -82,7 +87,8 @@ pub async fn verify_user_attribute(core: Arc<Cogito>, input: Value) -> OpResult 
 /// `ChangePassword`.
 pub async fn change_password(core: Arc<Cogito>, input: Value) -> OpResult {
     let (i, c) = authorize(&core, input).await?;
-    core.change_password(c, &i.previous_password, &i.proposed_password).await?;
+    core.change_password(c, &i.previous_password, &i.proposed_password)
+        .await?;
     Ok(json!({}))
 }
 

@@ -14,7 +14,8 @@ pub type OpResult = Result<Value, ApiError>;
 
 /// Decodes an operation's input (already validated against the model).
 pub fn decode<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
-    serde_json::from_value(input).map_err(|e| ApiError::serialization(format!("Could not decode input: {e}")))
+    serde_json::from_value(input)
+        .map_err(|e| ApiError::serialization(format!("Could not decode input: {e}")))
 }
 
 /// Epoch ms → the epoch-seconds number AWS JSON uses for timestamps.
@@ -24,7 +25,9 @@ pub fn timestamp(ms: i64) -> Value {
 
 /// `[{Name, Value}]` → pairs.
 pub fn attribute_pairs(list: &[AttributeType]) -> Vec<(String, String)> {
-    list.iter().map(|a| (a.name.clone(), a.value.clone().unwrap_or_default())).collect()
+    list.iter()
+        .map(|a| (a.name.clone(), a.value.clone().unwrap_or_default()))
+        .collect()
 }
 
 /// `AttributeType`.
@@ -78,9 +81,17 @@ pub fn limit(v: Option<u32>) -> u32 {
 }
 
 /// Maps a page with a response-token member name.
-pub fn page<T>(page: Page<T>, items_name: &str, token_name: &str, f: impl Fn(&T) -> Value) -> Value {
+pub fn page<T>(
+    page: Page<T>,
+    items_name: &str,
+    token_name: &str,
+    f: impl Fn(&T) -> Value,
+) -> Value {
     let mut out = serde_json::Map::new();
-    out.insert(items_name.into(), Value::Array(page.items.iter().map(f).collect()));
+    out.insert(
+        items_name.into(),
+        Value::Array(page.items.iter().map(f).collect()),
+    );
     if let Some(next) = page.next {
         out.insert(token_name.into(), json!(next));
     }

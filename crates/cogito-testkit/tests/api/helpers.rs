@@ -9,7 +9,10 @@ pub fn err<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug, R: std
     r: Result<T, sdk::error::SdkError<E, R>>,
 ) -> (String, String) {
     let e = r.expect_err("call should have failed");
-    let code = e.code().unwrap_or_else(|| panic!("no error code in {e:?}")).to_string();
+    let code = e
+        .code()
+        .unwrap_or_else(|| panic!("no error code in {e:?}"))
+        .to_string();
     (code, e.message().unwrap_or_default().to_string())
 }
 
@@ -25,7 +28,11 @@ pub fn secret_hash(secret: &str, username: &str, client_id: &str) -> String {
 
 /// An e-mail attribute.
 pub fn attr(name: &str, value: &str) -> sdk::types::AttributeType {
-    sdk::types::AttributeType::builder().name(name).value(value).build().unwrap()
+    sdk::types::AttributeType::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .unwrap()
 }
 
 /// Creates a CONFIRMED user with a permanent password via the admin API.
@@ -52,7 +59,13 @@ pub async fn confirmed_user(app: &TestApp, pool: &str, username: &str, password:
 }
 
 /// Signs in with ADMIN_USER_PASSWORD_AUTH and returns the authentication result.
-pub async fn admin_login(app: &TestApp, pool: &str, client: &str, username: &str, password: &str) -> sdk::types::AuthenticationResultType {
+pub async fn admin_login(
+    app: &TestApp,
+    pool: &str,
+    client: &str,
+    username: &str,
+    password: &str,
+) -> sdk::types::AuthenticationResultType {
     app.sdk
         .admin_initiate_auth()
         .user_pool_id(pool)
