@@ -10,6 +10,8 @@ use subtle::ConstantTimeEq;
 /// The instance master key. `Debug` never shows it.
 pub struct MasterKey {
     key: LessSafeKey,
+    /// Root of the derived subkeys (HMAC-SHA256 of the key over a fixed label).
+    kdf: [u8; 32],
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -34,9 +36,17 @@ impl MasterKey {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
         let unbound =
             UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| CryptoError::BadKeyLength)?;
+        let kdf = hmac_sha256(bytes, b"cogito subkeys v1");
         Ok(Self {
             key: LessSafeKey::new(unbound),
+            kdf,
         })
+    }
+
+    /// A 32-byte subkey for one purpose (e.g. keyed hashes of confirmation codes), derived so
+    /// that it never appears in the database.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        hmac_sha256(&self.kdf, label.as_bytes())
     }
 
     /// Parses 64 hex characters.
@@ -97,6 +107,20 @@ pub fn fingerprint(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// HMAC-SHA256.
+pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length");
+    mac.update(msg);
+    mac.finalize().into_bytes().into()
+}
+
+/// Keyed fingerprint (HMAC-SHA256, hex) of a low-entropy secret such as a 6-digit code: with
+/// the key outside the database, a copy of the database does not reveal pending codes.
+pub fn keyed_fingerprint(key: &[u8; 32], secret: &str) -> String {
+    hex::encode(hmac_sha256(key, secret.as_bytes()))
+}
+
 /// Constant-time equality of two secrets.
 pub fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
@@ -116,6 +140,18 @@ mod tests {
         assert!(key.open(&tampered).is_err());
         let other = MasterKey::from_hex(&MasterKey::generate_hex()).unwrap();
         assert!(other.open(&sealed).is_err());
+    }
+
+    #[test]
+    fn subkeys_differ_by_label_and_master_key() {
+        let a = MasterKey::from_hex(&"11".repeat(32)).unwrap();
+        let b = MasterKey::from_hex(&"22".repeat(32)).unwrap();
+        assert_eq!(a.derive("codes"), a.derive("codes"));
+        assert_ne!(a.derive("codes"), a.derive("other"));
+        assert_ne!(a.derive("codes"), b.derive("codes"));
+        let k = a.derive("codes");
+        assert_eq!(keyed_fingerprint(&k, "123456"), keyed_fingerprint(&k, "123456"));
+        assert_ne!(keyed_fingerprint(&k, "123456"), fingerprint("123456"));
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub fn build(parts: Parts) -> Result<AppState, cogito_core::CoreError> {
         hasher: PasswordHasher::new(parts.hash_cost, threads)?,
         transport: parts.transport,
         config: parts.core,
+        code_key: parts.master.derive("confirmation codes"),
     };
     Ok(AppState {
         core: Arc::new(core),

@@ -34,7 +34,7 @@ pub struct Code {
     pub user_sub: String,
     /// What it confirms.
     pub purpose: CodePurpose,
-    /// SHA-256 of the code, hex.
+    /// Keyed fingerprint (HMAC-SHA256 under a master-key subkey) of the code, hex.
     pub code_hash: String,
     /// Expiry, epoch ms.
     pub expires_ms: i64,

@@ -48,6 +48,8 @@ pub struct Cogito {
     pub transport: Arc<dyn Transport>,
     /// Settings.
     pub config: CoreConfig,
+    /// Key of the keyed fingerprints of confirmation codes (derived from the master key).
+    pub code_key: [u8; 32],
 }
 
 impl Cogito {

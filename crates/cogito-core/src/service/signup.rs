@@ -5,7 +5,7 @@
 use super::Cogito;
 use super::messages::{CodeDelivery, Outgoing, verification_medium};
 use crate::attributes::{Writer, looks_like_email, looks_like_phone, validate_writes};
-use crate::crypto::{fingerprint, secrets_equal};
+use crate::crypto::{keyed_fingerprint, secrets_equal};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AppClient, Code, CodePurpose, DeliveryMedium, User, UserPool, UserStatus};
 use crate::store::{StoreError, UniqueKey};
@@ -211,7 +211,7 @@ impl Cogito {
             pool_id: user.pool_id.clone(),
             user_sub: user.sub.clone(),
             purpose,
-            code_hash: fingerprint(&code),
+            code_hash: keyed_fingerprint(&self.code_key, &code),
             expires_ms: self.clock.now_ms() + ttl_ms,
             attempts: 0,
             destination_attribute: Some(match medium {
@@ -247,7 +247,10 @@ impl Cogito {
                 "Attempt limit exceeded, please try after some time.".into(),
             ));
         }
-        if !secrets_equal(fingerprint(given).as_bytes(), code.code_hash.as_bytes()) {
+        if !secrets_equal(
+            keyed_fingerprint(&self.code_key, given).as_bytes(),
+            code.code_hash.as_bytes(),
+        ) {
             self.store
                 .bump_code_attempts(&user.pool_id, &user.sub, purpose)
                 .await
