@@ -150,7 +150,10 @@ mod tests {
         assert_ne!(a.derive("codes"), a.derive("other"));
         assert_ne!(a.derive("codes"), b.derive("codes"));
         let k = a.derive("codes");
-        assert_eq!(keyed_fingerprint(&k, "123456"), keyed_fingerprint(&k, "123456"));
+        assert_eq!(
+            keyed_fingerprint(&k, "123456"),
+            keyed_fingerprint(&k, "123456")
+        );
         assert_ne!(keyed_fingerprint(&k, "123456"), fingerprint("123456"));
     }
 

@@ -4,7 +4,7 @@
 
 use super::Cogito;
 use super::access::TokenCaller;
-use super::messages::{CodeDelivery, Outgoing};
+use super::messages::CodeDelivery;
 use super::signup::SIGNUP_CODE_MS;
 use crate::attributes::{Writer, validate_writes};
 use crate::error::{CoreError, CoreResult};
@@ -66,28 +66,15 @@ impl Cogito {
         attr: &str,
         medium: DeliveryMedium,
     ) -> CoreResult<CodeDelivery> {
-        let code = self
-            .issue_code(
-                user,
-                CodePurpose::VerifyAttribute(attr.into()),
-                SIGNUP_CODE_MS,
-                medium,
-            )
-            .await?;
-        let t = &pool.verification;
-        let template = if medium == DeliveryMedium::Email {
-            &t.email_message
-        } else {
-            &t.sms_message
-        };
-        self.send_message(Outgoing {
+        let purpose = CodePurpose::VerifyAttribute(attr.into());
+        self.send_verification_code(
+            pool,
             user,
+            purpose,
+            SIGNUP_CODE_MS,
             medium,
-            subject: &t.email_subject,
-            template,
-            code: &code,
-            purpose: "VerifyUserAttribute",
-        })
+            "VerifyUserAttribute",
+        )
         .await
     }
 

@@ -177,14 +177,33 @@ impl Cogito {
         let Some(medium) = verification_medium(&pool.auto_verified_attributes, user) else {
             return Ok(None);
         };
-        let code = self
-            .issue_code(user, CodePurpose::SignUp, SIGNUP_CODE_MS, medium)
-            .await?;
+        self.send_verification_code(
+            pool,
+            user,
+            CodePurpose::SignUp,
+            SIGNUP_CODE_MS,
+            medium,
+            purpose,
+        )
+        .await
+        .map(Some)
+    }
+
+    /// Issues a code for `purpose` and sends it with the pool's verification template.
+    pub async fn send_verification_code(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        purpose: CodePurpose,
+        ttl_ms: i64,
+        medium: DeliveryMedium,
+        why: &str,
+    ) -> CoreResult<CodeDelivery> {
+        let code = self.issue_code(user, purpose, ttl_ms, medium).await?;
         let t = &pool.verification;
-        let template = if medium == DeliveryMedium::Email {
-            &t.email_message
-        } else {
-            &t.sms_message
+        let template = match medium {
+            DeliveryMedium::Email => &t.email_message,
+            DeliveryMedium::Sms => &t.sms_message,
         };
         self.send_message(Outgoing {
             user,
@@ -192,10 +211,9 @@ impl Cogito {
             subject: &t.email_subject,
             template,
             code: &code,
-            purpose,
+            purpose: why,
         })
         .await
-        .map(Some)
     }
 
     /// Creates and stores a code for a user; returns the plaintext code.
@@ -406,23 +424,14 @@ impl Cogito {
         purpose: &str,
     ) -> CoreResult<CodeDelivery> {
         let medium = recovery_medium(pool, user)?;
-        let code = self
-            .issue_code(user, CodePurpose::ForgotPassword, FORGOT_CODE_MS, medium)
-            .await?;
-        let t = &pool.verification;
-        let template = if medium == DeliveryMedium::Email {
-            &t.email_message
-        } else {
-            &t.sms_message
-        };
-        self.send_message(Outgoing {
+        self.send_verification_code(
+            pool,
             user,
+            CodePurpose::ForgotPassword,
+            FORGOT_CODE_MS,
             medium,
-            subject: &t.email_subject,
-            template,
-            code: &code,
             purpose,
-        })
+        )
         .await
     }
 

@@ -31,17 +31,7 @@ const TYPED: &[&str] = &[
     "AuthSessionValidity",
 ];
 
-fn s(v: &Value, k: &str) -> Option<String> {
-    v.get(k).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn list(v: &Value, k: &str) -> Option<Vec<String>> {
-    v.get(k).and_then(Value::as_array).map(|a| {
-        a.iter()
-            .filter_map(|x| x.as_str().map(str::to_owned))
-            .collect()
-    })
-}
+use super::wire::{string_list as list, string_member as s};
 
 fn client_from_input(input: &Value) -> Result<AppClient, ApiError> {
     let units = input.get("TokenValidityUnits").map(|u| {
@@ -52,15 +42,7 @@ fn client_from_input(input: &Value) -> Result<AppClient, ApiError> {
             refresh_token: s(u, "RefreshToken").unwrap_or(d.refresh_token),
         }
     });
-    let extra = input
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .filter(|(k, _)| !TYPED.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let extra = super::wire::extra_members(input, TYPED);
     Ok(AppClient {
         pool_id: s(input, "UserPoolId").unwrap_or_default(),
         client_id: s(input, "ClientId").unwrap_or_default(),

@@ -34,19 +34,10 @@ const TYPED: &[&str] = &[
     "MfaConfiguration",
 ];
 
-fn s(v: &Value, k: &str) -> Option<String> {
-    v.get(k).and_then(Value::as_str).map(str::to_owned)
-}
+use super::wire::string_member as s;
 
 fn strings(v: &Value, k: &str) -> Vec<String> {
-    v.get(k)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    super::wire::string_list(v, k).unwrap_or_default()
 }
 
 fn password_policy(input: &Value) -> PasswordPolicy {
@@ -140,16 +131,7 @@ pub fn pool_from_input(input: &Value) -> Result<UserPool, ApiError> {
             "SMS configuration is required when MFA is enabled",
         ));
     }
-    let extra: Map<String, Value> = input
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .filter(|(k, _)| !TYPED.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut extra: std::collections::BTreeMap<String, Value> = extra.into_iter().collect();
+    let mut extra = super::wire::extra_members(input, TYPED);
     if let Some(acu) = input
         .get("AdminCreateUserConfig")
         .and_then(|c| c.get("UnusedAccountValidityDays"))

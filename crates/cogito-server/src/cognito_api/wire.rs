@@ -12,6 +12,33 @@ use crate::error::ApiError;
 /// Result of an operation handler.
 pub type OpResult = Result<Value, ApiError>;
 
+/// A string member of a JSON object.
+pub fn string_member(v: &Value, k: &str) -> Option<String> {
+    v.get(k).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// A list-of-strings member of a JSON object.
+pub fn string_list(v: &Value, k: &str) -> Option<Vec<String>> {
+    v.get(k).and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect()
+    })
+}
+
+/// The members of an input that are not in `typed`, kept verbatim and echoed back.
+pub fn extra_members(input: &Value, typed: &[&str]) -> std::collections::BTreeMap<String, Value> {
+    input
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| !typed.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Decodes an operation's input (already validated against the model).
 pub fn decode<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
     serde_json::from_value(input)
