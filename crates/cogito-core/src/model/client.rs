@@ -73,7 +73,10 @@ pub struct AppClient {
     pub created_ms: i64,
     /// Last modification, epoch ms.
     pub modified_ms: i64,
-    /// Every other member (OAuth settings, analytics…), echoed by `DescribeUserPoolClient`.
+    /// OAuth 2.0 settings (`AllowedOAuthFlows`, scopes, callback and logout URLs, …).
+    #[serde(default)]
+    pub oauth: super::oauth::OAuthSettings,
+    /// Every other member (analytics, …), echoed by `DescribeUserPoolClient`.
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 

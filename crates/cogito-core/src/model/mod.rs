@@ -6,6 +6,7 @@
 pub mod client;
 pub mod group;
 pub mod message;
+pub mod oauth;
 pub mod pool;
 pub mod session;
 pub mod user;
@@ -13,6 +14,9 @@ pub mod user;
 pub use client::AppClient;
 pub use group::Group;
 pub use message::{DeliveryMedium, OutboxMessage};
+pub use oauth::{
+    AuthorizationCode, Domain, HostedSession, OAuthSettings, ResourceServer, UiCustomization,
+};
 pub use pool::{PasswordPolicy, SchemaAttribute, UserPool};
 pub use session::{AuthSession, Code, CodePurpose, RefreshSession};
 pub use user::{User, UserStatus};

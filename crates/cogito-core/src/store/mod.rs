@@ -285,13 +285,131 @@ pub trait OutboxStore: Send + Sync {
     async fn list_messages(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxMessage>>;
 }
 
+fn unsupported<T>() -> StoreResult<T> {
+    Err(StoreError::Unavailable(
+        "this backend does not implement OAuth storage yet".into(),
+    ))
+}
+
+/// OAuth 2.0 and hosted-UI state: domains, resource servers, authorization codes, hosted-UI
+/// sessions and UI customisation. Default methods answer `Unavailable` so that a backend can be
+/// written incrementally; the SQLite backend implements them all.
+#[async_trait]
+pub trait OAuthStore: Send + Sync {
+    /// Inserts a domain. `Conflict(Id)` if the domain name is taken or the pool already has one;
+    /// `NotFound` if the pool does not exist.
+    async fn insert_domain(&self, _domain: &Domain) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Reads a domain by its name (prefix or custom host).
+    async fn get_domain(&self, _domain: &str) -> StoreResult<Domain> {
+        unsupported()
+    }
+    /// The domain of a pool.
+    async fn domain_of_pool(&self, _pool_id: &str) -> StoreResult<Domain> {
+        unsupported()
+    }
+    /// Replaces a domain record. `NotFound` if absent.
+    async fn update_domain(&self, _domain: &Domain) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Deletes a domain. `NotFound` if absent.
+    async fn delete_domain(&self, _domain: &str) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Inserts a resource server. `Conflict(Id)` if the identifier is taken in the pool.
+    async fn insert_resource_server(&self, _server: &ResourceServer) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Reads a resource server.
+    async fn get_resource_server(
+        &self,
+        _pool_id: &str,
+        _identifier: &str,
+    ) -> StoreResult<ResourceServer> {
+        unsupported()
+    }
+    /// Replaces a resource server. `NotFound` if absent.
+    async fn update_resource_server(&self, _server: &ResourceServer) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Deletes a resource server. `NotFound` if absent.
+    async fn delete_resource_server(&self, _pool_id: &str, _identifier: &str) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Resource servers of a pool ordered by identifier, after the cursor.
+    async fn list_resource_servers(
+        &self,
+        _pool_id: &str,
+        _cursor: Option<&str>,
+        _limit: u32,
+    ) -> StoreResult<Page<ResourceServer>> {
+        unsupported()
+    }
+    /// Stores a new authorization code.
+    async fn insert_authorization_code(&self, _code: &AuthorizationCode) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Atomically marks a code used (if it was not) and returns the record as it was *before*
+    /// this call: `used_ms: Some(_)` means it had already been redeemed (replay).
+    async fn redeem_authorization_code(
+        &self,
+        _code_hash: &str,
+        _now_ms: i64,
+    ) -> StoreResult<AuthorizationCode> {
+        unsupported()
+    }
+    /// Records the `origin_jti` of the tokens a code's redemption issued.
+    async fn set_code_origin(&self, _code_hash: &str, _origin_jti: &str) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Stores a hosted-UI session.
+    async fn put_hosted_session(&self, _session: &HostedSession) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Reads a hosted-UI session.
+    async fn get_hosted_session(&self, _id_hash: &str) -> StoreResult<HostedSession> {
+        unsupported()
+    }
+    /// Deletes a hosted-UI session (idempotent).
+    async fn delete_hosted_session(&self, _id_hash: &str) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Writes the UI customisation of a pool (`client_id: None`) or client, replacing it.
+    async fn put_ui_customization(&self, _ui: &UiCustomization) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Reads the UI customisation of a pool or client. `NotFound` if none was set.
+    async fn get_ui_customization(
+        &self,
+        _pool_id: &str,
+        _client_id: Option<&str>,
+    ) -> StoreResult<UiCustomization> {
+        unsupported()
+    }
+}
+
 /// Everything a backend provides.
 pub trait Store:
-    PoolStore + ClientStore + UserStore + GroupStore + SessionStore + KeyStore + OutboxStore
+    PoolStore
+    + ClientStore
+    + UserStore
+    + GroupStore
+    + SessionStore
+    + KeyStore
+    + OutboxStore
+    + OAuthStore
 {
 }
 
 impl<T> Store for T where
-    T: PoolStore + ClientStore + UserStore + GroupStore + SessionStore + KeyStore + OutboxStore
+    T: PoolStore
+        + ClientStore
+        + UserStore
+        + GroupStore
+        + SessionStore
+        + KeyStore
+        + OutboxStore
+        + OAuthStore
 {
 }

@@ -72,6 +72,7 @@ fn client_from_input(input: &Value) -> Result<AppClient, ApiError> {
             .unwrap_or(3),
         created_ms: 0,
         modified_ms: 0,
+        oauth: Default::default(),
         extra,
     })
 }

@@ -25,6 +25,7 @@ use sqlx::{SqlSafeStr, Sqlite, Transaction};
 mod clients;
 mod groups;
 mod keys;
+mod oauth;
 mod outbox;
 mod pools;
 mod sessions;

@@ -51,6 +51,7 @@ pub fn client(pool_id: &str, client_id: &str) -> AppClient {
         auth_session_validity: 3,
         created_ms: 1_000,
         modified_ms: 1_000,
+        oauth: Default::default(),
         extra: BTreeMap::new(),
     }
 }
