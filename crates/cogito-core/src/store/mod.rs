@@ -9,7 +9,8 @@ use async_trait::async_trait;
 
 use crate::model::user::LoginKey;
 use crate::model::{
-    AppClient, AuthSession, Code, CodePurpose, Group, OutboxMessage, RefreshSession, User, UserPool,
+    AppClient, AuthSession, AuthorizationCode, Code, CodePurpose, Domain, Group, HostedSession,
+    OutboxMessage, RefreshSession, ResourceServer, UiCustomization, User, UserPool,
 };
 
 /// What a unique-key conflict was about.
