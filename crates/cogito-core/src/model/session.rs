@@ -83,4 +83,7 @@ pub struct RefreshSession {
     pub expires_ms: i64,
     /// When it was revoked, epoch ms.
     pub revoked_ms: Option<i64>,
+    /// Granted OAuth scopes (space-separated); `None` for API sign-ins.
+    #[serde(default)]
+    pub scope: Option<String>,
 }

@@ -448,6 +448,7 @@ impl Cogito {
             created_ms: now,
             expires_ms: now + client.refresh_token_secs() * 1000,
             revoked_ms: None,
+            scope: None,
         };
         self.store
             .insert_refresh(&session)

@@ -64,6 +64,8 @@ fn refresh_from_row(row: &SqliteRow) -> StoreResult<RefreshSession> {
         created_ms: row.try_get("created_ms").map_err(db_err)?,
         expires_ms: row.try_get("expires_ms").map_err(db_err)?,
         revoked_ms: row.try_get("revoked_ms").map_err(db_err)?,
+        // Persisted by the OAuth migration (0002), being added.
+        scope: None,
     })
 }
 

@@ -150,6 +150,7 @@ pub fn refresh(pool_id: &str, sub: &str, origin_jti: &str, token_hash: &str) -> 
         created_ms: 1_000,
         expires_ms: 9_000_000,
         revoked_ms: None,
+        scope: None,
     }
 }
 
