@@ -29,8 +29,18 @@ fn invalid() -> CoreError {
 }
 
 impl Cogito {
-    /// Verifies an access token and loads its user.
+    /// Verifies an access token for the self-service operations (scope
+    /// `aws.cognito.signin.user.admin`) and loads its user.
     pub async fn authorize_access_token(&self, token: &str) -> CoreResult<TokenCaller> {
+        self.verify_access_token(token, ADMIN_SCOPE).await
+    }
+
+    /// Verifies an access token that must carry `required_scope` and loads its user.
+    pub async fn verify_access_token(
+        &self,
+        token: &str,
+        required_scope: &str,
+    ) -> CoreResult<TokenCaller> {
         let parsed = jwt::parse(token).map_err(|_| invalid())?;
         let claim = |n: &str| {
             parsed
@@ -61,7 +71,7 @@ impl Cogito {
             return Err(CoreError::NotAuthorized("Access Token has expired".into()));
         }
         let scopes = claim("scope").unwrap_or_default();
-        if !scopes.split(' ').any(|s| s == ADMIN_SCOPE) {
+        if !scopes.split(' ').any(|s| s == required_scope) {
             return Err(CoreError::NotAuthorized(
                 "Access Token does not have required scopes".into(),
             ));

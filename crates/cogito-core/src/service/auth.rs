@@ -243,7 +243,7 @@ impl Cogito {
             .map_err(|e| CoreError::from_store("lockout", e))
     }
 
-    async fn new_password_challenge(
+    pub(crate) async fn new_password_challenge(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -304,6 +304,24 @@ impl Cogito {
                 "{challenge} is not supported by cogito yet"
             )));
         }
+        let user = self
+            .answer_challenge_session(&pool, &client, challenge, session, responses)
+            .await?;
+        Ok(AuthOutcome::Authenticated(
+            self.sign_in(&pool, &client, &user).await?,
+        ))
+    }
+
+    /// Answers the challenge of an auth session (single use; kept for another try when the
+    /// answer is fixable, e.g. a weak password). Returns the user, now signed in.
+    pub async fn answer_challenge_session(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        challenge: &str,
+        session: Option<&str>,
+        responses: &HashMap<String, String>,
+    ) -> CoreResult<User> {
         let session = session
             .filter(|s| !s.is_empty())
             .ok_or_else(|| CoreError::invalid("Missing required parameter Session"))?;
@@ -320,7 +338,7 @@ impl Cogito {
             return Err(session_expired());
         }
         let result = self
-            .answer_new_password(&pool, &client, &record, responses)
+            .answer_new_password(pool, client, &record, responses)
             .await;
         if result
             .as_ref()
@@ -338,7 +356,7 @@ impl Cogito {
         client: &AppClient,
         record: &AuthSession,
         responses: &HashMap<String, String>,
-    ) -> CoreResult<AuthOutcome> {
+    ) -> CoreResult<User> {
         let username = param(responses, "USERNAME")?;
         let new_password = param(responses, "NEW_PASSWORD")?;
         let mut user = match self.store.get_user_by_sub(&pool.id, &record.user_sub).await {
@@ -389,9 +407,7 @@ impl Cogito {
         .await?;
         user.status = UserStatus::Confirmed;
         self.save_user(pool, &user, false).await?;
-        Ok(AuthOutcome::Authenticated(
-            self.sign_in(pool, client, &user).await?,
-        ))
+        Ok(user)
     }
 
     /// Checks the policy and history, hashes and sets a new password on `user` (not saved).
@@ -480,6 +496,8 @@ impl Cogito {
             origin_jti: &session.origin_jti,
             event_id: &event_id,
             now: self.clock.now_secs(),
+            scope: session.scope.as_deref(),
+            nonce: None,
         };
         let id_token = jwt::sign(&keys.id.kid, &keys.id.pair, &claims::id_token(&ctx));
         let access_token = jwt::sign(

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clients;
 pub mod groups;
 pub mod messages;
+pub mod oauth;
 pub mod pools;
 pub mod self_service;
 pub mod signup;

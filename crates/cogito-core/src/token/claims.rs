@@ -25,6 +25,11 @@ pub struct TokenContext<'a> {
     pub event_id: &'a str,
     /// `iat`, epoch s.
     pub now: i64,
+    /// Granted OAuth scopes (space-separated) for tokens from the OAuth endpoints; `None` for
+    /// API sign-ins.
+    pub scope: Option<&'a str>,
+    /// `nonce` from `/oauth2/authorize`.
+    pub nonce: Option<&'a str>,
 }
 
 fn group_claims(ctx: &TokenContext<'_>, claims: &mut Map<String, Value>) {
@@ -41,7 +46,7 @@ pub fn id_token(ctx: &TokenContext<'_>) -> Value {
     group_claims(ctx, &mut c);
     add_role_claims(ctx.groups, &mut c);
     for (name, value) in &ctx.user.attributes {
-        if !client_can_read(ctx.client, name) {
+        if !client_can_read(ctx.client, name) || !ctx.scope.is_none_or(|s| scope_allows(s, name)) {
             continue;
         }
         c.insert(name.clone(), attribute_claim(ctx.pool, name, value));
@@ -54,6 +59,9 @@ pub fn id_token(ctx: &TokenContext<'_>) -> Value {
     c.insert("auth_time".into(), json!(ctx.auth_time));
     c.insert("iat".into(), json!(ctx.now));
     c.insert("exp".into(), json!(ctx.now + ctx.client.id_token_secs()));
+    if let Some(nonce) = ctx.nonce {
+        c.insert("nonce".into(), json!(nonce));
+    }
     if ctx.client.enable_token_revocation {
         c.insert("origin_jti".into(), json!(ctx.origin_jti));
         c.insert("jti".into(), json!(crate::ids::new_uuid()));
@@ -70,7 +78,13 @@ pub fn access_token(ctx: &TokenContext<'_>) -> Value {
     c.insert("client_id".into(), json!(ctx.client.client_id));
     c.insert("event_id".into(), json!(ctx.event_id));
     c.insert("token_use".into(), json!("access"));
-    c.insert("scope".into(), json!("aws.cognito.signin.user.admin"));
+    c.insert(
+        "scope".into(),
+        json!(ctx.scope.unwrap_or("aws.cognito.signin.user.admin")),
+    );
+    if ctx.scope.is_some() {
+        c.insert("version".into(), json!(2));
+    }
     c.insert("auth_time".into(), json!(ctx.auth_time));
     c.insert("iat".into(), json!(ctx.now));
     c.insert(
@@ -108,6 +122,40 @@ fn add_role_claims(groups: &[Group], c: &mut Map<String, Value>) {
     {
         c.insert("cognito:preferred_role".into(), json!(role));
     }
+}
+
+const PROFILE: &[&str] = &[
+    "name",
+    "family_name",
+    "given_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "updated_at",
+    "address",
+];
+
+/// Whether the granted OAuth scopes release an attribute (reference §3.7): `openid` alone
+/// releases every readable attribute; with `profile`, `email` or `phone` only what those cover.
+pub fn scope_allows(scope: &str, attribute: &str) -> bool {
+    let has = |s: &str| scope.split(' ').any(|x| x == s);
+    if !has("openid") {
+        return false;
+    }
+    let (profile, email, phone) = (has("profile"), has("email"), has("phone"));
+    if !profile && !email && !phone {
+        return true;
+    }
+    (profile && (PROFILE.contains(&attribute) || attribute.starts_with("custom:")))
+        || (email && matches!(attribute, "email" | "email_verified"))
+        || (phone && matches!(attribute, "phone_number" | "phone_number_verified"))
 }
 
 /// Whether a client may read an attribute (`ReadAttributes`; `dev:` never).

@@ -56,6 +56,10 @@ pub struct ParsedJwt<'a> {
 
 /// Splits and decodes a compact JWT. Only `alg: RS256` is accepted.
 pub fn parse(token: &str) -> Result<ParsedJwt<'_>, JwtError> {
+    // Oversized tokens are refused before any decoding (security bar SEC-27).
+    if token.len() > 16 * 1024 {
+        return Err(JwtError::Malformed);
+    }
     let mut parts = token.splitn(3, '.');
     let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(JwtError::Malformed);
