@@ -1,0 +1,103 @@
+//! Hosted-UI sessions (the SSO cookie) and password sign-in on the hosted pages.
+
+use super::*;
+use crate::crypto::fingerprint;
+use crate::error::{CoreError, CoreResult};
+use crate::model::{HostedSession, UserStatus};
+use crate::service::Cogito;
+use crate::service::auth::AuthOutcome;
+use crate::store::StoreError;
+
+impl Cogito {
+    /// Starts a hosted-UI session for a user; returns the cookie value.
+    pub async fn create_hosted_session(
+        &self,
+        pool_id: &str,
+        user: &User,
+        auth_time: i64,
+    ) -> CoreResult<String> {
+        let id = crate::ids::new_opaque_token(32);
+        let session = HostedSession {
+            id_hash: fingerprint(&id),
+            pool_id: pool_id.to_string(),
+            user_sub: user.sub.clone(),
+            auth_time,
+            expires_ms: self.clock.now_ms() + HOSTED_SESSION_MS,
+        };
+        self.store
+            .put_hosted_session(&session)
+            .await
+            .map_err(|e| CoreError::from_store("hosted session", e))?;
+        Ok(id)
+    }
+
+    /// The live hosted-UI session behind a cookie value, with its (still enabled) user.
+    pub async fn hosted_session(
+        &self,
+        pool_id: &str,
+        cookie: &str,
+    ) -> CoreResult<Option<(HostedSession, User)>> {
+        let session = match self.store.get_hosted_session(&fingerprint(cookie)).await {
+            Ok(s) => s,
+            Err(StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(CoreError::from_store("hosted session", e)),
+        };
+        if session.pool_id != pool_id || session.expires_ms < self.clock.now_ms() {
+            return Ok(None);
+        }
+        match self.store.get_user_by_sub(pool_id, &session.user_sub).await {
+            Ok(u) if u.enabled => Ok(Some((session, u))),
+            Ok(_) | Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(CoreError::from_store("user", e)),
+        }
+    }
+
+    /// Ends a hosted-UI session (`/logout`).
+    pub async fn end_hosted_session(&self, cookie: &str) -> CoreResult<()> {
+        self.store
+            .delete_hosted_session(&fingerprint(cookie))
+            .await
+            .map_err(|e| CoreError::from_store("hosted session", e))
+    }
+
+    /// Password sign-in on the hosted UI: the API's state machine (status gates, lockout,
+    /// temporary passwords), with existence errors always hidden.
+    pub async fn hosted_sign_in(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        username: &str,
+        password: &str,
+    ) -> CoreResult<HostedSignIn> {
+        let Some(user) = self.lookup_user(pool, username).await? else {
+            self.hasher.burn(password).await;
+            return Err(CoreError::incorrect_credentials());
+        };
+        let user = self.check_password(pool, user, password).await?;
+        if user.status == UserStatus::ForceChangePassword {
+            let days = i64::from(
+                match pool.password_policy.temporary_password_validity_days {
+                    0 => 7,
+                    d => d,
+                },
+            );
+            if self.clock.now_ms() > user.password_set_ms + days * 86_400_000 {
+                return Err(CoreError::NotAuthorized(
+                    "Temporary password has expired and must be reset by an administrator.".into(),
+                ));
+            }
+            let required_attributes =
+                crate::attributes::missing_required(pool, |n| user.attr(n).is_some());
+            return match self.new_password_challenge(pool, client, &user).await? {
+                AuthOutcome::Challenge(c) => Ok(HostedSignIn::NewPasswordRequired {
+                    session: c.session,
+                    required_attributes,
+                }),
+                AuthOutcome::Authenticated(_) => {
+                    Err(CoreError::Internal("unexpected sign-in outcome".into()))
+                }
+            };
+        }
+        Ok(HostedSignIn::Authenticated(user))
+    }
+}
