@@ -6,7 +6,10 @@ pub mod auth;
 pub mod cognito_api;
 pub mod delivery;
 pub mod dev;
+pub mod domain;
 pub mod error;
+pub mod hosted_ui;
+pub mod oauth2;
 pub mod oidc;
 pub mod setup;
 
@@ -31,6 +34,8 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Allowed clock skew of SigV4 signatures.
     pub max_skew_secs: i64,
+    /// How pool domains are addressed (path form or host names).
+    pub domain_urls: domain::DomainUrls,
 }
 
 impl Default for ServerConfig {
@@ -40,6 +45,9 @@ impl Default for ServerConfig {
             admin_credentials: HashMap::new(),
             max_body_bytes: 256 * 1024,
             max_skew_secs: 300,
+            domain_urls: domain::DomainUrls::Path {
+                public_url: "http://127.0.0.1:9229".into(),
+            },
         }
     }
 }
@@ -94,6 +102,16 @@ pub fn app(state: AppState) -> Router {
     if state.config.dev {
         router = router.route("/_dev/outbox", get(dev::outbox));
     }
+    let domains: Router = Router::new()
+        .nest("/domain/{domain}", domain::routes())
+        .with_state(state.clone());
+    let suffix = match &state.config.domain_urls {
+        domain::DomainUrls::Host { suffix, .. } => Some(suffix.to_ascii_lowercase()),
+        domain::DomainUrls::Path { .. } => None,
+    };
+    router = router
+        .nest("/domain/{domain}", domain::routes())
+        .fallback(move |req| domain::host_dispatch(domains.clone(), suffix.clone(), req));
     router
         .layer(cors)
         .layer(CatchPanicLayer::custom(panic_response))

@@ -103,6 +103,9 @@ impl TestApp {
             server: ServerConfig {
                 dev: opts.dev,
                 admin_credentials: setup::credentials_map(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+                domain_urls: cogito_server::domain::DomainUrls::Path {
+                    public_url: base.clone(),
+                },
                 ..ServerConfig::default()
             },
         })

@@ -58,6 +58,11 @@ pub struct ServeArgs {
     /// verifiers that only accept Cognito issuers accept cogito's tokens.
     #[arg(long, env = "COGITO_COGNITO_ISSUER")]
     pub cognito_issuer: bool,
+    /// Serve pool domains on host names `<prefix>.<suffix>` (e.g. `auth.localhost:9229`, so a
+    /// domain is `http://mydomain.auth.localhost:9229`). Without it, domains use the path form
+    /// `<public-url>/domain/<prefix>`, which needs no DNS set-up.
+    #[arg(long, env = "COGITO_DOMAIN_HOST_SUFFIX")]
+    pub domain_host_suffix: Option<String>,
     /// Region new pool ids are created in.
     #[arg(long, env = "COGITO_REGION", default_value = "us-east-1")]
     pub region: String,

@@ -11,6 +11,7 @@ use cogito_core::password::HashCost;
 use cogito_core::service::CoreConfig;
 use cogito_server::ServerConfig;
 use cogito_server::delivery::{Delivery, DeliveryConfig};
+use cogito_server::domain::DomainUrls;
 use cogito_server::setup::{self, Parts};
 
 use crate::cli::ServeArgs;
@@ -63,6 +64,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         from: args.smtp_from.clone(),
         sms_webhook: args.sms_webhook.clone(),
     })?);
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    let domain_urls = match &args.domain_host_suffix {
+        Some(suffix) => DomainUrls::Host {
+            scheme: public_url.split("://").next().unwrap_or("http").to_string(),
+            suffix: suffix.clone(),
+        },
+        None => DomainUrls::Path {
+            public_url: public_url.clone(),
+        },
+    };
     let state = setup::build(Parts {
         store,
         clock: Arc::new(SystemClock),
@@ -70,16 +84,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         hash_cost,
         transport,
         core: CoreConfig {
-            public_url: args
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", args.listen)),
+            public_url,
             cognito_issuer: args.cognito_issuer,
             region: args.region.clone(),
         },
         server: ServerConfig {
             dev: args.dev,
             admin_credentials: credentials,
+            domain_urls,
             ..ServerConfig::default()
         },
     })?;
