@@ -11,6 +11,7 @@ pub mod error;
 pub mod hosted_ui;
 pub mod oauth2;
 pub mod oidc;
+pub mod session_cookie;
 pub mod setup;
 
 use std::collections::HashMap;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub core: Arc<Cogito>,
     /// Edge settings.
     pub config: Arc<ServerConfig>,
+    /// Key signing the hosted-UI session cookie and CSRF tokens (derived from the master key).
+    pub cookie_key: Arc<[u8; 32]>,
 }
 
 /// Builds the router.

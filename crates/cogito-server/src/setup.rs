@@ -51,6 +51,7 @@ pub fn build(parts: Parts) -> Result<AppState, cogito_core::CoreError> {
     Ok(AppState {
         core: Arc::new(core),
         config: Arc::new(parts.server),
+        cookie_key: Arc::new(parts.master.derive("hosted-ui cookies")),
     })
 }
 
