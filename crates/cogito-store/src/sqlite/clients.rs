@@ -1,12 +1,13 @@
 //! [`ClientStore`] for SQLite: the `clients` table (client id, pool id, JSON record). Client ids
-//! are unique across pools, so public operations can find a client by id alone.
+//! are unique across pools, so public operations can find a client by id alone. Deleting a client
+//! also deletes its UI customisation.
 
 use async_trait::async_trait;
 use cogito_core::model::AppClient;
 use cogito_core::store::{ClientStore, Page, StoreError, StoreResult};
 use sqlx::Row;
 
-use super::{SqliteStore, db_err, fetch_limit, from_json, require_row, to_json};
+use super::{SqliteStore, commit, db_err, fetch_limit, from_json, require_row, to_json};
 use crate::paging::{finish_page, key_cursor, page_size, parse_key_cursor};
 
 #[async_trait]
@@ -57,13 +58,22 @@ impl ClientStore for SqliteStore {
     }
 
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query("DELETE FROM clients WHERE client_id = ?1 AND pool_id = ?2")
             .bind(client_id)
             .bind(pool_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        require_row(done.rows_affected())
+        require_row(done.rows_affected())?;
+        // The client's own UI customisation has no foreign key to it (see 0002_oauth.sql).
+        sqlx::query("DELETE FROM ui_customizations WHERE pool_id = ?1 AND client_id = ?2")
+            .bind(pool_id)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        commit(tx).await
     }
 
     async fn list_clients(

@@ -43,11 +43,18 @@ const MAX_CONNECTIONS: u32 = 4;
 /// here and is never edited after release. (Embedded with `include_str!` rather than
 /// `sqlx::migrate!`, whose proc macro needs sqlx's `macros` feature; version and checksum are the
 /// ones `sqlx::migrate!` would record, so the two are interchangeable.)
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "oauth",
+        include_str!("../../migrations/sqlite/0002_oauth.sql"),
+    ),
+];
 
 /// The SQLite implementation of every store port ([`cogito_core::store::Store`]).
 ///
@@ -115,7 +122,12 @@ impl SqliteStore {
 }
 
 fn migrator() -> Migrator {
-    let migrations = MIGRATIONS
+    migrator_of(MIGRATIONS)
+}
+
+/// A migrator for a prefix of [`MIGRATIONS`] (tests upgrade databases from older versions).
+fn migrator_of(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
+    let migrations = migrations
         .iter()
         .map(|&(version, description, sql)| {
             Migration::new(
@@ -241,6 +253,42 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(applied, i64::try_from(MIGRATIONS.len()).unwrap());
+    }
+
+    #[tokio::test]
+    async fn upgrading_from_version_1_keeps_refresh_sessions() {
+        use cogito_core::store::SessionStore;
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let v1 = SqlitePool::connect_with(options).await.unwrap();
+        migrator_of(&MIGRATIONS[..1]).run(&v1).await.unwrap();
+        for sql in [
+            "INSERT INTO pools (id, record) VALUES ('p', '{}')",
+            "INSERT INTO users (pool_id, sub, username, username_norm, status, enabled, \
+             password_set_ms, password_history, attributes, created_ms, modified_ms, \
+             failed_attempts, locked_until_ms, last_failure_ms) \
+             VALUES ('p', 's', 'u', 'u', 'CONFIRMED', 1, 0, '[]', '{}', 0, 0, 0, 0, 0)",
+            "INSERT INTO refresh_sessions (origin_jti, token_hash, pool_id, client_id, user_sub, \
+             auth_time, created_ms, expires_ms) VALUES ('jti', 'th', 'p', 'c', 's', 1, 2, 3)",
+        ] {
+            sqlx::query(sql).execute(&v1).await.unwrap();
+        }
+        v1.close().await;
+
+        let store = SqliteStore::open_path(&path).await.unwrap();
+        let old = store.get_refresh_by_origin("jti").await.unwrap();
+        assert_eq!((old.token_hash.as_str(), old.scope), ("th", None));
+        let versions: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(versions, [1, 2]);
     }
 
     #[tokio::test]

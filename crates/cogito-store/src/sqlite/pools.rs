@@ -43,7 +43,9 @@ impl PoolStore for SqliteStore {
 
     async fn delete_pool(&self, pool_id: &str) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        // Rows without a foreign key to `pools` go explicitly; everything else cascades.
+        // Rows without a foreign key to `pools` go explicitly; everything else cascades
+        // (clients, users and what hangs off them, groups, and the OAuth state of 0002: domain,
+        // resource servers, authorization codes, hosted-UI sessions, UI customisation).
         for sql in [
             "DELETE FROM outbox WHERE pool_id = ?1",
             "DELETE FROM signing_keys WHERE pool_id = ?1",

@@ -1,6 +1,7 @@
 //! [`SessionStore`] for SQLite: pending `codes` (one per user and purpose), single-use
 //! `auth_sessions` keyed by the hash of the session string, and `refresh_sessions` keyed by
-//! `origin_jti` with a unique token hash. All three reference the user and vanish with it.
+//! `origin_jti` with a unique token hash and the granted OAuth scope (`NULL` for API sign-ins).
+//! All three reference the user and vanish with it.
 
 use async_trait::async_trait;
 use cogito_core::model::{AuthSession, Code, CodePurpose, RefreshSession};
@@ -49,7 +50,7 @@ fn auth_session_from_row(row: &SqliteRow) -> StoreResult<AuthSession> {
 macro_rules! refresh_columns {
     () => {
         "origin_jti, token_hash, pool_id, client_id, user_sub, auth_time, created_ms, \
-         expires_ms, revoked_ms"
+         expires_ms, revoked_ms, scope"
     };
 }
 
@@ -64,8 +65,7 @@ fn refresh_from_row(row: &SqliteRow) -> StoreResult<RefreshSession> {
         created_ms: row.try_get("created_ms").map_err(db_err)?,
         expires_ms: row.try_get("expires_ms").map_err(db_err)?,
         revoked_ms: row.try_get("revoked_ms").map_err(db_err)?,
-        // Persisted by the OAuth migration (0002), being added.
-        scope: None,
+        scope: row.try_get("scope").map_err(db_err)?,
     })
 }
 
@@ -179,7 +179,7 @@ impl SessionStore for SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO refresh_sessions (",
             refresh_columns!(),
-            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         ))
         .bind(&session.origin_jti)
         .bind(&session.token_hash)
@@ -190,6 +190,7 @@ impl SessionStore for SqliteStore {
         .bind(session.created_ms)
         .bind(session.expires_ms)
         .bind(session.revoked_ms)
+        .bind(&session.scope)
         .execute(&self.pool)
         .await
         .map_err(db_err)?;

@@ -18,6 +18,7 @@ mod concurrency;
 mod durability;
 mod groups;
 mod keys;
+mod oauth;
 mod outbox;
 mod pools;
 mod sessions;
@@ -68,6 +69,7 @@ macro_rules! contract_suite {
                 sessions::auth_session_single_use,
                 sessions::auth_session_taken_once_under_concurrency,
                 sessions::refresh_lookup,
+                sessions::refresh_scope_round_trips,
                 sessions::refresh_revoke,
                 sessions::refresh_revoke_all,
                 keys::signing_keys_oldest_first,
@@ -79,9 +81,22 @@ macro_rules! contract_suite {
                 concurrency::concurrent_signups_one_winner,
                 concurrency::concurrent_distinct_signups_all_succeed,
                 concurrency::concurrent_alias_steals_stay_consistent,
+                oauth::domain_crud,
+                oauth::domain_conflicts_and_missing_pool,
+                oauth::resource_server_crud,
+                oauth::resource_server_list_pages,
+                oauth::authorization_code_single_use,
+                oauth::set_code_origin_before_and_after_use,
+                oauth::authorization_code_redeemed_once_under_concurrency,
+                oauth::hosted_session_lifecycle,
+                oauth::ui_customization_pool_and_client,
+                oauth::ui_customization_goes_with_its_client,
+                oauth::oauth_delete_pool_cascades,
+                oauth::oauth_delete_user_cascades,
             );
             contract_suite!(@url $fresh;
                 durability::data_survives_reopen,
+                oauth::oauth_survives_reopen,
             );
         }
     };

@@ -1,5 +1,5 @@
 //! `SessionStore`: codes (replace, bump, delete), single-use auth sessions, and refresh sessions
-//! (lookups, revocation of one and of all).
+//! (lookups, the granted scope, revocation of one and of all).
 
 use std::sync::Arc;
 
@@ -185,6 +185,39 @@ pub async fn refresh_lookup(store: Arc<dyn Store>) {
         store
             .insert_refresh(&refresh("p", "nobody", "jti-3", "th-3"))
             .await,
+    );
+}
+
+pub async fn refresh_scope_round_trips(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
+    let api = refresh("p", "s-a", "jti-api", "th-api");
+    let mut oauth = refresh("p", "s-a", "jti-oauth", "th-oauth");
+    oauth.scope = Some("openid email https://api.example.com/read".into());
+    let mut empty = refresh("p", "s-a", "jti-empty", "th-empty");
+    empty.scope = Some(String::new());
+    for r in [&api, &oauth, &empty] {
+        store.insert_refresh(r).await.unwrap();
+    }
+    assert_eq!(
+        store.get_refresh_by_hash("th-api").await.unwrap().scope,
+        None
+    );
+    assert_eq!(store.get_refresh_by_hash("th-oauth").await.unwrap(), oauth);
+    assert_eq!(
+        store.get_refresh_by_origin("jti-empty").await.unwrap(),
+        empty
+    );
+    // Revocation keeps the scope.
+    store.revoke_refresh("jti-oauth", 5).await.unwrap();
+    store.revoke_all_refresh("p", "s-a", 6).await.unwrap();
+    assert_eq!(
+        store
+            .get_refresh_by_origin("jti-oauth")
+            .await
+            .unwrap()
+            .scope,
+        oauth.scope
     );
 }
 

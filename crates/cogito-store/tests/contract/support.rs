@@ -2,11 +2,13 @@
 
 use std::collections::BTreeMap;
 
+use cogito_core::model::oauth::ResourceServerScope;
 use cogito_core::model::pool::{default_invitation, default_verification, standard_schema};
 use cogito_core::model::user::{LoginKey, LoginKeyKind};
 use cogito_core::model::{
-    AppClient, AuthSession, Code, CodePurpose, DeliveryMedium, Group, OutboxMessage,
-    PasswordPolicy, RefreshSession, User, UserPool, UserStatus,
+    AppClient, AuthSession, AuthorizationCode, Code, CodePurpose, DeliveryMedium, Domain, Group,
+    HostedSession, OutboxMessage, PasswordPolicy, RefreshSession, ResourceServer, UiCustomization,
+    User, UserPool, UserStatus,
 };
 use cogito_core::store::{Page, Store, StoreError, UniqueKey};
 
@@ -167,6 +169,82 @@ pub fn message(id: &str, pool_id: &str, username: &str, created_ms: i64) -> Outb
         code: Some("123456".into()),
         purpose: "SignUp".into(),
         created_ms,
+    }
+}
+
+/// A prefix domain of a pool (managed login version 1).
+pub fn domain(name: &str, pool_id: &str) -> Domain {
+    Domain {
+        domain: name.into(),
+        pool_id: pool_id.into(),
+        custom: false,
+        managed_login_version: 1,
+        created_ms: 1_000,
+    }
+}
+
+/// A resource server with two scopes.
+pub fn resource_server(pool_id: &str, identifier: &str) -> ResourceServer {
+    ResourceServer {
+        pool_id: pool_id.into(),
+        identifier: identifier.into(),
+        name: format!("server {identifier}"),
+        scopes: vec![
+            ResourceServerScope {
+                name: "read".into(),
+                description: "Read access".into(),
+            },
+            ResourceServerScope {
+                name: "write".into(),
+                description: "Write access".into(),
+            },
+        ],
+    }
+}
+
+/// An unused authorization code (only its hash) with nonce and PKCE challenge.
+pub fn authorization_code(pool_id: &str, sub: &str, code_hash: &str) -> AuthorizationCode {
+    AuthorizationCode {
+        code_hash: code_hash.into(),
+        pool_id: pool_id.into(),
+        client_id: "client-1".into(),
+        user_sub: sub.into(),
+        redirect_uri: "https://app.example.com/callback".into(),
+        scope: "openid email".into(),
+        nonce: Some("n-0S6_WzA2Mj".into()),
+        code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+        auth_time: 1_700_000_000,
+        expires_ms: 300_000,
+        used_ms: None,
+        issued_origin_jti: None,
+    }
+}
+
+/// A hosted-UI session.
+pub fn hosted_session(pool_id: &str, sub: &str, id_hash: &str) -> HostedSession {
+    HostedSession {
+        id_hash: id_hash.into(),
+        pool_id: pool_id.into(),
+        user_sub: sub.into(),
+        auth_time: 1_700_000_000,
+        expires_ms: 3_600_000,
+    }
+}
+
+/// A UI customisation of a pool (`client_id: None`) or client with CSS, a logo and a template.
+pub fn ui_customization(pool_id: &str, client_id: Option<&str>) -> UiCustomization {
+    UiCustomization {
+        pool_id: pool_id.into(),
+        client_id: client_id.map(str::to_owned),
+        css: Some(format!(
+            ".banner-customizable {{ content: \"{pool_id}\"; }}"
+        )),
+        // PNG signature: non-UTF-8 bytes and a NUL must round-trip.
+        image: Some(vec![
+            0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff,
+        ]),
+        templates: BTreeMap::from([("login.html".into(), "<h1>{{ title }}</h1>".into())]),
+        modified_ms: 1_000,
     }
 }
 

@@ -1,0 +1,183 @@
+//! Single-use authorization codes (`authorization_codes`) and hosted-UI sessions
+//! (`hosted_sessions`). Both are keyed by the SHA-256 digest of a secret the store never sees,
+//! and both belong to a user (foreign key with cascade), so they vanish with the user or pool.
+//!
+//! Redemption is exactly-once: [`redeem_authorization_code`] reads and marks the code inside one
+//! `BEGIN IMMEDIATE` transaction, so concurrent redeemers are serialised on SQLite's write lock
+//! and only the first one sees `used_ms: None`.
+
+use cogito_core::model::{AuthorizationCode, HostedSession};
+use cogito_core::store::{StoreError, StoreResult};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::sqlite::{SqliteStore, commit, db_err, require_row};
+
+/// The columns [`code_from_row`] reads.
+macro_rules! code_columns {
+    () => {
+        "code_hash, pool_id, client_id, user_sub, redirect_uri, scope, nonce, code_challenge, \
+         auth_time, expires_ms, used_ms, issued_origin_jti"
+    };
+}
+
+fn code_from_row(row: &SqliteRow) -> StoreResult<AuthorizationCode> {
+    Ok(AuthorizationCode {
+        code_hash: row.try_get("code_hash").map_err(db_err)?,
+        pool_id: row.try_get("pool_id").map_err(db_err)?,
+        client_id: row.try_get("client_id").map_err(db_err)?,
+        user_sub: row.try_get("user_sub").map_err(db_err)?,
+        redirect_uri: row.try_get("redirect_uri").map_err(db_err)?,
+        scope: row.try_get("scope").map_err(db_err)?,
+        nonce: row.try_get("nonce").map_err(db_err)?,
+        code_challenge: row.try_get("code_challenge").map_err(db_err)?,
+        auth_time: row.try_get("auth_time").map_err(db_err)?,
+        expires_ms: row.try_get("expires_ms").map_err(db_err)?,
+        used_ms: row.try_get("used_ms").map_err(db_err)?,
+        issued_origin_jti: row.try_get("issued_origin_jti").map_err(db_err)?,
+    })
+}
+
+fn hosted_session_from_row(row: &SqliteRow) -> StoreResult<HostedSession> {
+    Ok(HostedSession {
+        id_hash: row.try_get("id_hash").map_err(db_err)?,
+        pool_id: row.try_get("pool_id").map_err(db_err)?,
+        user_sub: row.try_get("user_sub").map_err(db_err)?,
+        auth_time: row.try_get("auth_time").map_err(db_err)?,
+        expires_ms: row.try_get("expires_ms").map_err(db_err)?,
+    })
+}
+
+/// `Conflict(Id)` if the hash exists; `NotFound` if the user (or pool) does not.
+pub(super) async fn insert_authorization_code(
+    store: &SqliteStore,
+    code: &AuthorizationCode,
+) -> StoreResult<()> {
+    sqlx::query(concat!(
+        "INSERT INTO authorization_codes (",
+        code_columns!(),
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    ))
+    .bind(&code.code_hash)
+    .bind(&code.pool_id)
+    .bind(&code.client_id)
+    .bind(&code.user_sub)
+    .bind(&code.redirect_uri)
+    .bind(&code.scope)
+    .bind(&code.nonce)
+    .bind(&code.code_challenge)
+    .bind(code.auth_time)
+    .bind(code.expires_ms)
+    .bind(code.used_ms)
+    .bind(&code.issued_origin_jti)
+    .execute(&store.pool)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Returns the code as it was before the call and marks it used if it was not. The read and
+/// the write share one `BEGIN IMMEDIATE` transaction: the write lock is taken before the read,
+/// so no other redeemer can read the unused state in between.
+pub(super) async fn redeem_authorization_code(
+    store: &SqliteStore,
+    code_hash: &str,
+    now_ms: i64,
+) -> StoreResult<AuthorizationCode> {
+    let mut tx = store.write_tx().await?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        code_columns!(),
+        " FROM authorization_codes WHERE code_hash = ?1"
+    ))
+    .bind(code_hash)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err)?
+    .ok_or(StoreError::NotFound)?;
+    let before = code_from_row(&row)?;
+    if before.used_ms.is_none() {
+        let done = sqlx::query(
+            "UPDATE authorization_codes SET used_ms = ?2 \
+             WHERE code_hash = ?1 AND used_ms IS NULL",
+        )
+        .bind(code_hash)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        if done.rows_affected() != 1 {
+            // Impossible while the transaction holds the write lock; never report a second
+            // first redemption if it happens anyway.
+            return Err(StoreError::Unavailable(
+                "authorization code changed during its redemption".into(),
+            ));
+        }
+    }
+    commit(tx).await?;
+    Ok(before)
+}
+
+pub(super) async fn set_code_origin(
+    store: &SqliteStore,
+    code_hash: &str,
+    origin_jti: &str,
+) -> StoreResult<()> {
+    let done =
+        sqlx::query("UPDATE authorization_codes SET issued_origin_jti = ?2 WHERE code_hash = ?1")
+            .bind(code_hash)
+            .bind(origin_jti)
+            .execute(&store.pool)
+            .await
+            .map_err(db_err)?;
+    require_row(done.rows_affected())
+}
+
+/// Inserts or replaces the session with this id hash. `NotFound` if the user does not exist.
+pub(super) async fn put_hosted_session(
+    store: &SqliteStore,
+    session: &HostedSession,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO hosted_sessions (id_hash, pool_id, user_sub, auth_time, expires_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (id_hash) DO UPDATE SET pool_id = excluded.pool_id, \
+         user_sub = excluded.user_sub, auth_time = excluded.auth_time, \
+         expires_ms = excluded.expires_ms",
+    )
+    .bind(&session.id_hash)
+    .bind(&session.pool_id)
+    .bind(&session.user_sub)
+    .bind(session.auth_time)
+    .bind(session.expires_ms)
+    .execute(&store.pool)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+pub(super) async fn get_hosted_session(
+    store: &SqliteStore,
+    id_hash: &str,
+) -> StoreResult<HostedSession> {
+    let row = sqlx::query(
+        "SELECT id_hash, pool_id, user_sub, auth_time, expires_ms FROM hosted_sessions \
+         WHERE id_hash = ?1",
+    )
+    .bind(id_hash)
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(db_err)?
+    .ok_or(StoreError::NotFound)?;
+    hosted_session_from_row(&row)
+}
+
+/// Idempotent: deleting an absent session succeeds.
+pub(super) async fn delete_hosted_session(store: &SqliteStore, id_hash: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM hosted_sessions WHERE id_hash = ?1")
+        .bind(id_hash)
+        .execute(&store.pool)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
