@@ -69,6 +69,13 @@ pub enum CoreError {
     /// `CodeDeliveryFailureException`.
     #[error("{0}")]
     CodeDeliveryFailure(String),
+    /// `InvalidOAuthFlowException`: an app client's `AllowedOAuthFlows` break the rules
+    /// (`client_credentials` mixed with other flows, or without a client secret).
+    #[error("{0}")]
+    InvalidOAuthFlow(String),
+    /// `ScopeDoesNotExistException`: an app client names a custom scope no resource server has.
+    #[error("{0}")]
+    ScopeDoesNotExist(String),
     /// `InternalErrorException`: the message is generic; the cause is only logged.
     #[error("Internal server error")]
     Internal(String),
@@ -99,6 +106,8 @@ impl CoreError {
             Self::UnsupportedUserState(_) => "UnsupportedUserStateException",
             Self::ConcurrentModification(_) => "ConcurrentModificationException",
             Self::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
+            Self::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
+            Self::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
             Self::Internal(_) => "InternalErrorException",
         }
     }

@@ -5,12 +5,15 @@ pub mod access;
 pub mod admin_users;
 pub mod auth;
 pub mod clients;
+pub mod domains;
 pub mod groups;
 pub mod messages;
 pub mod oauth;
 pub mod pools;
+pub mod resource_servers;
 pub mod self_service;
 pub mod signup;
+pub mod ui_customization;
 
 use std::sync::Arc;
 

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use cogito_core::model::AppClient;
 use cogito_core::model::client::TokenValidityUnits;
+use cogito_core::model::{AppClient, OAuthSettings};
 use cogito_core::service::Cogito;
 use cogito_core::service::clients::default_flows;
 use serde_json::{Map, Value, json};
@@ -29,9 +29,52 @@ const TYPED: &[&str] = &[
     "PreventUserExistenceErrors",
     "EnableTokenRevocation",
     "AuthSessionValidity",
+    "AllowedOAuthFlowsUserPoolClient",
+    "AllowedOAuthFlows",
+    "AllowedOAuthScopes",
+    "CallbackURLs",
+    "LogoutURLs",
+    "DefaultRedirectURI",
+    "SupportedIdentityProviders",
 ];
 
 use super::wire::{string_list as list, string_member as s};
+
+/// The OAuth members of `CreateUserPoolClient` / `UpdateUserPoolClient`; absent = default
+/// (the update is a full replacement).
+fn oauth_from_input(input: &Value) -> OAuthSettings {
+    OAuthSettings {
+        enabled: input
+            .get("AllowedOAuthFlowsUserPoolClient")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        flows: list(input, "AllowedOAuthFlows").unwrap_or_default(),
+        scopes: list(input, "AllowedOAuthScopes").unwrap_or_default(),
+        callback_urls: list(input, "CallbackURLs").unwrap_or_default(),
+        logout_urls: list(input, "LogoutURLs").unwrap_or_default(),
+        default_redirect_uri: s(input, "DefaultRedirectURI"),
+        identity_providers: list(input, "SupportedIdentityProviders").unwrap_or_default(),
+    }
+}
+
+/// The OAuth members of `UserPoolClientType`: the flag always, lists when non-empty.
+fn oauth_members(o: &OAuthSettings, out: &mut Map<String, Value>) {
+    out.insert("AllowedOAuthFlowsUserPoolClient".into(), json!(o.enabled));
+    for (k, v) in [
+        ("AllowedOAuthFlows", &o.flows),
+        ("AllowedOAuthScopes", &o.scopes),
+        ("CallbackURLs", &o.callback_urls),
+        ("LogoutURLs", &o.logout_urls),
+        ("SupportedIdentityProviders", &o.identity_providers),
+    ] {
+        if !v.is_empty() {
+            out.insert(k.into(), json!(v));
+        }
+    }
+    if let Some(d) = &o.default_redirect_uri {
+        out.insert("DefaultRedirectURI".into(), json!(d));
+    }
+}
 
 fn client_from_input(input: &Value) -> Result<AppClient, ApiError> {
     let units = input.get("TokenValidityUnits").map(|u| {
@@ -72,16 +115,18 @@ fn client_from_input(input: &Value) -> Result<AppClient, ApiError> {
             .unwrap_or(3),
         created_ms: 0,
         modified_ms: 0,
-        oauth: Default::default(),
+        oauth: oauth_from_input(input),
         extra,
     })
 }
 
 /// `UserPoolClientType`.
 pub fn client_type(c: &AppClient) -> Value {
+    // Typed members are never taken from `extra` (records written before they were typed).
     let mut out: Map<String, Value> = c
         .extra
         .iter()
+        .filter(|(k, _)| !TYPED.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let base = json!({
@@ -100,8 +145,7 @@ pub fn client_type(c: &AppClient) -> Value {
     if let Value::Object(b) = base {
         out.extend(b);
     }
-    out.entry("AllowedOAuthFlowsUserPoolClient")
-        .or_insert(json!(false));
+    oauth_members(&c.oauth, &mut out);
     let mut opt = |k: &str, v: Option<Value>| {
         if let Some(v) = v {
             out.insert(k.into(), v);

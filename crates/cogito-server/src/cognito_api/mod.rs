@@ -5,11 +5,14 @@
 pub mod admin_users;
 pub mod auth;
 pub mod clients;
+pub mod domains;
 pub mod groups;
 pub mod ops;
 pub mod pools;
 pub mod public;
+pub mod resource_servers;
 pub mod self_service;
+pub mod ui_customization;
 pub mod wire;
 
 use axum::body::{Body, Bytes};

@@ -8,7 +8,10 @@ use std::sync::Arc;
 use cogito_core::service::Cogito;
 use serde_json::Value;
 
-use super::{admin_users, auth, clients, groups, pools, public, self_service};
+use super::{
+    admin_users, auth, clients, domains, groups, pools, public, resource_servers, self_service,
+    ui_customization,
+};
 use crate::error::ApiError;
 
 /// The future an operation handler returns.
@@ -73,17 +76,33 @@ pub static OPERATIONS: &[Op] = &[
     op!("ConfirmForgotPassword", public::confirm_forgot_password),
     op!("ConfirmSignUp", public::confirm_sign_up),
     op!("CreateGroup", groups::create_group),
+    op!(
+        "CreateResourceServer",
+        resource_servers::create_resource_server
+    ),
     op!("CreateUserPool", pools::create_user_pool),
     op!("CreateUserPoolClient", clients::create_user_pool_client),
+    op!("CreateUserPoolDomain", domains::create_user_pool_domain),
     op!("DeleteGroup", groups::delete_group),
+    op!(
+        "DeleteResourceServer",
+        resource_servers::delete_resource_server
+    ),
     op!("DeleteUser", self_service::delete_user),
     op!("DeleteUserAttributes", self_service::delete_user_attributes),
     op!("DeleteUserPool", pools::delete_user_pool),
     op!("DeleteUserPoolClient", clients::delete_user_pool_client),
+    op!("DeleteUserPoolDomain", domains::delete_user_pool_domain),
+    op!(
+        "DescribeResourceServer",
+        resource_servers::describe_resource_server
+    ),
     op!("DescribeUserPool", pools::describe_user_pool),
     op!("DescribeUserPoolClient", clients::describe_user_pool_client),
+    op!("DescribeUserPoolDomain", domains::describe_user_pool_domain),
     op!("ForgotPassword", public::forgot_password),
     op!("GetGroup", groups::get_group),
+    op!("GetUICustomization", ui_customization::get_ui_customization),
     op!("GetUser", self_service::get_user),
     op!(
         "GetUserAttributeVerificationCode",
@@ -92,6 +111,10 @@ pub static OPERATIONS: &[Op] = &[
     op!("GlobalSignOut", self_service::global_sign_out),
     op!("InitiateAuth", auth::initiate_auth),
     op!("ListGroups", groups::list_groups),
+    op!(
+        "ListResourceServers",
+        resource_servers::list_resource_servers
+    ),
     op!("ListUserPoolClients", clients::list_user_pool_clients),
     op!("ListUserPools", pools::list_user_pools),
     op!("ListUsers", admin_users::list_users),
@@ -99,11 +122,17 @@ pub static OPERATIONS: &[Op] = &[
     op!("ResendConfirmationCode", public::resend_confirmation_code),
     op!("RespondToAuthChallenge", auth::respond_to_auth_challenge),
     op!("RevokeToken", auth::revoke_token),
+    op!("SetUICustomization", ui_customization::set_ui_customization),
     op!("SignUp", public::sign_up),
     op!("UpdateGroup", groups::update_group),
+    op!(
+        "UpdateResourceServer",
+        resource_servers::update_resource_server
+    ),
     op!("UpdateUserAttributes", self_service::update_user_attributes),
     op!("UpdateUserPool", pools::update_user_pool),
     op!("UpdateUserPoolClient", clients::update_user_pool_client),
+    op!("UpdateUserPoolDomain", domains::update_user_pool_domain),
     op!("VerifyUserAttribute", self_service::verify_user_attribute),
 ];
 

@@ -4,12 +4,16 @@
 mod auth;
 mod bad_input;
 mod clients;
+mod domains;
 mod groups;
 mod helpers;
+mod oauth_clients;
 mod pools;
+mod resource_servers;
 mod self_service;
 mod signup;
 mod sigv4;
 mod smtp;
 mod tokens;
+mod ui_customization;
 mod users_admin;
