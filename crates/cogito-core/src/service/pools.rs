@@ -150,6 +150,11 @@ impl Cogito {
                 "The user pool cannot be deleted because deletion protection is activated. Deletion protection must be inactivated first.",
             ));
         }
+        if self.domain_of_pool(pool_id).await?.is_some() {
+            return Err(CoreError::invalid(
+                "User pool cannot be deleted. It has a domain configured that should be deleted first.",
+            ));
+        }
         self.store.delete_pool(pool_id).await.map_err(|e| match e {
             StoreError::NotFound => CoreError::pool_not_found(pool_id),
             e => CoreError::from_store("delete pool", e),

@@ -376,3 +376,30 @@ async fn core_lookups_find_a_domain_by_name_and_by_pool() {
     assert_eq!(by_name.managed_login_version, 1);
     assert_eq!(core.domain_host(&by_name), "lookup-me.auth.localhost");
 }
+
+#[tokio::test]
+async fn a_pool_with_a_domain_cannot_be_deleted_until_the_domain_is() {
+    let app = TestApp::spawn().await;
+    let pool = app.pool("p").await;
+    create(&app, &pool, "keepme").await;
+    let r = app.sdk.delete_user_pool().user_pool_id(&pool).send().await;
+    assert_eq!(
+        err(r),
+        invalid(
+            "User pool cannot be deleted. It has a domain configured that should be deleted first."
+        )
+    );
+    app.sdk
+        .delete_user_pool_domain()
+        .user_pool_id(&pool)
+        .domain("keepme")
+        .send()
+        .await
+        .unwrap();
+    app.sdk
+        .delete_user_pool()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap();
+}
