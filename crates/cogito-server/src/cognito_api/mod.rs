@@ -136,7 +136,7 @@ async fn dispatch(
     } else {
         input
     };
-    cogito_model::validate_input(model_op, &input)
+    cogito_model::validate_input(model_op, &custom_domain_view(op_name, &input)?)
         .map_err(|e| ApiError::bad_request(e.type_name, e.message))?;
     let input = strip_nulls(input);
     let input = with_pool_marker(op_name, input);
@@ -152,6 +152,39 @@ fn with_pool_marker(op_name: &str, mut input: Value) -> Value {
         o.remove("UserPoolId");
     }
     input
+}
+
+/// The model's `Domain` pattern describes prefix domains only; a custom domain
+/// (`CustomDomainConfig` given) is a full host name such as `auth.example.com`. It is checked
+/// here as a host name, and the rest of the input still goes through the model.
+fn custom_domain_view(op_name: &str, input: &Value) -> Result<Value, ApiError> {
+    let custom = matches!(op_name, "CreateUserPoolDomain" | "UpdateUserPoolDomain")
+        && input
+            .get("CustomDomainConfig")
+            .is_some_and(|c| !c.is_null());
+    let Some(domain) = input
+        .get("Domain")
+        .and_then(Value::as_str)
+        .filter(|_| custom)
+    else {
+        return Ok(input.clone());
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if domain.len() > 253 || domain.split('.').count() < 2 || !domain.split('.').all(label_ok) {
+        return Err(ApiError::invalid(format!(
+            "1 validation error detected: Value '{domain}' at 'domain' failed to satisfy constraint: Member must be a valid host name"
+        )));
+    }
+    let mut view = input.clone();
+    view["Domain"] = Value::String("custom-domain".into());
+    Ok(view)
 }
 
 fn strip_nulls(v: Value) -> Value {

@@ -117,7 +117,7 @@ async fn a_custom_domain_is_its_own_host() {
         .sdk
         .create_user_pool_domain()
         .user_pool_id(&pool)
-        .domain("authexample")
+        .domain("auth.example.com")
         .custom_domain_config(
             CustomDomainConfigType::builder()
                 .certificate_arn("arn:aws:acm:us-east-1:123456789012:certificate/abc")
@@ -127,8 +127,14 @@ async fn a_custom_domain_is_its_own_host() {
         .send()
         .await
         .unwrap();
-    assert_eq!(out.cloud_front_domain(), Some("authexample"));
-    let d = app.state.core.domain("authexample").await.unwrap().unwrap();
+    assert_eq!(out.cloud_front_domain(), Some("auth.example.com"));
+    let d = app
+        .state
+        .core
+        .domain("auth.example.com")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(d.custom);
 }
 
@@ -402,4 +408,30 @@ async fn a_pool_with_a_domain_cannot_be_deleted_until_the_domain_is() {
         .send()
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_custom_domain_must_be_a_host_name() {
+    let app = TestApp::spawn().await;
+    let pool = app.pool("p").await;
+    let cfg = CustomDomainConfigType::builder()
+        .certificate_arn("arn:aws:acm:us-east-1:123456789012:certificate/abc")
+        .build()
+        .unwrap();
+    for bad in [
+        "auth..example.com",
+        "-auth.example.com",
+        "Auth.Example.com",
+        "nodots",
+    ] {
+        let r = app
+            .sdk
+            .create_user_pool_domain()
+            .user_pool_id(&pool)
+            .domain(bad)
+            .custom_domain_config(cfg.clone())
+            .send()
+            .await;
+        assert_eq!(err(r).0, "InvalidParameterException", "{bad}");
+    }
 }
