@@ -27,13 +27,15 @@ pub async fn jwks(State(state): State<AppState>, Path(pool_id): Path<String>) ->
     }
 }
 
-/// The pool's discovery document.
+/// The pool's discovery document (reference §4.2). The issuer comes from configuration, never
+/// from the request's `Host` (security bar SEC-32). When the pool has a domain, the OAuth
+/// endpoints point at it; `code_challenge_methods_supported` says only S256 is accepted (SEC-14).
 pub async fn discovery(State(state): State<AppState>, Path(pool_id): Path<String>) -> Response {
     if state.core.pool(&pool_id).await.is_err() {
         return not_found(&pool_id);
     }
     let issuer = state.core.issuer(&pool_id);
-    Json(json!({
+    let mut doc = json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "subject_types_supported": ["public"],
@@ -41,7 +43,32 @@ pub async fn discovery(State(state): State<AppState>, Path(pool_id): Path<String
         "response_types_supported": ["code", "token"],
         "scopes_supported": ["openid", "email", "phone", "profile"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["aud", "auth_time", "cognito:username", "email", "email_verified", "exp", "iat", "iss", "phone_number", "phone_number_verified", "sub", "token_use"],
-    }))
-    .into_response()
+    });
+    match state.core.domain_of_pool(&pool_id).await {
+        Ok(Some(domain)) => {
+            let base = state.config.domain_urls.base(&domain);
+            for (member, path) in [
+                ("authorization_endpoint", "/oauth2/authorize"),
+                ("token_endpoint", "/oauth2/token"),
+                ("userinfo_endpoint", "/oauth2/userInfo"),
+                ("revocation_endpoint", "/oauth2/revoke"),
+                ("end_session_endpoint", "/logout"),
+            ] {
+                doc[member] = json!(format!("{base}{path}"));
+            }
+        }
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "domain lookup for discovery failed");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("retry-after", "5")],
+                "Temporarily unavailable",
+            )
+                .into_response();
+        }
+    }
+    Json(doc).into_response()
 }

@@ -147,7 +147,8 @@ impl Cogito {
         user.modified_ms = self.clock.now_ms();
         self.save_user(&pool, &user, false).await?;
         if !enabled {
-            self.sign_out_everywhere(pool_id, &user.sub).await?;
+            // Tokens and hosted-UI sessions both die: re-enabling revives neither (SEC-22).
+            self.end_user_sessions(pool_id, &user.sub, None).await?;
         }
         Ok(())
     }
@@ -175,7 +176,8 @@ impl Cogito {
             UserStatus::ForceChangePassword
         };
         user.modified_ms = self.clock.now_ms();
-        self.save_user(&pool, &user, false).await
+        self.save_user(&pool, &user, false).await?;
+        self.end_user_sessions(pool_id, &user.sub, None).await
     }
 
     /// `AdminResetUserPassword`: `RESET_REQUIRED` and a reset code.
@@ -188,7 +190,8 @@ impl Cogito {
             user.status = UserStatus::ResetRequired;
         }
         user.modified_ms = self.clock.now_ms();
-        self.save_user(&pool, &user, false).await
+        self.save_user(&pool, &user, false).await?;
+        self.end_user_sessions(pool_id, &user.sub, None).await
     }
 
     /// `AdminUpdateUserAttributes`.

@@ -173,7 +173,13 @@ impl Cogito {
         )
         .await?;
         user.modified_ms = self.clock.now_ms();
-        self.save_user(&pool, &user, false).await
+        self.save_user(&pool, &user, false).await?;
+        // The caller's own sign-in survives; every other session ends (SEC-23).
+        let own = caller
+            .claims
+            .get("origin_jti")
+            .and_then(serde_json::Value::as_str);
+        self.end_user_sessions(&pool.id, &user.sub, own).await
     }
 
     /// `DeleteUser`.

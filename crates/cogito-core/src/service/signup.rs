@@ -479,7 +479,8 @@ impl Cogito {
         .await?;
         user.status = UserStatus::Confirmed;
         user.modified_ms = self.clock.now_ms();
-        self.save_user(&pool, &user, false).await
+        self.save_user(&pool, &user, false).await?;
+        self.end_user_sessions(&pool.id, &user.sub, None).await
     }
 
     /// `AdminConfirmSignUp`.

@@ -236,6 +236,15 @@ pub trait SessionStore: Send + Sync {
     async fn revoke_refresh(&self, origin_jti: &str, at_ms: i64) -> StoreResult<()>;
     /// Marks every live refresh session of a user revoked.
     async fn revoke_all_refresh(&self, pool_id: &str, sub: &str, at_ms: i64) -> StoreResult<()>;
+    /// Marks every live refresh session of a user revoked except the one with `keep_origin_jti`
+    /// (a password change ends the user's other sessions, security bar SEC-23).
+    async fn revoke_other_refresh(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        keep_origin_jti: &str,
+        at_ms: i64,
+    ) -> StoreResult<()>;
 }
 
 /// A stored signing key. The private key is encrypted under the master key.
@@ -374,6 +383,10 @@ pub trait OAuthStore: Send + Sync {
     }
     /// Deletes a hosted-UI session (idempotent).
     async fn delete_hosted_session(&self, _id_hash: &str) -> StoreResult<()> {
+        unsupported()
+    }
+    /// Deletes every hosted-UI session of a user (idempotent; password change, SEC-23).
+    async fn delete_hosted_sessions_of_user(&self, _pool_id: &str, _sub: &str) -> StoreResult<()> {
         unsupported()
     }
     /// Writes the UI customisation of a pool (`client_id: None`) or client, replacing it.

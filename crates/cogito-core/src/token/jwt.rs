@@ -68,6 +68,12 @@ pub fn parse(token: &str) -> Result<ParsedJwt<'_>, JwtError> {
     if header.get("alg").and_then(Value::as_str) != Some("RS256") {
         return Err(JwtError::UnknownKey);
     }
+    // No JWS extension is understood, so any `crit` must be refused (RFC 7515 §4.1.11,
+    // security bar SEC-26). Key-carrying headers (`jwk`, `jku`, `x5u`, `x5c`) are simply
+    // never read: the key is always ours, looked up by `kid`.
+    if header.get("crit").is_some() {
+        return Err(JwtError::UnknownKey);
+    }
     let kid = header
         .get("kid")
         .and_then(Value::as_str)

@@ -65,6 +65,9 @@ pub async fn handle(
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-amzn-requestid", v);
     }
+    // Answers carry tokens, secrets and user data: never cached (security bar SEC-17).
+    resp.headers_mut()
+        .insert("cache-control", HeaderValue::from_static("no-store"));
     // SDKs correct their signing clock from `Date`; it must be the clock SigV4 is checked against.
     if let Ok(v) = HeaderValue::from_str(&http_date(state.core.clock.now_secs())) {
         resp.headers_mut().insert("date", v);

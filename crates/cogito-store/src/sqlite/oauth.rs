@@ -96,6 +96,10 @@ impl OAuthStore for SqliteStore {
         codes::delete_hosted_session(self, id_hash).await
     }
 
+    async fn delete_hosted_sessions_of_user(&self, pool_id: &str, sub: &str) -> StoreResult<()> {
+        codes::delete_hosted_sessions_of_user(self, pool_id, sub).await
+    }
+
     async fn put_ui_customization(&self, ui: &UiCustomization) -> StoreResult<()> {
         ui::put_ui_customization(self, ui).await
     }

@@ -252,4 +252,25 @@ impl SessionStore for SqliteStore {
         .map_err(db_err)?;
         Ok(())
     }
+
+    async fn revoke_other_refresh(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        keep_origin_jti: &str,
+        at_ms: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE refresh_sessions SET revoked_ms = ?4 \
+             WHERE pool_id = ?1 AND user_sub = ?2 AND origin_jti <> ?3 AND revoked_ms IS NULL",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(keep_origin_jti)
+        .bind(at_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
 }

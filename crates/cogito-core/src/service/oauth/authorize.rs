@@ -118,18 +118,22 @@ impl Cogito {
         let scopes = match p.scope.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => client.oauth.scopes.clone(),
             Some(s) => {
-                let asked: Vec<String> = s
-                    .split([' ', '+'])
-                    .filter(|x| !x.is_empty())
-                    .map(str::to_string)
-                    .collect();
-                if asked.iter().any(|a| !client.oauth.scopes.contains(a)) {
+                // Scopes the client may not use are dropped (reference §4.3), so unknown
+                // ones such as `address` or `offline_access` do not fail the request.
+                let mut granted: Vec<String> = Vec::new();
+                for a in s.split([' ', '+']).filter(|x| !x.is_empty()) {
+                    if client.oauth.scopes.iter().any(|c| c == a) && !granted.iter().any(|g| g == a)
+                    {
+                        granted.push(a.to_string());
+                    }
+                }
+                if granted.is_empty() {
                     return Err(fail(
                         "invalid_scope",
-                        "a requested scope is not allowed for this client",
+                        "none of the requested scopes is allowed for this client",
                     ));
                 }
-                asked
+                granted
             }
         };
         let has_openid = scopes.iter().any(|s| s == "openid");

@@ -52,6 +52,32 @@ impl Cogito {
         }
     }
 
+    /// Ends a user's sessions after a credential change (security bar SEC-23, decision Q3) or
+    /// when the user is disabled (SEC-22): every refresh session except `keep_origin_jti` (the
+    /// caller's own, for `ChangePassword`) — which also revokes the access and ID tokens minted
+    /// from them — and every hosted-UI session.
+    pub async fn end_user_sessions(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        keep_origin_jti: Option<&str>,
+    ) -> CoreResult<()> {
+        let now = self.clock.now_ms();
+        match keep_origin_jti {
+            Some(keep) => {
+                self.store
+                    .revoke_other_refresh(pool_id, sub, keep, now)
+                    .await
+            }
+            None => self.store.revoke_all_refresh(pool_id, sub, now).await,
+        }
+        .map_err(|e| CoreError::from_store("revoke sessions", e))?;
+        self.store
+            .delete_hosted_sessions_of_user(pool_id, sub)
+            .await
+            .map_err(|e| CoreError::from_store("hosted sessions", e))
+    }
+
     /// Ends a hosted-UI session (`/logout`).
     pub async fn end_hosted_session(&self, cookie: &str) -> CoreResult<()> {
         self.store

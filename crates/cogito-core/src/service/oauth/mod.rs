@@ -109,12 +109,14 @@ impl OAuthError {
         }
     }
 
+    /// A failure of storage or keys: `503`, so the edge adds `Retry-After` (security bar
+    /// SEC-21: a revocation that could not be stored is never answered 200).
     fn internal(e: &CoreError) -> Self {
-        tracing::error!(cause = %e, "oauth internal error");
+        tracing::error!(cause = ?e, "oauth internal error");
         Self {
             error: "server_error",
-            description: "Internal server error".into(),
-            status: 500,
+            description: "Temporarily unavailable".into(),
+            status: 503,
         }
     }
 }

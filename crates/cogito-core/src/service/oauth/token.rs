@@ -269,10 +269,14 @@ impl Cogito {
         })
     }
 
-    /// `/oauth2/userInfo`: the user's claims released by the token's scopes (reference §3.7).
-    /// Only tokens from the OAuth endpoints with `openid` are accepted.
-    pub async fn user_info(&self, access_token: &str) -> CoreResult<Value> {
+    /// `/oauth2/userInfo` on the domain of `pool_id`: the user's claims released by the token's
+    /// scopes (reference §3.7). Only tokens of this pool from the OAuth endpoints with `openid`
+    /// are accepted (security bar SEC-28).
+    pub async fn user_info(&self, pool_id: &str, access_token: &str) -> CoreResult<Value> {
         let caller = self.verify_access_token(access_token, "openid").await?;
+        if caller.pool.id != pool_id {
+            return Err(CoreError::NotAuthorized("Invalid Access Token".into()));
+        }
         let scope = caller
             .claims
             .get("scope")

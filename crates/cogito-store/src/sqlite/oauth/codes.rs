@@ -172,6 +172,21 @@ pub(super) async fn get_hosted_session(
     hosted_session_from_row(&row)
 }
 
+/// Idempotent: a user without sessions is no error.
+pub(super) async fn delete_hosted_sessions_of_user(
+    store: &SqliteStore,
+    pool_id: &str,
+    sub: &str,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM hosted_sessions WHERE pool_id = ?1 AND user_sub = ?2")
+        .bind(pool_id)
+        .bind(sub)
+        .execute(&store.pool)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 /// Idempotent: deleting an absent session succeeds.
 pub(super) async fn delete_hosted_session(store: &SqliteStore, id_hash: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM hosted_sessions WHERE id_hash = ?1")
