@@ -8,6 +8,8 @@ mod domains;
 mod groups;
 mod helpers;
 mod oauth_clients;
+mod oauth_oidc_client;
+mod oauth_scopes;
 mod oauth_support;
 mod pools;
 mod resource_servers;
