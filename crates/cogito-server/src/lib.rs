@@ -37,6 +37,9 @@ pub struct ServerConfig {
     pub max_skew_secs: i64,
     /// How pool domains are addressed (path form or host names).
     pub domain_urls: domain::DomainUrls,
+    /// Hosted-UI customisation files (`<ui_dir>/<poolId>[/<clientId>]/<template>.html`,
+    /// `custom.css`, `logo.png`); `<data-dir>/ui` when served by the CLI.
+    pub ui_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -49,6 +52,7 @@ impl Default for ServerConfig {
             domain_urls: domain::DomainUrls::Path {
                 public_url: "http://127.0.0.1:9229".into(),
             },
+            ui_dir: None,
         }
     }
 }
@@ -101,6 +105,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/{pool_id}/.well-known/openid-configuration",
             get(oidc::discovery),
+        )
+        .route(
+            "/_ui/{pool_id}/{client_id}/logo",
+            get(hosted_ui::assets::logo_by_id),
         );
     if state.config.dev {
         router = router.route("/_dev/outbox", get(dev::outbox));
@@ -117,6 +125,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(move |req| domain::host_dispatch(domains.clone(), suffix.clone(), req));
     router
         .layer(cors)
+        .layer(axum::middleware::from_fn(hosted_ui::no_cors_on_pages))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
 }

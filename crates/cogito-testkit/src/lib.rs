@@ -106,6 +106,7 @@ impl TestApp {
                 domain_urls: cogito_server::domain::DomainUrls::Path {
                     public_url: base.clone(),
                 },
+                ui_dir: Some(dir.path().join("ui")),
                 ..ServerConfig::default()
             },
         })

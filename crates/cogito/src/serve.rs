@@ -92,6 +92,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             dev: args.dev,
             admin_credentials: credentials,
             domain_urls,
+            ui_dir: Some(args.storage.data_dir.join("ui")),
             ..ServerConfig::default()
         },
     })?;
