@@ -57,6 +57,10 @@ pub enum CoreError {
     /// `UnsupportedTokenTypeException`.
     #[error("{0}")]
     UnsupportedTokenType(String),
+    /// `RefreshTokenReuseException`: a refresh token rotated out of its sign-in was presented
+    /// after the grace period; the whole sign-in is revoked (security bar SEC-19).
+    #[error("{0}")]
+    RefreshTokenReuse(String),
     /// `UnauthorizedException` (RevokeToken with bad client credentials).
     #[error("{0}")]
     Unauthorized(String),
@@ -103,6 +107,7 @@ impl CoreError {
             Self::UnsupportedOperation(_) => "UnsupportedOperationException",
             Self::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
             Self::Unauthorized(_) => "UnauthorizedException",
+            Self::RefreshTokenReuse(_) => "RefreshTokenReuseException",
             Self::UnsupportedUserState(_) => "UnsupportedUserStateException",
             Self::ConcurrentModification(_) => "ConcurrentModificationException",
             Self::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",

@@ -475,7 +475,7 @@ impl Cogito {
         Ok(result)
     }
 
-    async fn mint(
+    pub(crate) async fn mint(
         &self,
         pool: &UserPool,
         client: &AppClient,
@@ -591,8 +591,12 @@ impl Cogito {
                 .revoke_refresh(&s.origin_jti, self.clock.now_ms())
                 .await
                 .map_err(|e| CoreError::from_store("revoke", e)),
+            // Another client's token stays valid and the caller is told (security bar SEC-21).
+            Ok(_) => Err(CoreError::Unauthorized(
+                "The token was not issued to this client.".into(),
+            )),
             // RFC 7009 §2.2: an unknown token is not an error.
-            Ok(_) | Err(StoreError::NotFound) => Ok(()),
+            Err(StoreError::NotFound) => Ok(()),
             Err(e) => Err(CoreError::from_store("revoke", e)),
         }
     }

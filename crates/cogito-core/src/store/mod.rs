@@ -236,6 +236,14 @@ pub trait SessionStore: Send + Sync {
     async fn revoke_refresh(&self, origin_jti: &str, at_ms: i64) -> StoreResult<()>;
     /// Marks every live refresh session of a user revoked.
     async fn revoke_all_refresh(&self, pool_id: &str, sub: &str, at_ms: i64) -> StoreResult<()>;
+    /// Rotates the refresh token of a sign-in (`RefreshTokenRotation`): the current token's
+    /// digest is recorded as rotated out at `at_ms` and `new_hash` becomes current, atomically.
+    /// `NotFound` if the sign-in does not exist.
+    async fn rotate_refresh(&self, origin_jti: &str, new_hash: &str, at_ms: i64)
+    -> StoreResult<()>;
+    /// A refresh token rotated out of a sign-in: `(origin_jti, rotated_ms)`. `NotFound` if no
+    /// sign-in ever had this token digest and rotated it out.
+    async fn get_rotated_refresh(&self, token_hash: &str) -> StoreResult<(String, i64)>;
     /// Marks every live refresh session of a user revoked except the one with `keep_origin_jti`
     /// (a password change ends the user's other sessions, security bar SEC-23).
     async fn revoke_other_refresh(

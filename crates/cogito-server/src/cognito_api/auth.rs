@@ -1,5 +1,5 @@
 //! Sign-in operations: `InitiateAuth`, `AdminInitiateAuth`, `RespondToAuthChallenge`,
-//! `AdminRespondToAuthChallenge`, `RevokeToken`.
+//! `AdminRespondToAuthChallenge`, `RevokeToken`, `GetTokensFromRefreshToken`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -94,4 +94,31 @@ pub async fn revoke_token(core: Arc<Cogito>, input: Value) -> OpResult {
     core.revoke_token(&i.client_id, i.client_secret.as_deref(), &i.token)
         .await?;
     Ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RefreshInput {
+    refresh_token: String,
+    client_id: String,
+    client_secret: Option<String>,
+}
+
+/// `GetTokensFromRefreshToken`: new tokens, and a new refresh token when the client rotates
+/// them (`RefreshTokenRotation`).
+pub async fn get_tokens_from_refresh_token(core: Arc<Cogito>, input: Value) -> OpResult {
+    let i: RefreshInput = decode(input)?;
+    let r = core
+        .get_tokens_from_refresh_token(&i.client_id, i.client_secret.as_deref(), &i.refresh_token)
+        .await?;
+    let mut result = json!({
+        "AccessToken": r.access_token,
+        "ExpiresIn": r.expires_in,
+        "TokenType": "Bearer",
+        "IdToken": r.id_token,
+    });
+    if let Some(rt) = r.refresh_token {
+        result["RefreshToken"] = json!(rt);
+    }
+    Ok(json!({ "AuthenticationResult": result }))
 }

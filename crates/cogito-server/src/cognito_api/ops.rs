@@ -102,6 +102,10 @@ pub static OPERATIONS: &[Op] = &[
     op!("DescribeUserPoolDomain", domains::describe_user_pool_domain),
     op!("ForgotPassword", public::forgot_password),
     op!("GetGroup", groups::get_group),
+    op!(
+        "GetTokensFromRefreshToken",
+        auth::get_tokens_from_refresh_token
+    ),
     op!("GetUICustomization", ui_customization::get_ui_customization),
     op!("GetUser", self_service::get_user),
     op!(

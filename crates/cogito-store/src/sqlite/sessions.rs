@@ -9,7 +9,7 @@ use cogito_core::store::{SessionStore, StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::{SqliteStore, db_err, require_row, to_u32};
+use super::{SqliteStore, commit, db_err, require_row, to_u32};
 
 /// Parses [`CodePurpose::key`] back.
 fn purpose_from_key(key: &str) -> StoreResult<CodePurpose> {
@@ -251,6 +251,54 @@ impl SessionStore for SqliteStore {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn rotate_refresh(
+        &self,
+        origin_jti: &str,
+        new_hash: &str,
+        at_ms: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        let current: String =
+            sqlx::query_scalar("SELECT token_hash FROM refresh_sessions WHERE origin_jti = ?1")
+                .bind(origin_jti)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .ok_or(StoreError::NotFound)?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO rotated_refresh_tokens (token_hash, origin_jti, rotated_ms) \
+             VALUES (?1, ?2, ?3)",
+        )
+        .bind(&current)
+        .bind(origin_jti)
+        .bind(at_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query("UPDATE refresh_sessions SET token_hash = ?2 WHERE origin_jti = ?1")
+            .bind(origin_jti)
+            .bind(new_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        commit(tx).await
+    }
+
+    async fn get_rotated_refresh(&self, token_hash: &str) -> StoreResult<(String, i64)> {
+        let row = sqlx::query(
+            "SELECT origin_jti, rotated_ms FROM rotated_refresh_tokens WHERE token_hash = ?1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+        Ok((
+            row.try_get("origin_jti").map_err(db_err)?,
+            row.try_get("rotated_ms").map_err(db_err)?,
+        ))
     }
 
     async fn revoke_other_refresh(

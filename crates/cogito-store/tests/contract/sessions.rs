@@ -308,3 +308,94 @@ pub async fn refresh_revoke_all(store: Arc<dyn Store>) {
     store.revoke_all_refresh("p", "s-a", 3_000).await.unwrap();
     assert_eq!(revoked("a2").await, Some(2_000));
 }
+
+pub async fn refresh_revoke_others(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
+    seed_user(&*store, "p", "bob", "s-b").await;
+    for (sub, jti) in [("s-a", "a1"), ("s-a", "a2"), ("s-a", "a3"), ("s-b", "b1")] {
+        store
+            .insert_refresh(&refresh("p", sub, jti, &format!("th-{jti}")))
+            .await
+            .unwrap();
+    }
+    store
+        .revoke_other_refresh("p", "s-a", "a2", 2_000)
+        .await
+        .unwrap();
+    let revoked = |jti: &'static str| {
+        let store = store.clone();
+        async move { store.get_refresh_by_origin(jti).await.unwrap().revoked_ms }
+    };
+    assert_eq!(revoked("a1").await, Some(2_000));
+    assert_eq!(revoked("a2").await, None);
+    assert_eq!(revoked("a3").await, Some(2_000));
+    assert_eq!(revoked("b1").await, None);
+}
+
+pub async fn refresh_rotation(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
+    let r = refresh("p", "s-a", "jti-1", "th-1");
+    store.insert_refresh(&r).await.unwrap();
+    assert_not_found(store.get_rotated_refresh("th-1").await);
+    store.rotate_refresh("jti-1", "th-2", 1_000).await.unwrap();
+    // The new digest finds the same sign-in; the old one is only history.
+    let now = store.get_refresh_by_hash("th-2").await.unwrap();
+    assert_eq!(now.origin_jti, "jti-1");
+    assert_eq!(now.expires_ms, r.expires_ms);
+    assert_not_found(store.get_refresh_by_hash("th-1").await);
+    assert_eq!(
+        store.get_rotated_refresh("th-1").await.unwrap(),
+        ("jti-1".to_string(), 1_000)
+    );
+    store.rotate_refresh("jti-1", "th-3", 2_000).await.unwrap();
+    assert_eq!(
+        store.get_rotated_refresh("th-2").await.unwrap(),
+        ("jti-1".to_string(), 2_000)
+    );
+    assert_eq!(
+        store.get_rotated_refresh("th-1").await.unwrap(),
+        ("jti-1".to_string(), 1_000)
+    );
+    assert_eq!(
+        store.rotate_refresh("unknown", "th-9", 3_000).await,
+        Err(StoreError::NotFound)
+    );
+    // History goes with the user.
+    store.delete_user("p", "s-a").await.unwrap();
+    assert_not_found(store.get_rotated_refresh("th-1").await);
+}
+
+pub async fn hosted_sessions_of_a_user_end_together(store: Arc<dyn Store>) {
+    use cogito_core::model::HostedSession;
+    seed_pool(&*store, "p").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
+    seed_user(&*store, "p", "bob", "s-b").await;
+    for (id, sub) in [("h1", "s-a"), ("h2", "s-a"), ("h3", "s-b")] {
+        store
+            .put_hosted_session(&HostedSession {
+                id_hash: id.into(),
+                pool_id: "p".into(),
+                user_sub: sub.into(),
+                auth_time: 1,
+                expires_ms: 10_000,
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .delete_hosted_sessions_of_user("p", "s-a")
+        .await
+        .unwrap();
+    assert_not_found(store.get_hosted_session("h1").await);
+    assert_not_found(store.get_hosted_session("h2").await);
+    assert_eq!(
+        store.get_hosted_session("h3").await.unwrap().user_sub,
+        "s-b"
+    );
+    store
+        .delete_hosted_sessions_of_user("p", "nobody")
+        .await
+        .unwrap();
+}

@@ -6,7 +6,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cogito_testkit::TestApp;
-use cogito_testkit::sdk::types::{ExplicitAuthFlowsType as F, OAuthFlowType};
+use cogito_testkit::sdk::types::{
+    ExplicitAuthFlowsType as F, FeatureType, OAuthFlowType, RefreshTokenRotationType,
+};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -55,6 +57,17 @@ pub async fn oauth_client(
     name: &str,
     secret: bool,
 ) -> (String, Option<String>) {
+    oauth_client_with(app, pool, name, secret, None).await
+}
+
+/// [`oauth_client`] with refresh-token rotation enabled and this grace period (seconds).
+pub async fn oauth_client_with(
+    app: &TestApp,
+    pool: &str,
+    name: &str,
+    secret: bool,
+    rotation_grace: Option<i32>,
+) -> (String, Option<String>) {
     let mut req = app
         .sdk
         .create_user_pool_client()
@@ -78,6 +91,15 @@ pub async fn oauth_client(
     }
     for s in SCOPES {
         req = req.allowed_o_auth_scopes(*s);
+    }
+    if let Some(grace) = rotation_grace {
+        req = req.refresh_token_rotation(
+            RefreshTokenRotationType::builder()
+                .feature(FeatureType::Enabled)
+                .retry_grace_period_seconds(grace)
+                .build()
+                .unwrap(),
+        );
     }
     let c = req
         .send()
@@ -304,6 +326,16 @@ pub async fn refresh_public(fx: &Fixture, client: &str, refresh_token: &str) -> 
 /// Tokens of a full code + PKCE flow for `C_pub` and `alice` with these extra authorize
 /// parameters (a fresh hosted session each time).
 pub async fn pub_tokens(app: &TestApp, fx: &Fixture, extra: &[(&str, &str)]) -> TokenAnswer {
+    tokens_of(app, fx, &fx.c_pub, extra).await
+}
+
+/// Tokens of a full code + PKCE flow for a public `client` and `alice`.
+pub async fn tokens_of(
+    app: &TestApp,
+    fx: &Fixture,
+    client: &str,
+    extra: &[(&str, &str)],
+) -> TokenAnswer {
     let cookie = hosted_session(app, &fx.pool, "alice").await;
     let (verifier, challenge) = pkce();
     let mut params = vec![
@@ -311,8 +343,8 @@ pub async fn pub_tokens(app: &TestApp, fx: &Fixture, extra: &[(&str, &str)]) -> 
         ("code_challenge_method", "S256"),
     ];
     params.extend_from_slice(extra);
-    let code = code(fx, &fx.c_pub, &cookie, &params).await;
-    let t = redeem_public(fx, &fx.c_pub, &code, &verifier).await;
+    let code = code(fx, client, &cookie, &params).await;
+    let t = redeem_public(fx, client, &code, &verifier).await;
     assert_eq!(t.status, StatusCode::OK, "{:?}", t.body);
     t
 }

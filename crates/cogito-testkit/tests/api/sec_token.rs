@@ -256,8 +256,7 @@ async fn sec_18_refresh_tokens_are_bound_to_their_client_and_scope() {
 
 #[tokio::test]
 async fn sec_19_without_rotation_refresh_tokens_stay_reusable() {
-    // Rotation (RefreshTokenRotation + GetTokensFromRefreshToken) is not implemented yet;
-    // with it disabled — the Cognito default — a refresh token is reusable until it expires or
+    // Rotation disabled (the Cognito default): a refresh token is reusable until it expires or
     // is revoked, and a refresh never hands out a new one.
     let app = TestApp::spawn().await;
     let fx = fixture(&app).await;
@@ -270,6 +269,18 @@ async fn sec_19_without_rotation_refresh_tokens_stay_reusable() {
         assert!(r.body.get("refresh_token").is_none());
         assert!(r.body.get("id_token").is_some());
     }
+    let out = app
+        .sdk
+        .get_tokens_from_refresh_token()
+        .client_id(&fx.c_pub)
+        .refresh_token(&rt)
+        .send()
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    assert!(out.refresh_token().is_none());
+    assert!(out.access_token().is_some());
     // Revocation ends it.
     let revoked = post_form(
         &fx,
@@ -286,6 +297,122 @@ async fn sec_19_without_rotation_refresh_tokens_stay_reusable() {
 }
 
 #[tokio::test]
+async fn sec_19_rotation_without_grace_revokes_the_family_on_reuse() {
+    let app = TestApp::spawn().await;
+    let fx = fixture(&app).await;
+    let (client, _) = oauth_client_with(&app, &fx.pool, "rotating", false, Some(0)).await;
+    let t = tokens_of(
+        &app,
+        &fx,
+        &client,
+        &[("scope", "openid aws.cognito.signin.user.admin")],
+    )
+    .await;
+    let rt1 = t.str("refresh_token");
+    app.clock.advance_secs(1);
+    let r = refresh_public(&fx, &client, &rt1).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let rt2 = r.str("refresh_token");
+    assert_ne!(rt1, rt2);
+    let at2 = r.str("access_token");
+    // The sign-in keeps its origin_jti across rotation.
+    assert_eq!(
+        claims(&at2)["origin_jti"],
+        claims(&t.str("access_token"))["origin_jti"]
+    );
+    app.clock.advance_secs(1);
+    // RT1 is reuse: refused, and the whole family (RT2 and its tokens) dies with it.
+    assert_eq!(
+        refresh_public(&fx, &client, &rt1).await.error(),
+        "invalid_grant"
+    );
+    assert_eq!(
+        refresh_public(&fx, &client, &rt2).await.error(),
+        "invalid_grant"
+    );
+    assert_eq!(
+        user_info(&fx, &at2).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (code, message) = err(app.sdk.get_user().access_token(&at2).send().await);
+    assert_eq!(code, "NotAuthorizedException");
+    assert_eq!(message, "Access Token has been revoked");
+}
+
+#[tokio::test]
+async fn sec_19_rotation_grace_period_then_reuse_detection() {
+    let app = TestApp::spawn().await;
+    let fx = fixture(&app).await;
+    let (client, _) = oauth_client_with(&app, &fx.pool, "rotating", false, Some(10)).await;
+    let t = tokens_of(&app, &fx, &client, &[]).await;
+    let rt1 = t.str("refresh_token");
+    let r = refresh_public(&fx, &client, &rt1).await;
+    let rt2 = r.str("refresh_token");
+    // Inside the grace period the old token still works and stays in the family.
+    app.clock.advance_secs(5);
+    let retry = refresh_public(&fx, &client, &rt1).await;
+    assert_eq!(retry.status, StatusCode::OK, "{:?}", retry.body);
+    let rt3 = retry.str("refresh_token");
+    // After it: reuse → refused, and every token of the family is dead.
+    app.clock.advance_secs(6);
+    assert_eq!(
+        refresh_public(&fx, &client, &rt1).await.error(),
+        "invalid_grant"
+    );
+    for rt in [&rt2, &rt3] {
+        assert_eq!(
+            refresh_public(&fx, &client, rt).await.error(),
+            "invalid_grant"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sec_19_get_tokens_from_refresh_token_rotates_and_detects_reuse() {
+    let app = TestApp::spawn().await;
+    let fx = fixture(&app).await;
+    let (client, _) = oauth_client_with(&app, &fx.pool, "rotating", false, Some(0)).await;
+    let first = admin_login(&app, &fx.pool, &client, "alice", PASSWORD).await;
+    let rt1 = first.refresh_token().unwrap().to_string();
+    let refresh = |rt: String| {
+        let sdk = app.sdk.clone();
+        let client = client.clone();
+        async move {
+            sdk.get_tokens_from_refresh_token()
+                .client_id(client)
+                .refresh_token(rt)
+                .send()
+                .await
+        }
+    };
+    let out = refresh(rt1.clone())
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    let rt2 = out
+        .refresh_token()
+        .expect("a rotated refresh token")
+        .to_string();
+    assert_ne!(rt1, rt2);
+    app.sdk
+        .get_user()
+        .access_token(out.access_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    app.clock.advance_secs(1);
+    let (code, _) = err(refresh(rt1.clone()).await);
+    assert_eq!(code, "RefreshTokenReuseException");
+    let (code, message) = err(refresh(rt2.clone()).await);
+    assert_eq!(code, "NotAuthorizedException");
+    assert_eq!(message, "Refresh Token has been revoked");
+    // An unknown token is just invalid.
+    let (code, _) = err(refresh("garbage".into()).await);
+    assert_eq!(code, "NotAuthorizedException");
+}
+
+#[tokio::test]
 async fn sec_20_refresh_tokens_have_an_absolute_lifetime() {
     let app = TestApp::spawn().await;
     let fx = fixture(&app).await;
@@ -299,6 +426,26 @@ async fn sec_20_refresh_tokens_have_an_absolute_lifetime() {
     }
     app.clock.advance_secs(86_400 + 1);
     let r = refresh_public(&fx, &fx.c_pub, &rt).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.error(), "invalid_grant");
+}
+
+#[tokio::test]
+async fn sec_20_rotated_refresh_tokens_inherit_the_family_expiry() {
+    let app = TestApp::spawn().await;
+    let fx = fixture(&app).await;
+    let (client, _) = oauth_client_with(&app, &fx.pool, "rotating", false, Some(0)).await;
+    let mut rt = tokens_of(&app, &fx, &client, &[])
+        .await
+        .str("refresh_token");
+    for _ in 0..29 {
+        app.clock.advance_secs(86_400);
+        let r = refresh_public(&fx, &client, &rt).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        rt = r.str("refresh_token");
+    }
+    app.clock.advance_secs(86_400 + 1);
+    let r = refresh_public(&fx, &client, &rt).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.error(), "invalid_grant");
 }
@@ -365,6 +512,21 @@ async fn sec_21_revocation_endpoint() {
     let r = revoke(s2.str("refresh_token"), fx.c_other.clone()).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.error(), "unauthorized_client");
+    assert_eq!(
+        refresh_public(&fx, &fx.c_pub, &s2.str("refresh_token"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // The same through the JSON API: UnauthorizedException, S2 still valid.
+    let (code, _) = err(app
+        .sdk
+        .revoke_token()
+        .client_id(&fx.c_other)
+        .token(s2.str("refresh_token"))
+        .send()
+        .await);
+    assert_eq!(code, "UnauthorizedException");
     assert_eq!(
         refresh_public(&fx, &fx.c_pub, &s2.str("refresh_token"))
             .await

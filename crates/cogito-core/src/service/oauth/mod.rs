@@ -242,6 +242,7 @@ pub fn url_encode(s: &str) -> String {
 
 mod authorize;
 mod hosted;
+pub mod rotation;
 mod token;
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use super::rotation::RefreshLookup;
 use super::*;
 use crate::crypto::{fingerprint, secrets_equal};
 use crate::error::{CoreError, CoreResult};
@@ -156,10 +157,16 @@ impl Cogito {
             .as_deref()
             .filter(|t| !t.is_empty())
             .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token is required"))?;
-        let session = match self.store.get_refresh_by_hash(&fingerprint(token)).await {
-            Ok(s) => s,
-            Err(StoreError::NotFound) => return Err(invalid()),
-            Err(e) => return Err(OAuthError::internal(&CoreError::from_store("refresh", e))),
+        let session = match self.find_refresh(client, token).await {
+            Ok(RefreshLookup::Found(s)) => s,
+            Ok(RefreshLookup::Reused) => {
+                return Err(OAuthError::new(
+                    "invalid_grant",
+                    "the refresh token was reused after rotation; the session is revoked",
+                ));
+            }
+            Ok(RefreshLookup::Unknown) => return Err(invalid()),
+            Err(e) => return Err(OAuthError::internal(&e)),
         };
         if session.pool_id != pool.id
             || session.client_id != client.client_id
@@ -191,9 +198,15 @@ impl Cogito {
             session.scope = Some(granted);
         }
         let user = self.live_user(&pool.id, &session.user_sub).await?;
-        self.mint_oauth(pool, client, &user, &(session, String::new()), None)
+        let mut tokens = self
+            .mint_oauth(pool, client, &user, &(session.clone(), String::new()), None)
             .await
-            .map_err(|e| OAuthError::internal(&e))
+            .map_err(|e| OAuthError::internal(&e))?;
+        tokens.refresh_token = self
+            .rotate_if_enabled(client, &session)
+            .await
+            .map_err(|e| OAuthError::internal(&e))?;
+        Ok(tokens)
     }
 
     async fn grant_client_credentials(

@@ -1,0 +1,210 @@
+//! Refresh-token rotation (`RefreshTokenRotation` on an app client, security bar SEC-19): with
+//! `Feature = ENABLED` every refresh — `GetTokensFromRefreshToken` or the token endpoint's
+//! `refresh_token` grant — hands out a new refresh token and retires the presented one. A
+//! retired token still works for `RetryGracePeriodSeconds` (0–60, a client that lost the answer
+//! may retry); presented later it is reuse: the whole sign-in (its refresh token and every token
+//! minted from it) is revoked. The sign-in keeps its `origin_jti` and its absolute expiry
+//! (decision Q8), so rotation never extends a session.
+
+use serde_json::Value;
+
+use super::*;
+use crate::crypto::{fingerprint, secrets_equal};
+use crate::error::{CoreError, CoreResult};
+use crate::model::RefreshSession;
+use crate::service::Cogito;
+use crate::service::auth::AuthResult;
+use crate::store::StoreError;
+
+/// Longest grace period the service model allows.
+const MAX_GRACE_SECS: i64 = 60;
+
+/// The rotation settings of a client (stored with its other members as given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RotationPolicy {
+    /// `Feature = ENABLED`.
+    pub enabled: bool,
+    /// `RetryGracePeriodSeconds`.
+    pub grace_secs: i64,
+}
+
+/// The `RefreshTokenRotation` member of a client.
+pub fn rotation_policy(client: &AppClient) -> RotationPolicy {
+    let conf = client.extra.get("RefreshTokenRotation");
+    let enabled = conf.and_then(|c| c.get("Feature")).and_then(Value::as_str) == Some("ENABLED");
+    let grace_secs = conf
+        .and_then(|c| c.get("RetryGracePeriodSeconds"))
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+        .clamp(0, MAX_GRACE_SECS);
+    RotationPolicy {
+        enabled,
+        grace_secs,
+    }
+}
+
+/// What a presented refresh token turned out to be.
+#[derive(Debug, Clone)]
+pub enum RefreshLookup {
+    /// The current token of a sign-in, or a rotated-out one inside its grace period. Client,
+    /// revocation and expiry are still to be checked by the caller.
+    Found(RefreshSession),
+    /// A rotated-out token after its grace period: the sign-in has just been revoked.
+    Reused,
+    /// Nothing we issued (or not to this client).
+    Unknown,
+}
+
+impl Cogito {
+    /// Finds the sign-in of a refresh token presented by `client`, applying the client's
+    /// rotation grace period and revoking the sign-in on reuse.
+    pub async fn find_refresh(&self, client: &AppClient, token: &str) -> CoreResult<RefreshLookup> {
+        let hash = fingerprint(token);
+        match self.store.get_refresh_by_hash(&hash).await {
+            Ok(s) => return Ok(RefreshLookup::Found(s)),
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(CoreError::from_store("refresh", e)),
+        }
+        let (origin, rotated_ms) = match self.store.get_rotated_refresh(&hash).await {
+            Ok(found) => found,
+            Err(StoreError::NotFound) => return Ok(RefreshLookup::Unknown),
+            Err(e) => return Err(CoreError::from_store("rotated refresh", e)),
+        };
+        let session = match self.store.get_refresh_by_origin(&origin).await {
+            Ok(s) => s,
+            Err(StoreError::NotFound) => return Ok(RefreshLookup::Unknown),
+            Err(e) => return Err(CoreError::from_store("refresh", e)),
+        };
+        // Someone else's client presenting it proves nothing about the family: refuse only.
+        if session.client_id != client.client_id || session.pool_id != client.pool_id {
+            return Ok(RefreshLookup::Unknown);
+        }
+        let now = self.clock.now_ms();
+        if now - rotated_ms <= rotation_policy(client).grace_secs * 1000 {
+            return Ok(RefreshLookup::Found(session));
+        }
+        self.store
+            .revoke_refresh(&origin, now)
+            .await
+            .map_err(|e| CoreError::from_store("revoke", e))?;
+        tracing::warn!(origin_jti = %origin, "rotated refresh token reused; sign-in revoked");
+        Ok(RefreshLookup::Reused)
+    }
+
+    /// Gives a sign-in a new refresh token when the client rotates them.
+    pub async fn rotate_if_enabled(
+        &self,
+        client: &AppClient,
+        session: &RefreshSession,
+    ) -> CoreResult<Option<String>> {
+        if !rotation_policy(client).enabled {
+            return Ok(None);
+        }
+        let token = crate::ids::new_opaque_token(64);
+        self.store
+            .rotate_refresh(
+                &session.origin_jti,
+                &fingerprint(&token),
+                self.clock.now_ms(),
+            )
+            .await
+            .map_err(|e| CoreError::from_store("rotate refresh", e))?;
+        Ok(Some(token))
+    }
+
+    /// `GetTokensFromRefreshToken`: new ID and access tokens for a refresh token, and a new
+    /// refresh token when the client rotates them.
+    pub async fn get_tokens_from_refresh_token(
+        &self,
+        client_id: &str,
+        client_secret: Option<&str>,
+        token: &str,
+    ) -> CoreResult<AuthResult> {
+        let client = self.client(client_id).await?;
+        if let Some(secret) = &client.secret {
+            let given = client_secret.unwrap_or_default();
+            if !secrets_equal(secret.as_bytes(), given.as_bytes()) {
+                return Err(CoreError::NotAuthorized(format!(
+                    "Client {client_id} is configured with secret but the secret was not received or is invalid."
+                )));
+            }
+        }
+        let invalid = || CoreError::NotAuthorized("Invalid Refresh Token.".into());
+        let session = match self.find_refresh(&client, token).await? {
+            RefreshLookup::Found(s) => s,
+            RefreshLookup::Reused => {
+                return Err(CoreError::RefreshTokenReuse(
+                    "Refresh token has been reused.".into(),
+                ));
+            }
+            RefreshLookup::Unknown => return Err(invalid()),
+        };
+        if session.client_id != client.client_id || session.pool_id != client.pool_id {
+            return Err(invalid());
+        }
+        if session.revoked_ms.is_some() {
+            return Err(CoreError::NotAuthorized(
+                "Refresh Token has been revoked".into(),
+            ));
+        }
+        if session.expires_ms < self.clock.now_ms() {
+            return Err(CoreError::NotAuthorized("Refresh Token has expired".into()));
+        }
+        let pool = self.pool(&client.pool_id).await?;
+        let user = match self
+            .store
+            .get_user_by_sub(&pool.id, &session.user_sub)
+            .await
+        {
+            Ok(u) if u.enabled => u,
+            Ok(_) => return Err(CoreError::NotAuthorized("User is disabled.".into())),
+            Err(StoreError::NotFound) => return Err(invalid()),
+            Err(e) => return Err(CoreError::from_store("user", e)),
+        };
+        let mut result = self.mint(&pool, &client, &user, &session).await?;
+        result.refresh_token = self.rotate_if_enabled(&client, &session).await?;
+        Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn client(extra: Value) -> AppClient {
+        let mut c: AppClient = serde_json::from_value(json!({
+            "pool_id": "p", "client_id": "c", "name": "n", "secret": null,
+            "explicit_auth_flows": [], "access_token_validity": null, "id_token_validity": null,
+            "refresh_token_validity": 30, "units": null, "read_attributes": null,
+            "write_attributes": null, "prevent_user_existence_errors": "ENABLED",
+            "enable_token_revocation": true, "auth_session_validity": 3, "created_ms": 0,
+            "modified_ms": 0, "extra": {}
+        }))
+        .unwrap();
+        if let Value::Object(m) = extra {
+            c.extra = m.into_iter().collect();
+        }
+        c
+    }
+
+    #[test]
+    fn policy_from_the_client() {
+        assert!(!rotation_policy(&client(json!({}))).enabled);
+        let p = rotation_policy(&client(json!({
+            "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 10}
+        })));
+        assert_eq!(
+            p,
+            RotationPolicy {
+                enabled: true,
+                grace_secs: 10
+            }
+        );
+        let p = rotation_policy(&client(json!({
+            "RefreshTokenRotation": {"Feature": "DISABLED", "RetryGracePeriodSeconds": 600}
+        })));
+        assert!(!p.enabled);
+        assert_eq!(p.grace_secs, 60);
+    }
+}
