@@ -69,14 +69,7 @@ fn attribute_near(html: &str, marker: &str, name: &str) -> Option<String> {
 
 /// A browser: follows authorize to `/login`, signs in with the real form, and returns the
 /// callback URL it was finally sent to.
-async fn browser_sign_in(
-    app: &TestApp,
-    fx: &Fixture,
-    auth_url: &str,
-    username: &str,
-    password: &str,
-) -> String {
-    let base = &fx.base;
+async fn browser_sign_in(auth_url: &str, base: &str, username: &str, password: &str) -> String {
     let jar = Arc::new(Jar::default());
     let browser = reqwest::Client::builder()
         .cookie_provider(jar)
@@ -88,12 +81,6 @@ async fn browser_sign_in(
     let login = location(&resp).unwrap();
     assert!(login.starts_with(&format!("{base}/login?")), "{login}");
     let page = browser.get(&login).send().await.unwrap();
-    if page.status() == StatusCode::NOT_FOUND {
-        // Built without the hosted pages: sign in through the core instead, as the page would.
-        let cookie = hosted_session(app, &fx.pool, username).await;
-        let resp = get(auth_url, Some(&cookie)).await;
-        return location(&resp).expect("a redirect with a session");
-    }
     assert_eq!(page.status(), StatusCode::OK, "the sign-in page");
     let html = page.text().await.unwrap();
     let csrf = attribute_near(&html, "name=\"_csrf\"", "value").expect("a hidden _csrf input");
@@ -166,7 +153,7 @@ async fn relying_party_round_trip(public: bool) {
     }
     let (auth_url, state, nonce) = request.url();
     // The browser part.
-    let callback = browser_sign_in(&app, &fx, auth_url.as_str(), "alice", PASSWORD).await;
+    let callback = browser_sign_in(auth_url.as_str(), &fx.base, "alice", PASSWORD).await;
     assert!(callback.starts_with(CB), "{callback}");
     assert_eq!(
         param(&callback, "state").as_deref(),
