@@ -36,6 +36,8 @@ pub struct TestOptions {
     pub cognito_issuer: bool,
     /// A transport besides the outbox (e.g. SMTP to a test sink).
     pub transport: Option<Arc<dyn Transport>>,
+    /// Serve pool domains on host names `<prefix>.auth.localhost:<port>` instead of the path form.
+    pub domain_host_names: bool,
 }
 
 /// A running server.
@@ -103,8 +105,15 @@ impl TestApp {
             server: ServerConfig {
                 dev: opts.dev,
                 admin_credentials: setup::credentials_map(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
-                domain_urls: cogito_server::domain::DomainUrls::Path {
-                    public_url: base.clone(),
+                domain_urls: if opts.domain_host_names {
+                    cogito_server::domain::DomainUrls::Host {
+                        scheme: "http".into(),
+                        suffix: format!("auth.localhost:{}", addr.port()),
+                    }
+                } else {
+                    cogito_server::domain::DomainUrls::Path {
+                        public_url: base.clone(),
+                    }
                 },
                 ui_dir: Some(dir.path().join("ui")),
                 ..ServerConfig::default()
