@@ -39,7 +39,10 @@ pub fn validate_writes(
             )));
         };
         if let Writer::Client(allowed) = writer {
+            // Users never vouch for their own contact details (security bar SEC-46).
             let permitted = !name.starts_with("dev:")
+                && name != "email_verified"
+                && name != "phone_number_verified"
                 && allowed.is_none_or(|list| list.iter().any(|a| a == name));
             if !permitted {
                 return Err(CoreError::NotAuthorized(

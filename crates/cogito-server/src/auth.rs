@@ -40,7 +40,7 @@ pub fn check_sigv4(
         now,
         state.config.max_skew_secs,
     ) {
-        Ok(_) => Ok(()),
+        Ok(_) => target_is_signed(headers),
         Err(e) => {
             let (type_name, message) = e.aws_error();
             let status = if type_name == "MissingAuthenticationTokenException" {
@@ -54,5 +54,59 @@ pub fn check_sigv4(
                 status,
             })
         }
+    }
+}
+
+/// The operation is chosen by `X-Amz-Target`, so a signature that does not cover it could be
+/// replayed as another operation with the same body. Only header signatures are accepted on the
+/// JSON API (no presigned query strings), and they must sign `x-amz-target`.
+fn target_is_signed(headers: &HeaderMap) -> Result<(), ApiError> {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let signed = auth
+        .split(',')
+        .find_map(|part| part.trim().strip_prefix("SignedHeaders="))
+        .unwrap_or_default();
+    if signed
+        .split(';')
+        .any(|h| h.eq_ignore_ascii_case("x-amz-target"))
+    {
+        Ok(())
+    } else {
+        Err(ApiError {
+            type_name: "IncompleteSignatureException".into(),
+            message: "The request signature must cover the x-amz-target header.".into(),
+            status: 400,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_auth(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("authorization", v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn the_target_header_must_be_signed() {
+        let signed = "AWS4-HMAC-SHA256 Credential=AKIA/20261124/us-east-1/cognito-idp/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=00";
+        assert!(target_is_signed(&with_auth(signed)).is_ok());
+        let unsigned = "AWS4-HMAC-SHA256 Credential=AKIA/20261124/us-east-1/cognito-idp/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=00";
+        assert_eq!(
+            target_is_signed(&with_auth(unsigned))
+                .unwrap_err()
+                .type_name,
+            "IncompleteSignatureException"
+        );
+        assert!(
+            target_is_signed(&HeaderMap::new()).is_err(),
+            "presigned query strings are refused"
+        );
     }
 }

@@ -179,9 +179,19 @@ impl Cogito {
     pub async fn check_password(
         &self,
         pool: &UserPool,
-        mut user: User,
+        user: User,
         password: &str,
     ) -> CoreResult<User> {
+        // One password check per user at a time, on fresh counters (SEC-37).
+        let _guard = self
+            .user_locks
+            .lock(format!("pw:{}:{}", pool.id, user.sub))
+            .await;
+        let mut user = match self.store.get_user_by_sub(&pool.id, &user.sub).await {
+            Ok(u) => u,
+            Err(StoreError::NotFound) => return Err(CoreError::incorrect_credentials()),
+            Err(e) => return Err(CoreError::from_store("user", e)),
+        };
         let now = self.clock.now_ms();
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
@@ -364,6 +374,13 @@ impl Cogito {
             Err(StoreError::NotFound) => return Err(session_expired()),
             Err(e) => return Err(CoreError::from_store("user", e)),
         };
+        // The account may have changed since the challenge was issued.
+        if !user.enabled {
+            return Err(CoreError::NotAuthorized("User is disabled.".into()));
+        }
+        if user.status != UserStatus::ForceChangePassword {
+            return Err(session_expired());
+        }
         crate::secret_hash::check(
             client,
             &[username, &user.username],

@@ -54,6 +54,8 @@ pub struct Cogito {
     pub config: CoreConfig,
     /// Key of the keyed fingerprints of confirmation codes (derived from the master key).
     pub code_key: [u8; 32],
+    /// Serialises password checks and code attempts per user.
+    pub user_locks: crate::locks::KeyedLocks,
 }
 
 impl Cogito {

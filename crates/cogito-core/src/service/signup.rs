@@ -252,6 +252,16 @@ impl Cogito {
         purpose: &CodePurpose,
         given: &str,
     ) -> CoreResult<Code> {
+        // One attempt per user and purpose at a time, so the attempt limit holds (SEC-43).
+        let _guard = self
+            .user_locks
+            .lock(format!(
+                "code:{}:{}:{}",
+                user.pool_id,
+                user.sub,
+                purpose.key()
+            ))
+            .await;
         let code = match self.store.get_code(&user.pool_id, &user.sub, purpose).await {
             Ok(c) => c,
             Err(StoreError::NotFound) => return Err(expired_code()),
@@ -468,15 +478,22 @@ impl Cogito {
             password,
             "Password does not conform to policy",
         )?;
-        self.consume_code(&user, &CodePurpose::ForgotPassword, code)
+        let used = self
+            .consume_code(&user, &CodePurpose::ForgotPassword, code)
             .await?;
-        self.set_password(
-            &pool,
-            &mut user,
-            password,
-            "Password does not conform to policy",
-        )
-        .await?;
+        if let Err(e) = self
+            .set_password(
+                &pool,
+                &mut user,
+                password,
+                "Password does not conform to policy",
+            )
+            .await
+        {
+            // A password the history refuses must not burn the code: the user tries another.
+            let _ = self.store.put_code(&used).await;
+            return Err(e);
+        }
         user.status = UserStatus::Confirmed;
         user.modified_ms = self.clock.now_ms();
         self.save_user(&pool, &user, false).await?;

@@ -7,6 +7,7 @@ mod clients;
 mod domain_hosts;
 mod domains;
 mod groups;
+mod hardening;
 mod helpers;
 mod hosted_ui;
 mod oauth_clients;
