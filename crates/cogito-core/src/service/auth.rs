@@ -538,10 +538,16 @@ impl Cogito {
     ) -> CoreResult<AuthOutcome> {
         let token = param(params, "REFRESH_TOKEN")?;
         let invalid = || CoreError::NotAuthorized("Invalid Refresh Token.".into());
-        let session = match self.store.get_refresh_by_hash(&fingerprint(token)).await {
-            Ok(s) => s,
-            Err(StoreError::NotFound) => return Err(invalid()),
-            Err(e) => return Err(CoreError::from_store("refresh", e)),
+        // Same lookup as GetTokensFromRefreshToken, so rotation's reuse detection cannot be
+        // sidestepped through this flow.
+        let session = match self.find_refresh(client, token).await? {
+            super::oauth::rotation::RefreshLookup::Found(s) => s,
+            super::oauth::rotation::RefreshLookup::Reused => {
+                return Err(CoreError::RefreshTokenReuse(
+                    "Refresh token has been reused.".into(),
+                ));
+            }
+            super::oauth::rotation::RefreshLookup::Unknown => return Err(invalid()),
         };
         if session.client_id != client.client_id || session.pool_id != pool.id {
             return Err(invalid());
@@ -571,9 +577,9 @@ impl Cogito {
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
-        Ok(AuthOutcome::Authenticated(
-            self.mint(pool, client, &user, &session).await?,
-        ))
+        let mut result = self.mint(pool, client, &user, &session).await?;
+        result.refresh_token = self.rotate_if_enabled(client, &session).await?;
+        Ok(AuthOutcome::Authenticated(result))
     }
 
     /// `RevokeToken`: revokes a refresh token and every token minted from it.

@@ -185,3 +185,39 @@ async fn a_disabled_user_cannot_finish_the_new_password_challenge() {
         ("NotAuthorizedException".into(), "User is disabled.".into())
     );
 }
+
+#[tokio::test]
+async fn sec_19_initiate_auth_refresh_rotates_and_detects_reuse_too() {
+    let app = TestApp::spawn().await;
+    let pool = app.pool("p").await;
+    let (client, _) =
+        crate::oauth_support::oauth_client_with(&app, &pool, "rotating", false, Some(0)).await;
+    confirmed_user(&app, &pool, "dave", PW).await;
+    let first = crate::helpers::admin_login(&app, &pool, &client, "dave", PW).await;
+    let rt1 = first.refresh_token.unwrap();
+    let refresh = |token: String| {
+        let sdk = app.sdk.clone();
+        let client = client.clone();
+        async move {
+            sdk.initiate_auth()
+                .client_id(client)
+                .auth_flow(Flow::RefreshTokenAuth)
+                .auth_parameters("REFRESH_TOKEN", token)
+                .send()
+                .await
+        }
+    };
+    let r = refresh(rt1.clone())
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    let rt2 = r
+        .refresh_token
+        .expect("a rotating client gets a new refresh token");
+    assert_ne!(rt1, rt2);
+    app.clock.advance_secs(1);
+    // The rotated-out token after the grace period: reuse, and the sign-in is revoked.
+    assert_eq!(err(refresh(rt1).await).0, "RefreshTokenReuseException");
+    assert_eq!(err(refresh(rt2).await).1, "Refresh Token has been revoked");
+}
