@@ -165,11 +165,15 @@ impl Verifier {
 
     async fn verify_as(&self, token: &str, token_use: TokenUse) -> Result<Claims, VerifyError> {
         let parts = split(token)?;
-        let key = self.key(&parts.kid).await?;
+        let set = self.keys_with(&parts.kid).await?;
+        let key = set
+            .keys
+            .get(&parts.kid)
+            .ok_or_else(|| VerifyError::UnknownKid(echo(&parts.kid)))?;
         let ok = jsonwebtoken::crypto::verify(
             parts.signature,
             parts.signing_input.as_bytes(),
-            &key,
+            key,
             Algorithm::RS256,
         )
         .map_err(|_| VerifyError::BadSignature)?;
@@ -242,15 +246,18 @@ impl Verifier {
         }
     }
 
-    /// The key for `kid`, refetching the JWKS on a miss when the interval allows.
-    async fn key(&self, kid: &str) -> Result<DecodingKey, VerifyError> {
-        if let Some(k) = self.cached().keys.get(kid) {
-            return Ok(k.clone());
+    /// A key set holding `kid`, refetching the JWKS on a miss when the interval allows. The set
+    /// is returned rather than the key so that the hot path copies no key material.
+    async fn keys_with(&self, kid: &str) -> Result<Arc<KeySet>, VerifyError> {
+        let set = self.cached();
+        if set.keys.contains_key(kid) {
+            return Ok(set);
         }
         let mut state = self.inner.fetch.lock().await;
         // Another task may have fetched while this one waited for the lock.
-        if let Some(k) = self.cached().keys.get(kid) {
-            return Ok(k.clone());
+        let set = self.cached();
+        if set.keys.contains_key(kid) {
+            return Ok(set);
         }
         let recent = state
             .last
@@ -264,11 +271,12 @@ impl Verifier {
         }
         self.fetch_locked(&mut state).await?;
         drop(state);
-        self.cached()
-            .keys
-            .get(kid)
-            .cloned()
-            .ok_or_else(|| VerifyError::UnknownKid(echo(kid)))
+        let set = self.cached();
+        if set.keys.contains_key(kid) {
+            Ok(set)
+        } else {
+            Err(VerifyError::UnknownKid(echo(kid)))
+        }
     }
 
     async fn fetch_locked(&self, state: &mut FetchState) -> Result<(), VerifyError> {
