@@ -20,6 +20,25 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Print messages (codes, invitations) recorded in the outbox.
     Outbox(OutboxArgs),
+    /// Start cogito in `--dev` mode with a seeded demo pool and the example app.
+    Demo(DemoArgs),
+}
+
+/// `cogito demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Data directory of the demo (reused on the next run).
+    #[arg(long, default_value = "./cogito-data/demo")]
+    pub data_dir: PathBuf,
+    /// Address cogito listens on.
+    #[arg(long, default_value = "127.0.0.1:9229")]
+    pub listen: String,
+    /// Address the example app listens on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub app_listen: String,
+    /// Domain prefix of the demo pool (hosted UI at `<cogito>/domain/<prefix>`).
+    #[arg(long, default_value = "demo")]
+    pub domain: String,
 }
 
 /// Where the data lives.

@@ -1,9 +1,11 @@
 //! The `cogito` binary: `cogito serve` runs the identity provider; `cogito outbox` reads the
-//! messages it sent. Settings come from defaults, then `cogito.toml`, then `COGITO_*`
+//! messages it sent; `cogito demo` runs it in `--dev` mode with a seeded pool and the example
+//! app. Settings come from defaults, then `cogito.toml`, then `COGITO_*`
 //! environment variables, then command-line flags.
 
 mod cli;
 mod config_file;
+mod demo;
 mod outbox;
 mod serve;
 
@@ -15,6 +17,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Serve(args) => serve::run(*args).await,
         cli::Command::Outbox(args) => outbox::run(args).await,
+        cli::Command::Demo(args) => demo::run(args).await,
     }
 }
 

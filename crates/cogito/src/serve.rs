@@ -18,8 +18,18 @@ use crate::cli::ServeArgs;
 
 /// Runs the server.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    init_tracing(&args, "info");
+    let (listener, state) = prepare(&args).await?;
+    tracing::info!(listen = %listener.local_addr()?, "cogito is serving");
+    cogito_server::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+/// Installs the log subscriber (`RUST_LOG` overrides `default_filter`).
+pub fn init_tracing(args: &ServeArgs, default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| default_filter.into());
     if args.log_format == "json" {
         tracing_subscriber::fmt()
             .json()
@@ -28,9 +38,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         tracing_subscriber::fmt().with_env_filter(filter).init();
     }
+}
+
+/// Opens the store, loads the keys and credentials, binds the listener and builds the state
+/// (everything `serve` does before serving; `cogito demo` reuses it). Without `--public-url`,
+/// the public URL is `http://<bound address>` (so `--listen 127.0.0.1:0` works).
+pub async fn prepare(
+    args: &ServeArgs,
+) -> anyhow::Result<(tokio::net::TcpListener, cogito_server::AppState)> {
     std::fs::create_dir_all(&args.storage.data_dir)
         .with_context(|| format!("creating {}", args.storage.data_dir.display()))?;
-    let master = Arc::new(master_key(&args)?);
+    let master = Arc::new(master_key(args)?);
     let store = cogito_store::open_store(&args.storage.url())
         .await
         .context("opening the store")?;
@@ -52,7 +70,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             setup::credentials_map(&c.access_key_id, &c.secret_access_key)
         }
     };
-    let hash_cost = hash_cost(&args);
+    let hash_cost = hash_cost(args);
     if args.dev {
         tracing::warn!(
             "--dev: ANY SigV4 credentials are accepted, the outbox is readable over HTTP, and password hashing is cheap ({} KiB). Never use this in production.",
@@ -64,10 +82,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         from: args.smtp_from.clone(),
         sms_webhook: args.sms_webhook.clone(),
     })?);
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.listen));
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let public_url = match &args.public_url {
+        Some(url) => url.clone(),
+        None => format!("http://{}", listener.local_addr()?),
+    };
     let domain_urls = match &args.domain_host_suffix {
         Some(suffix) => DomainUrls::Host {
             scheme: public_url.split("://").next().unwrap_or("http").to_string(),
@@ -96,13 +117,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             ..ServerConfig::default()
         },
     })?;
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("binding {}", args.listen))?;
-    tracing::info!(listen = %listener.local_addr()?, "cogito is serving");
-    cogito_server::serve(listener, state, shutdown_signal()).await?;
-    tracing::info!("shut down");
-    Ok(())
+    Ok((listener, state))
 }
 
 fn hash_cost(args: &ServeArgs) -> HashCost {
@@ -146,7 +161,8 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Completes on SIGTERM or ctrl-c.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

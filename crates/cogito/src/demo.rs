@@ -1,0 +1,161 @@
+//! `cogito demo`: one command that runs cogito in `--dev` mode (data in `./cogito-data/demo`),
+//! seeds the demo pool through the user-pool API (pool, domain `demo`, web and API clients,
+//! groups `Admin` and `Users`, two users — see `cogito_example_webapp::seed`), starts the
+//! example app in the same process, and prints the URLs and credentials. Running it again
+//! reuses the seeded pool.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use aws_credential_types::Credentials;
+use aws_sdk_cognitoidentityprovider as sdk;
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Region};
+use cogito_example_webapp::{Config, seed};
+
+use crate::cli::{DemoArgs, ServeArgs, StorageArgs};
+use crate::serve;
+
+/// The region of the demo.
+const REGION: &str = "us-east-1";
+/// Credentials the demo signs with (`--dev` accepts any).
+const DEMO_KEY_ID: &str = "AKIACOGITODEMO000001";
+const DEMO_SECRET: &str = "cogito-demo-secret-any-credentials-work-in-dev";
+
+/// Runs the demo until ctrl-c / SIGTERM.
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let serve_args = ServeArgs {
+        storage: StorageArgs {
+            data_dir: args.data_dir.clone(),
+            database_url: None,
+        },
+        listen: args.listen.clone(),
+        public_url: None,
+        cognito_issuer: false,
+        domain_host_suffix: None,
+        region: REGION.into(),
+        dev: true,
+        admin_access_key_id: Some(DEMO_KEY_ID.into()),
+        admin_secret_access_key: Some(DEMO_SECRET.into()),
+        master_key: None,
+        hash_memory_kib: None,
+        hash_iterations: None,
+        smtp_url: None,
+        smtp_from: "no-reply@verificationemail.com".into(),
+        log_format: "text".into(),
+        sms_webhook: None,
+    };
+    serve::init_tracing(&serve_args, "warn");
+    let (listener, state) = serve::prepare(&serve_args).await?;
+    let cogito_url = format!("http://{}", listener.local_addr()?);
+    let (stop_cogito, stopped) = tokio::sync::oneshot::channel::<()>();
+    let cogito = tokio::spawn(cogito_server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+
+    let app_listener = tokio::net::TcpListener::bind(&args.app_listen)
+        .await
+        .with_context(|| format!("binding {}", args.app_listen))?;
+    let app_url = format!("http://{}", app_listener.local_addr()?);
+
+    let client = sdk::Client::from_conf(
+        sdk::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(&cogito_url)
+            .credentials_provider(Credentials::new(
+                DEMO_KEY_ID,
+                DEMO_SECRET,
+                None,
+                None,
+                "cogito-demo",
+            ))
+            .build(),
+    );
+    let seeded = seed::seed(&client, &app_url, &args.domain)
+        .await
+        .context("seeding the demo pool")?;
+    let domain_url = format!("{cogito_url}/domain/{}", args.domain);
+    let config = Config {
+        pool_id: seeded.pool_id.clone(),
+        region: REGION.into(),
+        endpoint_url: Some(cogito_url.clone()),
+        issuer: None,
+        domain_url: domain_url.clone(),
+        web_client_id: seeded.web_client_id.clone(),
+        web_client_secret: seeded.web_client_secret.clone(),
+        api_client_id: seeded.api_client_id.clone(),
+        api_client_secret: seeded.api_client_secret.clone(),
+        public_url: app_url.clone(),
+        cookie_key: cogito_example_webapp::session::random_key(),
+        aws_credentials: (DEMO_KEY_ID.into(), DEMO_SECRET.into(), None),
+    };
+    print_banner(&args, &seeded, &cogito_url, &app_url, &domain_url);
+
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let app = tokio::spawn({
+        let stop = stop.clone();
+        cogito_example_webapp::serve(app_listener, config, async move {
+            stop.notified().await;
+        })
+    });
+    serve::shutdown_signal().await;
+    stop.notify_one();
+    let _ = stop_cogito.send(());
+    let _ = app.await;
+    let _ = cogito.await;
+    println!(
+        "cogito demo stopped (data kept in {})",
+        args.data_dir.display()
+    );
+    Ok(())
+}
+
+fn print_banner(
+    args: &DemoArgs,
+    seeded: &seed::Seeded,
+    cogito_url: &str,
+    app_url: &str,
+    domain_url: &str,
+) {
+    let what = if seeded.created {
+        "seeded a new demo pool"
+    } else {
+        "reusing the demo pool"
+    };
+    println!();
+    println!(
+        "cogito demo is running ({what}; data in {})",
+        args.data_dir.display()
+    );
+    println!();
+    println!("  Example app:     {app_url}/");
+    println!("  cogito:          {cogito_url}");
+    println!("  Hosted UI:       {domain_url}");
+    println!("  Dev outbox:      {cogito_url}/_dev/outbox");
+    println!();
+    println!("  Users (sign in on the example app):");
+    for (username, password, group) in seed::USERS {
+        println!("    {username:<20} {password:<18} group {group}");
+    }
+    println!();
+    println!("  Pool id:         {}", seeded.pool_id);
+    println!(
+        "  Web client:      {} (code grant, secret)",
+        seeded.web_client_id
+    );
+    println!(
+        "  API client:      {} (ADMIN_USER_PASSWORD_AUTH)",
+        seeded.api_client_id
+    );
+    println!();
+    println!("  API: curl -s -X POST {app_url}/api/login -H 'content-type: application/json' \\");
+    println!(
+        "         -d '{{\"username\":\"{}\",\"password\":\"{}\"}}'",
+        seed::USERS[0].0,
+        seed::USERS[0].1
+    );
+    println!("       curl -s {app_url}/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"");
+    println!();
+    println!("  AWS CLI / SDKs: --endpoint-url {cogito_url} --region {REGION} (any credentials)");
+    println!("  Press ctrl-c to stop.");
+}

@@ -1,0 +1,167 @@
+//! `cogito demo` (the real binary) from an empty directory: it prints the URLs, they answer,
+//! the printed credentials sign in through the example app's API, and a second run reuses the
+//! seeded pool.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+struct Demo {
+    child: tokio::process::Child,
+    lines: Vec<String>,
+}
+
+impl Demo {
+    /// Starts the demo in `dir` on free ports and reads its banner.
+    async fn start(dir: &std::path::Path) -> Self {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cogito"))
+            .args([
+                "demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--app-listen",
+                "127.0.0.1:0",
+            ])
+            .current_dir(dir)
+            .env_remove("COGITO_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn cogito demo");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut lines = Vec::new();
+        tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = out.next_line().await.expect("read stdout") {
+                let done = line.contains("Press ctrl-c");
+                lines.push(line);
+                if done {
+                    break;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no banner within 60 s; printed so far: {lines:#?}"));
+        Self { child, lines }
+    }
+
+    /// The URL printed after `label`.
+    fn url(&self, label: &str) -> String {
+        self.lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(label))
+            .map(|rest| rest.trim().to_string())
+            .unwrap_or_else(|| panic!("no {label} line in {:#?}", self.lines))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_starts_everything_and_its_urls_answer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+
+    let mut demo = Demo::start(dir.path()).await;
+    assert!(
+        demo.lines
+            .iter()
+            .any(|l| l.contains("seeded a new demo pool")),
+        "{:#?}",
+        demo.lines
+    );
+    let app = demo.url("Example app:");
+    let cogito = demo.url("cogito:");
+    let hosted = demo.url("Hosted UI:");
+    let outbox = demo.url("Dev outbox:");
+    for (user, password) in [
+        ("admin@example.com", "Admin-Passw0rd!"),
+        ("user@example.com", "User-Passw0rd!"),
+    ] {
+        assert!(
+            demo.lines
+                .iter()
+                .any(|l| l.contains(user) && l.contains(password)),
+            "credentials of {user} not printed: {:#?}",
+            demo.lines
+        );
+    }
+
+    let home = http.get(&app).send().await.expect("app home");
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("Sign in"));
+    let sign_in = http.get(format!("{app}login")).send().await.unwrap();
+    assert_eq!(sign_in.status(), 303);
+    let to = sign_in.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        to.starts_with(&format!("{hosted}/oauth2/authorize?")),
+        "{to}"
+    );
+    // The authorize request is accepted (registered callback) and leads to the sign-in page.
+    let authorize = http.get(&to).send().await.unwrap();
+    assert_eq!(authorize.status(), 302);
+    assert!(
+        authorize.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("/login"),
+        "{:?}",
+        authorize.headers()
+    );
+    assert_eq!(http.get(&outbox).send().await.unwrap().status(), 200);
+    assert_eq!(
+        http.get(format!("{hosted}/login?x=1"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+            / 100,
+        4,
+        "hosted UI answers (a sign-in page without client is an error page)"
+    );
+    let _ = cogito;
+
+    let login: serde_json::Value = http
+        .post(format!("{app}api/login"))
+        .json(
+            &serde_json::json!({ "username": "admin@example.com", "password": "Admin-Passw0rd!" }),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"]
+        .as_str()
+        .expect("tokens for the printed credentials");
+    let me: serde_json::Value = http
+        .get(format!("{app}api/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["groups"], serde_json::json!(["Admin"]));
+    demo.child.kill().await.expect("stop the demo");
+
+    // Again in the same directory: the pool is reused.
+    let mut again = Demo::start(dir.path()).await;
+    assert!(
+        again
+            .lines
+            .iter()
+            .any(|l| l.contains("reusing the demo pool")),
+        "{:#?}",
+        again.lines
+    );
+    let app = again.url("Example app:");
+    assert_eq!(http.get(&app).send().await.unwrap().status(), 200);
+    again.child.kill().await.expect("stop the demo");
+}
