@@ -55,10 +55,8 @@ impl Cogito {
             return Err(invalid());
         }
         let keys = self.keys.keys(&pool_id).await.map_err(|_| invalid())?;
-        if parsed.kid != keys.access.kid {
-            return Err(invalid());
-        }
-        parsed.verify(&keys.access.public).map_err(|_| invalid())?;
+        let key = keys.access_key(&parsed.kid).ok_or_else(invalid)?;
+        parsed.verify(&key.public).map_err(|_| invalid())?;
         if claim("token_use").as_deref() != Some("access") {
             return Err(invalid());
         }

@@ -45,6 +45,9 @@ pub struct PoolKeys {
     pub id: SigningKey,
     /// Signs access tokens.
     pub access: SigningKey,
+    /// Older keys, no longer used for signing but still published and accepted, so tokens they
+    /// signed keep verifying after a rotation (reference §3.1).
+    pub retired: Vec<(String, SigningKey)>,
     /// The JWKS document.
     pub jwks: Value,
 }
@@ -52,7 +55,22 @@ pub struct PoolKeys {
 impl PoolKeys {
     /// The key with this `kid`, if it is one of the pool's.
     pub fn by_kid(&self, kid: &str) -> Option<&SigningKey> {
-        [&self.id, &self.access].into_iter().find(|k| k.kid == kid)
+        [&self.id, &self.access]
+            .into_iter()
+            .chain(self.retired.iter().map(|(_, k)| k))
+            .find(|k| k.kid == kid)
+    }
+
+    /// An access-token key (current or retired) with this `kid`.
+    pub fn access_key(&self, kid: &str) -> Option<&SigningKey> {
+        std::iter::once(&self.access)
+            .chain(
+                self.retired
+                    .iter()
+                    .filter(|(p, _)| p == "access")
+                    .map(|(_, k)| k),
+            )
+            .find(|k| k.kid == kid)
     }
 }
 
@@ -140,24 +158,35 @@ impl KeyRing {
             .keys_of_pool(pool_id)
             .await
             .map_err(|e| CoreError::from_store("keys", e))?;
-        let newest = |purpose: &str| -> CoreResult<SigningKey> {
-            let k = stored
-                .iter()
-                .rev()
-                .find(|k| k.purpose == purpose)
-                .ok_or_else(|| {
-                    CoreError::Internal(format!("pool {pool_id} has no {purpose} key"))
-                })?;
+        let open = |k: &StoredKey| -> CoreResult<SigningKey> {
             let pkcs8 = self
                 .master
                 .open(&k.encrypted_private_key)
                 .map_err(|e| CoreError::Internal(format!("signing key of {pool_id}: {e}")))?;
             parse_key(&pkcs8)
         };
-        let id = newest("id")?;
-        let access = newest("access")?;
-        let jwks = json!({ "keys": [id.jwk.clone(), access.jwk.clone()] });
-        let keys = Arc::new(PoolKeys { id, access, jwks });
+        // Newest first: the newest key of each purpose signs, the others are retired.
+        let (mut id, mut access, mut retired) = (None, None, Vec::new());
+        for k in stored.iter().rev() {
+            let parsed = open(k)?;
+            match k.purpose.as_str() {
+                "id" if id.is_none() => id = Some(parsed),
+                "access" if access.is_none() => access = Some(parsed),
+                purpose => retired.push((purpose.to_string(), parsed)),
+            }
+        }
+        let missing = |p: &str| CoreError::Internal(format!("pool {pool_id} has no {p} key"));
+        let id = id.ok_or_else(|| missing("id"))?;
+        let access = access.ok_or_else(|| missing("access"))?;
+        let mut published = vec![id.jwk.clone(), access.jwk.clone()];
+        published.extend(retired.iter().map(|(_, k)| k.jwk.clone()));
+        let jwks = json!({ "keys": published });
+        let keys = Arc::new(PoolKeys {
+            id,
+            access,
+            retired,
+            jwks,
+        });
         if let Ok(mut c) = self.cache.write() {
             c.insert(pool_id.to_string(), keys.clone());
         }

@@ -221,3 +221,46 @@ async fn sec_19_initiate_auth_refresh_rotates_and_detects_reuse_too() {
     assert_eq!(err(refresh(rt1).await).0, "RefreshTokenReuseException");
     assert_eq!(err(refresh(rt2).await).1, "Refresh Token has been revoked");
 }
+
+#[tokio::test]
+async fn tokens_signed_before_a_key_rotation_keep_working() {
+    let app = TestApp::spawn().await;
+    let pool = app.pool("p").await;
+    let (client, _) = app.client(&pool, false).await;
+    confirmed_user(&app, &pool, "erin", PW).await;
+    let before = crate::helpers::admin_login(&app, &pool, &client, "erin", PW).await;
+    app.state.core.keys.create_for_pool(&pool).await.unwrap();
+    app.state.core.keys.forget(&pool);
+    let jwks: serde_json::Value = reqwest::get(format!("{}/{pool}/.well-known/jwks.json", app.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        jwks["keys"].as_array().unwrap().len(),
+        4,
+        "retired keys stay published"
+    );
+    let old = before.access_token.unwrap();
+    app.sdk
+        .get_user()
+        .access_token(&old)
+        .send()
+        .await
+        .expect("old token still accepted");
+    let after = crate::helpers::admin_login(&app, &pool, &client, "erin", PW).await;
+    let kid = |t: &str| {
+        let h = t.split('.').next().unwrap();
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(h)
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["kid"].clone()
+    };
+    assert_ne!(
+        kid(&old),
+        kid(after.access_token.as_deref().unwrap()),
+        "new tokens use the new key"
+    );
+}
