@@ -27,6 +27,10 @@ fn with_config_file() -> anyhow::Result<Vec<std::ffi::OsString>> {
         let pairs = config_file::read(&path)?;
         let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
         let serving = args.get(1).is_some_and(|a| a == "serve");
+        // The demo keeps its own data directory, whatever cogito.toml says.
+        if args.get(1).is_some_and(|a| a == "demo") {
+            return Ok(args);
+        }
         // Values from the file are passed as `--flag=value` only when neither the environment
         // nor the command line sets them; clap then applies its usual precedence.
         for (var, value) in pairs {
