@@ -243,3 +243,66 @@ fn outcome(
         None => SignIn::Other("no tokens and no challenge".into()),
     }
 }
+
+impl Cognito {
+    /// The pool id.
+    pub fn pool_id(&self) -> &str {
+        &self.pool_id
+    }
+
+    /// The API client's id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// `SECRET_HASH` of the API client for `username`, when it has a secret.
+    pub fn secret_hash_for(&self, username: &str) -> Option<String> {
+        self.secret_hash(username)
+    }
+
+    /// `AdminInitiateAuth` with any flow, carrying `X-Cogito-Trace: <run_id>` (the flow
+    /// explorer); answers the `AuthenticationResult` as JSON (Cognito's field names).
+    pub async fn admin_initiate_auth_traced(
+        &self,
+        flow: AuthFlowType,
+        username: &str,
+        params: &[(&str, &str)],
+        run_id: &str,
+    ) -> Result<serde_json::Value, ApiError> {
+        let mut req = self
+            .client
+            .admin_initiate_auth()
+            .user_pool_id(&self.pool_id)
+            .client_id(&self.client_id)
+            .auth_flow(flow);
+        for (k, v) in params {
+            req = req.auth_parameters(*k, *v);
+        }
+        if let Some(hash) = self.secret_hash(username) {
+            req = req.auth_parameters("SECRET_HASH", hash);
+        }
+        let run = run_id.to_string();
+        let out = req
+            .customize()
+            .mutate_request(move |r| {
+                r.headers_mut().insert("x-cogito-trace", run.clone());
+            })
+            .send()
+            .await
+            .map_err(api_error)?;
+        let Some(r) = out.authentication_result else {
+            return Ok(serde_json::json!({
+                "ChallengeName": out.challenge_name.map(|c| c.as_str().to_string()),
+            }));
+        };
+        Ok(serde_json::json!({
+            "AuthenticationResult": {
+                "AccessToken": r.access_token,
+                "IdToken": r.id_token,
+                "RefreshToken": r.refresh_token,
+                "ExpiresIn": r.expires_in,
+                "TokenType": r.token_type,
+            }
+        }))
+    }
+}

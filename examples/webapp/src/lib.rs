@@ -19,6 +19,7 @@
 pub mod api;
 pub mod cognito;
 pub mod config;
+pub mod flows;
 pub mod seed;
 pub mod session;
 pub mod web;
@@ -47,6 +48,10 @@ pub struct AppState {
     pub cookies: Arc<session::CookieJar>,
     /// Page templates.
     pub pages: Arc<web::pages::Pages>,
+    /// Verifies ID and access tokens of both clients (flow explorer, JWT decoder).
+    pub flow_verifier: Verifier,
+    /// The flow explorer's runs.
+    pub runs: flows::Runs,
 }
 
 impl FromRef<AppState> for Verifier {
@@ -64,6 +69,11 @@ impl AppState {
             .client_ids(config.accepted_client_ids())
             .token_use(TokenUse::Access)
             .build()?;
+        let flow_verifier = Verifier::builder(issuer.clone())
+            .jwks_url(format!("{issuer}/.well-known/jwks.json"))
+            .client_ids(config.accepted_client_ids())
+            .token_use(TokenUse::Any)
+            .build()?;
         let cognito = cognito::Cognito::new(&config);
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -79,6 +89,8 @@ impl AppState {
             verifier,
             cognito,
             http,
+            flow_verifier,
+            runs: flows::Runs::default(),
         })
     }
 }
@@ -87,6 +99,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(web::routes())
+        .merge(flows::routes())
         .nest("/api", api::routes())
         .with_state(state)
 }
