@@ -40,6 +40,7 @@ await run('flows', async (f) => {
           label: g.dataset.label,
           status: Number(g.dataset.status),
           tokens: Number(g.dataset.tokens),
+          cogito: g.dataset.cogito,
         })),
       );
       const tokens = await section.locator('.detail .jwt').evaluateAll((js) =>

@@ -13,6 +13,7 @@ pub mod oauth2;
 pub mod oidc;
 pub mod session_cookie;
 pub mod setup;
+pub mod trace;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -110,8 +111,13 @@ pub fn app(state: AppState) -> Router {
             "/_ui/{pool_id}/{client_id}/logo",
             get(hosted_ui::assets::logo_by_id),
         );
+    let traces = trace::Traces::default();
     if state.config.dev {
-        router = router.route("/_dev/outbox", get(dev::outbox));
+        let t = traces.clone();
+        router = router.route("/_dev/outbox", get(dev::outbox)).route(
+            "/_dev/trace/{run_id}",
+            get(move |p| trace::list(t.clone(), p)),
+        );
     }
     let domains: Router = Router::new()
         .nest("/domain/{domain}", domain::routes())
@@ -123,6 +129,11 @@ pub fn app(state: AppState) -> Router {
     router = router
         .nest("/domain/{domain}", domain::routes())
         .fallback(move |req| domain::host_dispatch(domains.clone(), suffix.clone(), req));
+    if state.config.dev {
+        router = router.layer(axum::middleware::from_fn(move |req, next| {
+            trace::record(traces.clone(), req, next)
+        }));
+    }
     router
         .layer(cors)
         .layer(axum::middleware::from_fn(hosted_ui::no_cors_on_pages))

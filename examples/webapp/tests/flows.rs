@@ -42,34 +42,85 @@ fn chromium_path() -> PathBuf {
     chromium
 }
 
-/// `(from, to, label prefix, status, carries tokens)` of each flow's hops, in order.
-type Expected = &'static [(&'static str, &'static str, &'static str, u64, bool)];
+/// `(from, to, label prefix, status, carries tokens, what cogito's trace stream reported)` of
+/// each flow's hops, in order (`""`: a hop inside the example app, not seen by cogito).
+type Expected = &'static [(
+    &'static str,
+    &'static str,
+    &'static str,
+    u64,
+    bool,
+    &'static str,
+)];
 
 const FLOWS: &[(&str, Expected)] = &[
     (
         "code-grant",
         &[
-            ("browser", "app", "GET /login", 303, false),
-            ("browser", "hosted", "GET /oauth2/authorize", 302, false),
-            ("browser", "hosted", "GET /login", 200, false),
-            ("browser", "hosted", "POST /login", 303, false),
-            ("browser", "app", "GET /callback", 303, false),
-            ("app", "hosted", "POST /oauth2/token", 200, true),
-            ("app", "jwks", "GET /.well-known/jwks.json", 200, true),
+            ("browser", "app", "GET /login", 303, false, ""),
+            (
+                "browser",
+                "hosted",
+                "GET /oauth2/authorize",
+                302,
+                false,
+                "GET /domain/demo/oauth2/authorize 302",
+            ),
+            (
+                "browser",
+                "hosted",
+                "GET /login",
+                200,
+                false,
+                "GET /domain/demo/login 200",
+            ),
+            (
+                "browser",
+                "hosted",
+                "POST /login",
+                303,
+                false,
+                "POST /domain/demo/login 303",
+            ),
+            ("browser", "app", "GET /callback", 303, false, ""),
+            (
+                "app",
+                "hosted",
+                "POST /oauth2/token",
+                200,
+                true,
+                "POST /domain/demo/oauth2/token 200",
+            ),
+            (
+                "app",
+                "jwks",
+                "GET /.well-known/jwks.json",
+                200,
+                true,
+                "/.well-known/jwks.json 200",
+            ),
         ],
     ),
     (
         "admin-auth",
         &[
-            ("browser", "app", "POST /api/login", 200, false),
+            ("browser", "app", "POST /api/login", 200, false, ""),
             (
                 "app",
                 "api",
                 "POST / AdminInitiateAuth (ADMIN_NO_SRP_AUTH)",
                 200,
                 true,
+                "POST / AdminInitiateAuth 200",
             ),
-            ("app", "jwks", "GET /.well-known/jwks.json", 200, true),
+            (
+                "app",
+                "jwks",
+                "GET /.well-known/jwks.json",
+                200,
+                true,
+                "/.well-known/jwks.json 200",
+            ),
         ],
     ),
     (
@@ -81,6 +132,7 @@ const FLOWS: &[(&str, Expected)] = &[
                 "POST / AdminInitiateAuth (ADMIN_NO_SRP_AUTH)",
                 200,
                 true,
+                "POST / AdminInitiateAuth 200",
             ),
             (
                 "app",
@@ -88,25 +140,62 @@ const FLOWS: &[(&str, Expected)] = &[
                 "POST / AdminInitiateAuth (REFRESH_TOKEN_AUTH)",
                 200,
                 true,
+                "POST / AdminInitiateAuth 200",
             ),
-            ("app", "jwks", "GET /.well-known/jwks.json", 200, true),
+            (
+                "app",
+                "jwks",
+                "GET /.well-known/jwks.json",
+                200,
+                true,
+                "/.well-known/jwks.json 200",
+            ),
         ],
     ),
     (
         "signup",
         &[
-            ("browser", "app", "POST /signup", 200, false),
-            ("app", "api", "POST / SignUp", 200, false),
-            ("app", "api", "GET /_dev/outbox", 200, false),
-            ("app", "api", "POST / ConfirmSignUp", 200, false),
+            ("browser", "app", "POST /signup", 200, false, ""),
+            (
+                "app",
+                "api",
+                "POST / SignUp",
+                200,
+                false,
+                "POST / SignUp 200",
+            ),
+            (
+                "app",
+                "api",
+                "GET /_dev/outbox",
+                200,
+                false,
+                "GET /_dev/outbox 200",
+            ),
+            (
+                "app",
+                "api",
+                "POST / ConfirmSignUp",
+                200,
+                false,
+                "POST / ConfirmSignUp 200",
+            ),
             (
                 "app",
                 "api",
                 "POST / AdminInitiateAuth (ADMIN_NO_SRP_AUTH)",
                 200,
                 true,
+                "POST / AdminInitiateAuth 200",
             ),
-            ("app", "jwks", "GET /.well-known/jwks.json", 200, true),
+            (
+                "app",
+                "jwks",
+                "GET /.well-known/jwks.json",
+                200,
+                true,
+                "/.well-known/jwks.json 200",
+            ),
         ],
     ),
 ];
@@ -154,8 +243,18 @@ async fn the_flow_explorer_runs_the_four_flows() {
         assert_eq!(r["state"], "done", "{flow}: {r:#}");
         let hops = r["hops"].as_array().expect("hops");
         assert_eq!(hops.len(), expected.len(), "{flow}: {r:#}");
-        for (i, (hop, (from, to, label, status, tokens))) in hops.iter().zip(*expected).enumerate()
+        for (i, (hop, (from, to, label, status, tokens, cogito))) in
+            hops.iter().zip(*expected).enumerate()
         {
+            let seen = hop["cogito"].as_str().unwrap_or_default();
+            if cogito.is_empty() {
+                assert!(seen.is_empty(), "{flow} hop {i}: {hop}");
+            } else {
+                assert!(
+                    seen.ends_with(cogito),
+                    "{flow} hop {i}: cogito's trace stream should report {cogito}: {hop}"
+                );
+            }
             assert_eq!(hop["seq"], i + 1, "{flow} hop {i}: {hop}");
             assert_eq!(hop["from"], *from, "{flow} hop {i}: {hop}");
             assert_eq!(hop["to"], *to, "{flow} hop {i}: {hop}");

@@ -65,6 +65,9 @@ function setup(section) {
       h('div', { class: 'cols' },
         h('div', {}, h('h4', {}, 'Request'), h('pre', { class: 'request' }, pretty(hop.request))),
         h('div', {}, h('h4', {}, 'Response'), h('pre', { class: 'response' }, pretty(hop.response)))),
+      ...(hop.cogito
+        ? [h('div', { class: 'traced' }, h('h4', {}, 'Reported by cogito (trace stream)'), h('pre', { class: 'cogito' }, pretty(hop.cogito)))]
+        : []),
       ...tokens);
     detail.classList.add('open');
   }
@@ -83,13 +86,14 @@ function setup(section) {
       'data-status': hop.status,
       'data-label': hop.label,
       'data-tokens': hop.tokens.length,
+      'data-cogito': hop.cogito ? `${hop.cogito.method} ${hop.cogito.path}${hop.cogito.operation ? ` ${hop.cogito.operation}` : ''} ${hop.cogito.status}` : '',
     });
     g.append(el('line', { x1, y1: y, x2, y2: y }));
     g.append(el('polygon', {
       points: `${x2},${y} ${x2 - dir * 9},${y - 5} ${x2 - dir * 9},${y + 5}`,
       fill: ok ? '#4f46e5' : '#b91c1c',
     }));
-    g.append(el('text', { x: Math.min(x1, x2) + 8, y: y - 6 }, `${hop.seq}. ${hop.label} → ${hop.status}${hop.tokens.length ? ' [JWT]' : ''}`));
+    g.append(el('text', { x: Math.min(x1, x2) + 8, y: y - 6 }, `${hop.seq}. ${hop.label} → ${hop.status}${hop.tokens.length ? ' [JWT]' : ''}${hop.cogito ? ' · traced by cogito' : ''}`));
     g.addEventListener('click', () => show(hop));
     svg.append(g);
   }

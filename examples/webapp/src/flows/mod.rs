@@ -103,6 +103,8 @@ pub struct Hop {
     pub response: Value,
     /// Decoded JWTs of the response.
     pub tokens: Vec<Decoded>,
+    /// The same request as cogito reported it on its trace stream (`--dev` only).
+    pub cogito: Option<Value>,
 }
 
 /// A run's state.

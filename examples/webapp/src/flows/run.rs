@@ -51,6 +51,11 @@ impl Recorder {
         response: Value,
     ) {
         let tokens = decode_all(&response, &self.state.flow_verifier).await;
+        let cogito = if to == "app" {
+            None
+        } else {
+            self.cogito_view().await
+        };
         let hop = Hop {
             seq: 0,
             from: from.into(),
@@ -60,6 +65,7 @@ impl Recorder {
             request: mask(&request),
             response: mask(&response),
             tokens,
+            cogito,
         };
         self.state.runs.update(&self.run_id, |r| {
             let mut hop = hop;
@@ -90,6 +96,19 @@ impl Recorder {
             set_cookie,
             body,
         })
+    }
+
+    /// cogito's own report of the latest traced request of this run (`GET /_dev/trace/{run}`,
+    /// only served by cogito in `--dev`; `None` elsewhere, e.g. against AWS Cognito).
+    async fn cogito_view(&self) -> Option<Value> {
+        self.state.config.endpoint_url.as_ref()?;
+        let url = format!("{}_dev/trace/{}", self.api_endpoint(), self.run_id);
+        let resp = self.state.http.get(url).send().await.ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        let hops: Value = resp.json().await.ok()?;
+        hops.as_array()?.last().cloned()
     }
 
     fn api_endpoint(&self) -> String {
@@ -214,6 +233,7 @@ impl Recorder {
             request: json!({ "url": url }),
             response,
             tokens: hop_tokens,
+            cogito: self.cogito_view().await,
         };
         self.state.runs.update(&self.run_id, |r| {
             let mut hop = hop;
