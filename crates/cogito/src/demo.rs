@@ -129,6 +129,7 @@ fn print_banner(
     );
     println!();
     println!("  Example app:     {app_url}/");
+    println!("  Flow explorer:   {app_url}/flows");
     println!("  cogito:          {cogito_url}");
     println!("  Hosted UI:       {domain_url}");
     println!("  Dev outbox:      {cogito_url}/_dev/outbox");
