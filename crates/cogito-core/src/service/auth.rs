@@ -154,24 +154,33 @@ impl Cogito {
         let user = self.check_password(pool, user, password).await?;
         match user.status {
             UserStatus::ForceChangePassword => {
-                let days = i64::from(
-                    match pool.password_policy.temporary_password_validity_days {
-                        0 => 7,
-                        d => d,
-                    },
-                );
-                if self.clock.now_ms() > user.password_set_ms + days * 86_400_000 {
-                    return Err(CoreError::NotAuthorized(
-                        "Temporary password has expired and must be reset by an administrator."
-                            .into(),
-                    ));
-                }
+                self.check_temporary_password_age(pool, &user)?;
                 self.new_password_challenge(pool, client, &user).await
             }
             _ => Ok(AuthOutcome::Authenticated(
                 self.sign_in(pool, client, &user).await?,
             )),
         }
+    }
+
+    /// A temporary password older than `TemporaryPasswordValidityDays` (0 = 7) is refused.
+    pub(crate) fn check_temporary_password_age(
+        &self,
+        pool: &UserPool,
+        user: &User,
+    ) -> CoreResult<()> {
+        let days = i64::from(
+            match pool.password_policy.temporary_password_validity_days {
+                0 => 7,
+                d => d,
+            },
+        );
+        if self.clock.now_ms() > user.password_set_ms + days * 86_400_000 {
+            return Err(CoreError::NotAuthorized(
+                "Temporary password has expired and must be reset by an administrator.".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Status gates, lockout and the password check of §5.2 steps 5–6. Returns the user with
@@ -499,6 +508,28 @@ impl Cogito {
         user: &User,
         session: &RefreshSession,
     ) -> CoreResult<AuthResult> {
+        let (access_token, id_token) = self
+            .sign_tokens(pool, client, user, session, None, true)
+            .await?;
+        Ok(AuthResult {
+            access_token,
+            id_token: id_token.unwrap_or_default(),
+            refresh_token: None,
+            expires_in: client.access_token_secs(),
+        })
+    }
+
+    /// Signs the access token (and, with `with_id`, the ID token) of a sign-in session: the one
+    /// place token claims are assembled for API and OAuth sign-ins alike.
+    pub(crate) async fn sign_tokens(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        session: &RefreshSession,
+        nonce: Option<&str>,
+        with_id: bool,
+    ) -> CoreResult<(String, Option<String>)> {
         let keys = self.keys.keys(&pool.id).await?;
         let groups = self.all_groups_of(&pool.id, &user.sub).await?;
         let issuer = self.issuer(&pool.id);
@@ -514,20 +545,16 @@ impl Cogito {
             event_id: &event_id,
             now: self.clock.now_secs(),
             scope: session.scope.as_deref(),
-            nonce: None,
+            nonce,
         };
-        let id_token = jwt::sign(&keys.id.kid, &keys.id.pair, &claims::id_token(&ctx));
         let access_token = jwt::sign(
             &keys.access.kid,
             &keys.access.pair,
             &claims::access_token(&ctx),
         );
-        Ok(AuthResult {
-            access_token,
-            id_token,
-            refresh_token: None,
-            expires_in: client.access_token_secs(),
-        })
+        let id_token =
+            with_id.then(|| jwt::sign(&keys.id.kid, &keys.id.pair, &claims::id_token(&ctx)));
+        Ok((access_token, id_token))
     }
 
     async fn refresh(

@@ -7,8 +7,6 @@ use crate::error::{CoreError, CoreResult};
 use crate::model::{AuthorizationCode, RefreshSession, UserStatus};
 use crate::service::Cogito;
 use crate::store::StoreError;
-use crate::token::claims::{self, TokenContext};
-use crate::token::jwt;
 
 impl Cogito {
     /// Validates an authorization request for the pool of a domain (reference §4.3, SEC-01–08,
@@ -291,33 +289,15 @@ impl Cogito {
         nonce: Option<&str>,
     ) -> CoreResult<OAuthTokens> {
         let (session, _) = session;
-        let keys = self.keys.keys(&pool.id).await?;
-        let groups = self.all_groups_of(&pool.id, &user.sub).await?;
-        let issuer = self.issuer(&pool.id);
-        let event_id = crate::ids::new_uuid();
-        let scope = session.scope.as_deref().unwrap_or_default();
-        let ctx = TokenContext {
-            issuer: &issuer,
-            pool,
-            client,
-            user,
-            groups: &groups,
-            auth_time: session.auth_time,
-            origin_jti: &session.origin_jti,
-            event_id: &event_id,
-            now: self.clock.now_secs(),
-            scope: Some(scope),
-            nonce,
-        };
-        let access_token = jwt::sign(
-            &keys.access.kid,
-            &keys.access.pair,
-            &claims::access_token(&ctx),
-        );
-        let id_token = scope
+        let openid = session
+            .scope
+            .as_deref()
+            .unwrap_or_default()
             .split(' ')
-            .any(|s| s == "openid")
-            .then(|| jwt::sign(&keys.id.kid, &keys.id.pair, &claims::id_token(&ctx)));
+            .any(|s| s == "openid");
+        let (access_token, id_token) = self
+            .sign_tokens(pool, client, user, session, nonce, openid)
+            .await?;
         Ok(OAuthTokens {
             access_token,
             id_token,

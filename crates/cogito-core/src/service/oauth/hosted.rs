@@ -101,17 +101,7 @@ impl Cogito {
         };
         let user = self.check_password(pool, user, password).await?;
         if user.status == UserStatus::ForceChangePassword {
-            let days = i64::from(
-                match pool.password_policy.temporary_password_validity_days {
-                    0 => 7,
-                    d => d,
-                },
-            );
-            if self.clock.now_ms() > user.password_set_ms + days * 86_400_000 {
-                return Err(CoreError::NotAuthorized(
-                    "Temporary password has expired and must be reset by an administrator.".into(),
-                ));
-            }
+            self.check_temporary_password_age(pool, &user)?;
             let required_attributes =
                 crate::attributes::missing_required(pool, |n| user.attr(n).is_some());
             return match self.new_password_challenge(pool, client, &user).await? {
