@@ -89,6 +89,24 @@ fn username_field(pool: &UserPool) -> (&'static str, &'static str) {
 }
 
 impl Flow {
+    /// [`Flow::start`] for a form POST: also parses the body and checks its CSRF token (a
+    /// failure answers the 403 page and changes nothing).
+    pub async fn start_post(
+        state: &AppState,
+        ctx: DomainCtx,
+        headers: &HeaderMap,
+        raw_query: Option<String>,
+        page_path: &'static str,
+        body: &str,
+    ) -> Result<(Self, Params), Response> {
+        let flow = Self::start(state, ctx, headers, raw_query, page_path).await?;
+        let form = Params::parse(body);
+        if !flow.csrf_ok(state, headers, &form) {
+            return Err(flow.forbidden());
+        }
+        Ok((flow, form))
+    }
+
     /// Re-validates the authorize parameters of the query (an untrusted client or redirect
     /// URI gets the error page, another error goes back to the client like `/authorize`).
     pub async fn start(

@@ -11,7 +11,6 @@ use super::flow::Flow;
 use super::render::View;
 use crate::AppState;
 use crate::domain::DomainCtx;
-use crate::oauth2::params::Params;
 
 /// `GET /forgotPassword`.
 pub async fn get_forgot(
@@ -39,14 +38,11 @@ pub async fn post_forgot(
     RawQuery(q): RawQuery,
     body: String,
 ) -> Response {
-    let flow = match Flow::start(&state, ctx, &headers, q, "/forgotPassword").await {
-        Ok(f) => f,
-        Err(resp) => return resp,
-    };
-    let form = Params::parse(&body);
-    if !flow.csrf_ok(&state, &headers, &form) {
-        return flow.forbidden();
-    }
+    let (flow, form) =
+        match Flow::start_post(&state, ctx, &headers, q, "/forgotPassword", &body).await {
+            Ok(started) => started,
+            Err(resp) => return resp,
+        };
     let username = form.get("username").unwrap_or_default().trim().to_string();
     let view = View::new("forgot_password.html", StatusCode::OK).with("username", username.clone());
     if username.is_empty() {
@@ -108,14 +104,11 @@ pub async fn post_reset(
     RawQuery(q): RawQuery,
     body: String,
 ) -> Response {
-    let flow = match Flow::start(&state, ctx, &headers, q, "/confirmForgotPassword").await {
-        Ok(f) => f,
-        Err(resp) => return resp,
-    };
-    let form = Params::parse(&body);
-    if !flow.csrf_ok(&state, &headers, &form) {
-        return flow.forbidden();
-    }
+    let (flow, form) =
+        match Flow::start_post(&state, ctx, &headers, q, "/confirmForgotPassword", &body).await {
+            Ok(started) => started,
+            Err(resp) => return resp,
+        };
     let username = form.get("username").unwrap_or_default().trim().to_string();
     let code = form.get("code").unwrap_or_default().trim().to_string();
     let password = form.get("password").unwrap_or_default();

@@ -45,14 +45,10 @@ pub async fn post_login(
     RawQuery(q): RawQuery,
     body: String,
 ) -> Response {
-    let flow = match Flow::start(&state, ctx, &headers, q, "/login").await {
-        Ok(f) => f,
+    let (flow, form) = match Flow::start_post(&state, ctx, &headers, q, "/login", &body).await {
+        Ok(started) => started,
         Err(resp) => return resp,
     };
-    let form = Params::parse(&body);
-    if !flow.csrf_ok(&state, &headers, &form) {
-        return flow.forbidden();
-    }
     let username = form.get("username").unwrap_or_default().trim().to_string();
     let password = form.get("password").unwrap_or_default();
     let view = login_view(&username);
@@ -191,14 +187,11 @@ pub async fn post_new_password(
     RawQuery(q): RawQuery,
     body: String,
 ) -> Response {
-    let flow = match Flow::start(&state, ctx, &headers, q, "/newPassword").await {
-        Ok(f) => f,
+    let (flow, form) = match Flow::start_post(&state, ctx, &headers, q, "/newPassword", &body).await
+    {
+        Ok(started) => started,
         Err(resp) => return resp,
     };
-    let form = Params::parse(&body);
-    if !flow.csrf_ok(&state, &headers, &form) {
-        return flow.forbidden();
-    }
     let session = form.get("session").unwrap_or_default();
     let username = form.get("username").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();

@@ -72,14 +72,10 @@ pub async fn post_signup(
     RawQuery(q): RawQuery,
     body: String,
 ) -> Response {
-    let flow = match Flow::start(&state, ctx, &headers, q, "/signup").await {
-        Ok(f) => f,
+    let (flow, form) = match Flow::start_post(&state, ctx, &headers, q, "/signup", &body).await {
+        Ok(started) => started,
         Err(resp) => return resp,
     };
-    let form = Params::parse(&body);
-    if !flow.csrf_ok(&state, &headers, &form) {
-        return flow.forbidden();
-    }
     if let Some(closed) = signup_closed(&flow) {
         return closed;
     }
@@ -208,14 +204,11 @@ pub async fn post_confirm(
     RawQuery(q): RawQuery,
     body: String,
 ) -> Response {
-    let flow = match Flow::start(&state, ctx, &headers, q, "/confirmUser").await {
-        Ok(f) => f,
+    let (flow, form) = match Flow::start_post(&state, ctx, &headers, q, "/confirmUser", &body).await
+    {
+        Ok(started) => started,
         Err(resp) => return resp,
     };
-    let form = Params::parse(&body);
-    if !flow.csrf_ok(&state, &headers, &form) {
-        return flow.forbidden();
-    }
     let username = form.get("username").unwrap_or_default().trim().to_string();
     let code = form.get("code").unwrap_or_default().trim().to_string();
     let view = confirm_view(&username, &code);
