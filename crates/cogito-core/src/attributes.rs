@@ -6,6 +6,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::model::User;
 use crate::model::UserPool;
 use crate::model::user::{LoginKey, LoginKeyKind};
+use crate::store::KeyPolicy;
 
 /// Who is writing attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,9 +175,28 @@ pub fn normalize_username(pool: &UserPool, username: &str) -> String {
 /// The login keys a user holds: its username, its e-mail/phone when they are username
 /// attributes, and its verified aliases.
 pub fn login_keys(pool: &UserPool, user: &User) -> Vec<LoginKey> {
+    keys_of(&key_policy(pool), user)
+}
+
+/// The login-key rules of a pool, for the store to recompute keys inside a transaction.
+pub fn key_policy(pool: &UserPool) -> KeyPolicy {
+    KeyPolicy {
+        username_attributes: pool.username_attributes.clone(),
+        alias_attributes: pool.alias_attributes.clone(),
+        case_sensitive: pool.case_sensitive,
+    }
+}
+
+/// The login keys a user holds under `pool`'s rules (see [`login_keys`]).
+pub fn keys_of(pool: &KeyPolicy, user: &User) -> Vec<LoginKey> {
+    let username = if pool.case_sensitive {
+        user.username.clone()
+    } else {
+        user.username.to_lowercase()
+    };
     let mut keys = vec![LoginKey {
         kind: LoginKeyKind::Username,
-        value: normalize_username(pool, &user.username),
+        value: username,
     }];
     let mut add = |kind: LoginKeyKind, attr: &str, verified_attr: Option<&str>| {
         let is_username_attr = pool.username_attributes.iter().any(|a| a == attr);

@@ -10,7 +10,6 @@ pub mod crypto;
 pub mod error;
 pub mod filter;
 pub mod ids;
-pub mod locks;
 pub mod model;
 pub mod password;
 pub mod secret_hash;

@@ -25,8 +25,8 @@ pub async fn outbox(State(state): State<AppState>, Query(p): Query<OutboxParams>
         username: p.username,
         limit: p.limit.unwrap_or(50),
     };
-    match state.core.store.list_messages(&q).await {
+    match state.core.outbox(&q).await {
         Ok(m) => Json(m).into_response(),
-        Err(e) => ApiError::from(cogito_core::CoreError::from_store("outbox", e)).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }

@@ -47,7 +47,7 @@ pub fn build(parts: Parts) -> Result<AppState, cogito_core::CoreError> {
         transport: parts.transport,
         config: parts.core,
         code_key: parts.master.derive("confirmation codes"),
-        user_locks: Default::default(),
+        sealer: parts.master.clone(),
     };
     Ok(AppState {
         core: Arc::new(core),

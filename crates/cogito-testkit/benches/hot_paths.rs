@@ -26,7 +26,7 @@ async fn setup() -> (TestApp, String, String, String) {
         app.state
             .core
             .store
-            .insert_user(&user, &keys)
+            .insert_user(&user, &keys, false, &Effects::none())
             .await
             .unwrap();
     }

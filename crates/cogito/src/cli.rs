@@ -148,6 +148,10 @@ pub struct OutboxArgs {
     /// Print only the last code sent (to `--username`), for scripts.
     #[arg(long)]
     pub latest_code: bool,
+    /// Master key (64 hex characters) the outbox is sealed under (default: the data
+    /// directory's `master.key`).
+    #[arg(long, env = "COGITO_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
     /// How many messages.
     #[arg(long, default_value_t = 20)]
     pub limit: u32,

@@ -6,6 +6,7 @@
 mod cli;
 mod config_file;
 mod demo;
+mod files;
 mod outbox;
 mod serve;
 
@@ -13,6 +14,9 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Everything cogito creates (database, WAL, master key, data directory) is private to its
+    // user, whatever the caller's umask.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = cli::Cli::parse_from(with_config_file()?);
     match cli.command {
         cli::Command::Serve(args) => serve::run(*args).await,

@@ -1,4 +1,5 @@
-//! `cogito outbox`: reads the outbox straight from the store.
+//! `cogito outbox`: reads the outbox straight from the store, opening the sealed bodies and codes
+//! with the master key.
 
 use anyhow::Context;
 use cogito_core::store::OutboxQuery;
@@ -15,10 +16,14 @@ pub async fn run(args: OutboxArgs) -> anyhow::Result<()> {
         username: args.username.clone(),
         limit: if args.latest_code { 50 } else { args.limit },
     };
+    let master = crate::serve::load_master_key(args.master_key.as_deref(), &args.storage.data_dir)?;
     let messages = store
         .list_messages(&query)
         .await
-        .context("reading the outbox")?;
+        .context("reading the outbox")?
+        .into_iter()
+        .map(|m| open_message(&master, m))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     if args.latest_code {
         let code = messages
             .iter()
@@ -31,4 +36,19 @@ pub async fn run(args: OutboxArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&m)?);
     }
     Ok(())
+}
+
+/// Opens a stored message's sealed body and code.
+fn open_message(
+    master: &cogito_core::crypto::MasterKey,
+    m: cogito_core::model::OutboxMessage,
+) -> anyhow::Result<cogito_core::model::OutboxMessage> {
+    let open = |text: &str| {
+        cogito_core::service::messages::open_sealed(master, text).context("opening the outbox")
+    };
+    Ok(cogito_core::model::OutboxMessage {
+        body: open(&m.body)?,
+        code: m.code.as_deref().map(open).transpose()?,
+        ..m
+    })
 }

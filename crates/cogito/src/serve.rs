@@ -48,10 +48,12 @@ pub async fn prepare(
 ) -> anyhow::Result<(tokio::net::TcpListener, cogito_server::AppState)> {
     std::fs::create_dir_all(&args.storage.data_dir)
         .with_context(|| format!("creating {}", args.storage.data_dir.display()))?;
+    crate::files::restrict_dir(&args.storage.data_dir)?;
     let master = Arc::new(master_key(args)?);
     let store = cogito_store::open_store(&args.storage.url())
         .await
         .context("opening the store")?;
+    crate::files::restrict_files(&args.storage.data_dir)?;
     let credentials = match (&args.admin_access_key_id, &args.admin_secret_access_key) {
         (Some(id), Some(secret)) => setup::credentials_map(id, secret),
         _ => {
@@ -134,10 +136,15 @@ fn hash_cost(args: &ServeArgs) -> HashCost {
 }
 
 fn master_key(args: &ServeArgs) -> anyhow::Result<MasterKey> {
-    if let Some(hex) = &args.master_key {
+    load_master_key(args.master_key.as_deref(), &args.storage.data_dir)
+}
+
+/// The master key: given in hex, or the data directory's `master.key` (created if missing).
+pub fn load_master_key(hex: Option<&str>, data_dir: &Path) -> anyhow::Result<MasterKey> {
+    if let Some(hex) = hex {
         return MasterKey::from_hex(hex).context("COGITO_MASTER_KEY");
     }
-    let path = args.storage.data_dir.join("master.key");
+    let path = data_dir.join("master.key");
     if !path.exists() {
         write_private(&path, &MasterKey::generate_hex())?;
         tracing::info!(path = %path.display(), "generated a new master key");

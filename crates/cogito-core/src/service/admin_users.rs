@@ -2,12 +2,12 @@
 //! read, delete, enable/disable, passwords, attributes, `ListUsers`.
 
 use super::Cogito;
-use super::messages::Outgoing;
+use super::messages::{Mail, Outgoing};
 use super::signup::{insert_error, new_user};
 use crate::attributes::{Writer, validate_writes};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{DeliveryMedium, User, UserPool, UserStatus};
-use crate::store::Page;
+use crate::store::{Effects, NewPassword, Page, UpdateOutcome, UserUpdate};
 
 /// `AdminCreateUser` input.
 #[derive(Debug, Clone, Default)]
@@ -46,46 +46,57 @@ impl Cogito {
         };
         let hash = self.hasher.hash(&password).await?;
         let now = self.clock.now_ms();
-        let user = if input.message_action.as_deref() == Some("RESEND") {
-            let mut user = self.user(&pool, &input.username).await?;
+        let mut mail = Mail::default();
+        let resend = input.message_action.as_deref() == Some("RESEND");
+        let suppress = input.message_action.as_deref() == Some("SUPPRESS");
+        // The user (or its new temporary password) and the invitation commit together.
+        let user = if resend {
+            let user = self.user(&pool, &input.username).await?;
             if user.status != UserStatus::ForceChangePassword {
                 return Err(CoreError::UnsupportedUserState(
                     "User is not in FORCE_CHANGE_PASSWORD state.".into(),
                 ));
             }
-            user.password_hash = Some(hash);
-            user.password_set_ms = now;
-            user.modified_ms = now;
-            self.save_user(&pool, &user, false).await?;
-            user
+            self.invitation(&mut mail, &pool, &user, &password, &input.desired_mediums)?;
+            let update = UserUpdate {
+                modified_ms: now,
+                only_if_status: Some(UserStatus::ForceChangePassword),
+                password: Some(NewPassword {
+                    hash,
+                    set_ms: now,
+                    keep_history: 1,
+                }),
+                ..UserUpdate::default()
+            };
+            match self.change_user(&user, &update, &mail.effects).await? {
+                UpdateOutcome::Updated(u) => u,
+                _ => {
+                    return Err(CoreError::UnsupportedUserState(
+                        "User is not in FORCE_CHANGE_PASSWORD state.".into(),
+                    ));
+                }
+            }
         } else {
             let mut user = new_user(&pool, &input.username, &input.attributes, now)?;
             user.status = UserStatus::ForceChangePassword;
             user.password_hash = Some(hash);
-            let keys = crate::attributes::login_keys(&pool, &user);
-            if input.force_alias {
-                self.store
-                    .insert_user(&user, &keys[..1])
-                    .await
-                    .map_err(|e| insert_error(&pool, e, "User account already exists"))?;
-                self.save_user(&pool, &user, true).await?;
-            } else {
-                self.store
-                    .insert_user(&user, &keys)
-                    .await
-                    .map_err(|e| insert_error(&pool, e, "User account already exists"))?;
+            if !suppress {
+                self.invitation(&mut mail, &pool, &user, &password, &input.desired_mediums)?;
             }
+            let keys = crate::attributes::login_keys(&pool, &user);
+            self.store
+                .insert_user(&user, &keys, input.force_alias, &mail.effects)
+                .await
+                .map_err(|e| insert_error(&pool, e, "User account already exists"))?;
             user
         };
-        if input.message_action.as_deref() != Some("SUPPRESS") {
-            self.send_invitation(&pool, &user, &password, &input.desired_mediums)
-                .await?;
-        }
+        self.deliver(mail);
         Ok(user)
     }
 
-    async fn send_invitation(
+    fn invitation(
         &self,
+        mail: &mut Mail,
         pool: &UserPool,
         user: &User,
         password: &str,
@@ -105,15 +116,17 @@ impl Cogito {
             if user.attr(attr).is_none() {
                 continue;
             }
-            self.send_message(Outgoing {
-                user,
-                medium,
-                subject: &t.email_subject,
-                template,
-                code: password,
-                purpose: "AdminCreateUser",
-            })
-            .await?;
+            self.compose(
+                mail,
+                Outgoing {
+                    user,
+                    medium,
+                    subject: &t.email_subject,
+                    template,
+                    code: password,
+                    purpose: "AdminCreateUser",
+                },
+            )?;
         }
         Ok(())
     }
@@ -142,14 +155,20 @@ impl Cogito {
         enabled: bool,
     ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
-        let mut user = self.user(&pool, username).await?;
-        user.enabled = enabled;
-        user.modified_ms = self.clock.now_ms();
-        self.save_user(&pool, &user, false).await?;
-        if !enabled {
-            // Tokens and hosted-UI sessions both die: re-enabling revives neither (SEC-22).
-            self.end_user_sessions(pool_id, &user.sub, None).await?;
-        }
+        let user = self.user(&pool, username).await?;
+        let update = UserUpdate {
+            modified_ms: self.clock.now_ms(),
+            enabled: Some(enabled),
+            ..UserUpdate::default()
+        };
+        // Disabling ends tokens and hosted-UI sessions in the same transaction: re-enabling
+        // revives neither (SEC-22).
+        let effects = if enabled {
+            Effects::none()
+        } else {
+            self.end_sessions(None)
+        };
+        self.update_user_fields(&user, &update, &effects).await?;
         Ok(())
     }
 
@@ -162,36 +181,45 @@ impl Cogito {
         permanent: bool,
     ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
-        let mut user = self.user(&pool, username).await?;
-        self.set_password(
-            &pool,
-            &mut user,
-            password,
-            "Password does not conform to policy",
-        )
-        .await?;
-        user.status = if permanent {
-            UserStatus::Confirmed
-        } else {
-            UserStatus::ForceChangePassword
+        let user = self.user(&pool, username).await?;
+        let new_password = self
+            .new_password(
+                &pool,
+                &user,
+                password,
+                "Password does not conform to policy",
+            )
+            .await?;
+        let update = UserUpdate {
+            modified_ms: self.clock.now_ms(),
+            password: Some(new_password),
+            status: Some(if permanent {
+                UserStatus::Confirmed
+            } else {
+                UserStatus::ForceChangePassword
+            }),
+            ..UserUpdate::default()
         };
-        user.modified_ms = self.clock.now_ms();
-        self.save_user(&pool, &user, false).await?;
-        self.end_user_sessions(pool_id, &user.sub, None).await
+        self.update_user_fields(&user, &update, &self.end_sessions(None))
+            .await?;
+        Ok(())
     }
 
     /// `AdminResetUserPassword`: `RESET_REQUIRED` and a reset code.
     pub async fn admin_reset_password(&self, pool_id: &str, username: &str) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
-        let mut user = self.user(&pool, username).await?;
-        self.send_reset_code(&pool, &user, "AdminResetUserPassword")
+        let user = self.user(&pool, username).await?;
+        let mut mail = self.end_sessions(None).into_mail();
+        self.reset_code(&mut mail, &pool, &user, "AdminResetUserPassword")?;
+        let update = UserUpdate {
+            modified_ms: self.clock.now_ms(),
+            status: (user.status == UserStatus::Confirmed).then_some(UserStatus::ResetRequired),
+            ..UserUpdate::default()
+        };
+        self.update_user_fields(&user, &update, &mail.effects)
             .await?;
-        if user.status == UserStatus::Confirmed {
-            user.status = UserStatus::ResetRequired;
-        }
-        user.modified_ms = self.clock.now_ms();
-        self.save_user(&pool, &user, false).await?;
-        self.end_user_sessions(pool_id, &user.sub, None).await
+        self.deliver(mail);
+        Ok(())
     }
 
     /// `AdminUpdateUserAttributes`.
@@ -225,7 +253,7 @@ impl Cogito {
     pub async fn delete_attributes(
         &self,
         pool: &UserPool,
-        mut user: User,
+        user: User,
         names: &[String],
     ) -> CoreResult<()> {
         for name in names {
@@ -240,13 +268,24 @@ impl Cogito {
                         "Cannot delete required attribute {name}"
                     )));
                 }
-                Some(_) => {
-                    user.attributes.remove(name);
-                }
+                Some(_) => {}
             }
         }
-        user.modified_ms = self.clock.now_ms();
-        self.save_user(pool, &user, false).await
+        let mut remove = names.to_vec();
+        for contact in ["email", "phone_number"] {
+            if names.iter().any(|n| n == contact) {
+                remove.push(format!("{contact}_verified"));
+            }
+        }
+        let update = UserUpdate {
+            modified_ms: self.clock.now_ms(),
+            remove_attributes: remove,
+            keys: Some(crate::attributes::key_policy(pool)),
+            ..UserUpdate::default()
+        };
+        self.update_user_fields(&user, &update, &Effects::none())
+            .await?;
+        Ok(())
     }
 
     /// `ListUsers`.

@@ -9,16 +9,18 @@ use super::Cogito;
 use crate::crypto::{fingerprint, secrets_equal};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AppClient, AuthSession, RefreshSession, User, UserPool, UserStatus};
-use crate::store::StoreError;
+use crate::store::{Effects, LockoutPolicy, NewPassword, PasswordAttempt, StoreError, UserUpdate};
 use crate::token::claims::{self, TokenContext};
 use crate::token::jwt;
 
-/// Lockout starts after this many failures.
-const LOCKOUT_THRESHOLD: u32 = 5;
-/// Longest lock, ms.
-const MAX_LOCK_MS: i64 = 15 * 60 * 1000;
-/// Quiet period after which failures are forgotten, ms.
-const LOCKOUT_RESET_MS: i64 = 15 * 60 * 1000;
+/// Lockout after failed sign-ins (reference §8.4): 5 failures lock for 1 s, doubling per further
+/// failure up to 15 minutes; 15 quiet minutes forget them.
+pub const LOCKOUT: LockoutPolicy = LockoutPolicy {
+    threshold: 5,
+    base_lock_ms: 1000,
+    max_lock_ms: 15 * 60 * 1000,
+    reset_after_ms: 15 * 60 * 1000,
+};
 
 /// Tokens of a successful sign-in (`AuthenticationResult`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,30 +187,23 @@ impl Cogito {
 
     /// Status gates, lockout and the password check of §5.2 steps 5–6. Returns the user with
     /// its lockout counters reset on success.
+    ///
+    /// The check is reserved in the store first (SEC-37): the attempt is counted as a failure
+    /// before the slow hash runs and cleared when the password is right, so parallel requests,
+    /// on one instance or several, can never run more checks than the lockout allows.
     pub async fn check_password(
         &self,
         pool: &UserPool,
-        user: User,
+        mut user: User,
         password: &str,
     ) -> CoreResult<User> {
-        // One password check per user at a time, on fresh counters (SEC-37).
-        let _guard = self
-            .user_locks
-            .lock(format!("pw:{}:{}", pool.id, user.sub))
-            .await;
-        let mut user = match self.store.get_user_by_sub(&pool.id, &user.sub).await {
-            Ok(u) => u,
-            Err(StoreError::NotFound) => return Err(CoreError::incorrect_credentials()),
-            Err(e) => return Err(CoreError::from_store("user", e)),
-        };
         let now = self.clock.now_ms();
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
+        let attempts_exceeded = || CoreError::NotAuthorized("Password attempts exceeded".into());
         if user.locked_until_ms > now {
-            return Err(CoreError::NotAuthorized(
-                "Password attempts exceeded".into(),
-            ));
+            return Err(attempts_exceeded());
         }
         match user.status {
             UserStatus::Unconfirmed => {
@@ -221,45 +216,30 @@ impl Cogito {
             }
             _ => {}
         }
+        match self
+            .store
+            .begin_password_attempt(&pool.id, &user.sub, now, &LOCKOUT)
+            .await
+        {
+            Ok(PasswordAttempt::Allowed) => {}
+            Ok(PasswordAttempt::Locked) => return Err(attempts_exceeded()),
+            Err(StoreError::NotFound) => return Err(CoreError::incorrect_credentials()),
+            Err(e) => return Err(CoreError::from_store("lockout", e)),
+        }
         let ok = match &user.password_hash {
             Some(h) => self.hasher.verify(password, h).await?,
             None => false,
         };
         if !ok {
-            self.record_failure(&mut user, now).await?;
             return Err(CoreError::incorrect_credentials());
         }
-        if user.failed_attempts != 0 || user.locked_until_ms != 0 {
-            user.failed_attempts = 0;
-            user.locked_until_ms = 0;
-            self.store
-                .update_lockout(&pool.id, &user.sub, 0, 0, user.last_failure_ms)
-                .await
-                .map_err(|e| CoreError::from_store("lockout", e))?;
-        }
-        Ok(user)
-    }
-
-    async fn record_failure(&self, user: &mut User, now: i64) -> CoreResult<()> {
-        if now - user.last_failure_ms > LOCKOUT_RESET_MS {
-            user.failed_attempts = 0;
-        }
-        user.failed_attempts += 1;
-        user.last_failure_ms = now;
-        if user.failed_attempts >= LOCKOUT_THRESHOLD {
-            let exp = (user.failed_attempts - LOCKOUT_THRESHOLD).min(20);
-            user.locked_until_ms = now + (1000i64 << exp).min(MAX_LOCK_MS);
-        }
         self.store
-            .update_lockout(
-                &user.pool_id,
-                &user.sub,
-                user.failed_attempts,
-                user.locked_until_ms,
-                now,
-            )
+            .clear_login_failures(&pool.id, &user.sub)
             .await
-            .map_err(|e| CoreError::from_store("lockout", e))
+            .map_err(|e| CoreError::from_store("lockout", e))?;
+        user.failed_attempts = 0;
+        user.locked_until_ms = 0;
+        Ok(user)
     }
 
     pub(crate) async fn new_password_challenge(
@@ -378,7 +358,7 @@ impl Cogito {
     ) -> CoreResult<User> {
         let username = param(responses, "USERNAME")?;
         let new_password = param(responses, "NEW_PASSWORD")?;
-        let mut user = match self.store.get_user_by_sub(&pool.id, &record.user_sub).await {
+        let user = match self.store.get_user_by_sub(&pool.id, &record.user_sub).await {
             Ok(u) => u,
             Err(StoreError::NotFound) => return Err(session_expired()),
             Err(e) => return Err(CoreError::from_store("user", e)),
@@ -417,33 +397,45 @@ impl Cogito {
             crate::attributes::Writer::Client(client.write_attributes.as_deref()),
             false,
         )?;
-        super::apply_attributes(&mut user, &attrs);
-        let missing = crate::attributes::missing_required(pool, |n| user.attr(n).is_some());
+        let mut preview = user.clone();
+        super::apply_attributes(&mut preview, &attrs);
+        let missing = crate::attributes::missing_required(pool, |n| preview.attr(n).is_some());
         if let Some(name) = missing.first() {
             return Err(CoreError::invalid(format!(
                 "Attributes did not conform to the schema: {name}: The attribute is required"
             )));
         }
-        self.set_password(
-            pool,
-            &mut user,
-            new_password,
-            "Password does not conform to policy",
-        )
-        .await?;
-        user.status = UserStatus::Confirmed;
-        self.save_user(pool, &user, false).await?;
-        Ok(user)
+        let password = self
+            .new_password(
+                pool,
+                &user,
+                new_password,
+                "Password does not conform to policy",
+            )
+            .await?;
+        let update = UserUpdate {
+            modified_ms: self.clock.now_ms(),
+            only_if_status: Some(UserStatus::ForceChangePassword),
+            status: Some(UserStatus::Confirmed),
+            password: Some(password),
+            keys: Some(crate::attributes::key_policy(pool)),
+            set_attributes: attrs,
+            ..UserUpdate::default()
+        };
+        match self.change_user(&user, &update, &Effects::none()).await? {
+            crate::store::UpdateOutcome::Updated(u) => Ok(u),
+            _ => Err(session_expired()),
+        }
     }
 
-    /// Checks the policy and history, hashes and sets a new password on `user` (not saved).
-    pub async fn set_password(
+    /// Checks a new password against the policy and the history and hashes it.
+    pub async fn new_password(
         &self,
         pool: &UserPool,
-        user: &mut User,
+        user: &User,
         password: &str,
         prefix: &str,
-    ) -> CoreResult<()> {
+    ) -> CoreResult<NewPassword> {
         crate::password::check_policy(&pool.password_policy, password, prefix)?;
         let history = pool.password_policy.password_history_size.unwrap_or(0) as usize;
         if history > 0 {
@@ -460,15 +452,11 @@ impl Cogito {
                 }
             }
         }
-        let hash = self.hasher.hash(password).await?;
-        if let Some(old) = user.password_hash.replace(hash) {
-            user.password_history.insert(0, old);
-            user.password_history.truncate(history.clamp(1, 24));
-        }
-        user.password_set_ms = self.clock.now_ms();
-        user.failed_attempts = 0;
-        user.locked_until_ms = 0;
-        Ok(())
+        Ok(NewPassword {
+            hash: self.hasher.hash(password).await?,
+            set_ms: self.clock.now_ms(),
+            keep_history: history.clamp(1, 24),
+        })
     }
 
     /// Starts a new sign-in session for a user and issues all three tokens.
@@ -604,8 +592,9 @@ impl Cogito {
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
+        let rotated = self.rotate_if_enabled(client, &session).await?;
         let mut result = self.mint(pool, client, &user, &session).await?;
-        result.refresh_token = self.rotate_if_enabled(client, &session).await?;
+        result.refresh_token = rotated;
         Ok(AuthOutcome::Authenticated(result))
     }
 

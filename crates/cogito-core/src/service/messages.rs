@@ -1,12 +1,17 @@
 //! Sending codes and invitations: render the pool's template, record the message in the outbox
-//! (always), then hand it to the transport (SMTP / SMS webhook) when one is configured.
+//! (always, sealed under the master key, in the same transaction as the operation that sends it),
+//! then hand it to the transport (SMTP / SMS webhook) when one is configured.
 
 use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 
 use super::Cogito;
 use crate::attributes::mask_destination;
+use crate::crypto::MasterKey;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{DeliveryMedium, OutboxMessage, User};
+use crate::store::{Effects, OutboxQuery};
 
 /// Delivers a message beyond the outbox.
 #[async_trait]
@@ -54,9 +59,34 @@ pub struct Outgoing<'a> {
     pub purpose: &'a str,
 }
 
+/// Messages and codes prepared for one operation: their stored (sealed) rows ride in
+/// [`Mail::effects`] and commit with the operation's user change; [`Cogito::deliver`] hands the
+/// plaintext to the transport only after that commit.
+#[derive(Debug, Default)]
+pub struct Mail {
+    /// Codes and sealed outbox rows to commit.
+    pub effects: Effects,
+    /// Where each message goes, in order.
+    pub deliveries: Vec<CodeDelivery>,
+    plain: Vec<OutboxMessage>,
+}
+
+impl Effects {
+    /// These effects as the start of a [`Mail`].
+    pub fn into_mail(self) -> Mail {
+        Mail {
+            effects: self,
+            ..Mail::default()
+        }
+    }
+}
+
+/// Prefix of a value sealed under the master key (base64 of nonce ‖ ciphertext ‖ tag).
+const SEALED: &str = "sealed:v1:";
+
 impl Cogito {
-    /// Renders, records and sends a message; returns the delivery details.
-    pub async fn send_message(&self, out: Outgoing<'_>) -> CoreResult<CodeDelivery> {
+    /// Renders a message into `mail` (stored sealed, sent after commit); returns its delivery.
+    pub fn compose(&self, mail: &mut Mail, out: Outgoing<'_>) -> CoreResult<CodeDelivery> {
         let attribute = match out.medium {
             DeliveryMedium::Email => "email",
             DeliveryMedium::Sms => "phone_number",
@@ -82,23 +112,69 @@ impl Cogito {
             purpose: out.purpose.to_string(),
             created_ms: self.clock.now_ms(),
         };
-        self.store
-            .insert_message(&message)
-            .await
-            .map_err(|e| CoreError::from_store("outbox", e))?;
-        // Delivery runs in the background: a slow or hanging SMTP server / webhook must not
-        // stall the API answer (the message is already in the outbox).
-        let transport = self.transport.clone();
-        tokio::spawn(async move {
-            if let Err(e) = transport.send(&message).await {
-                tracing::warn!(pool = %message.pool_id, medium = message.medium.as_str(), error = %e, "message delivery failed; kept in the outbox");
-            }
-        });
-        Ok(CodeDelivery {
+        mail.effects.messages.push(self.seal_message(&message));
+        mail.plain.push(message);
+        let delivery = CodeDelivery {
             destination: mask_destination(&destination),
             medium: out.medium,
             attribute: attribute.into(),
-        })
+        };
+        mail.deliveries.push(delivery.clone());
+        Ok(delivery)
+    }
+
+    /// Hands committed messages to the transport. Delivery runs in the background: a slow or
+    /// hanging SMTP server / webhook must not stall the API answer (the outbox has the message).
+    pub fn deliver(&self, mail: Mail) {
+        for message in mail.plain {
+            let transport = self.transport.clone();
+            tokio::spawn(async move {
+                if let Err(e) = transport.send(&message).await {
+                    tracing::warn!(pool = %message.pool_id, medium = message.medium.as_str(), error = %e, "message delivery failed; kept in the outbox");
+                }
+            });
+        }
+    }
+
+    /// The copy of a message kept at rest: body and code sealed under the master key.
+    pub fn seal_message(&self, message: &OutboxMessage) -> OutboxMessage {
+        OutboxMessage {
+            body: self.seal_text(&message.body),
+            code: message.code.as_deref().map(|c| self.seal_text(c)),
+            ..message.clone()
+        }
+    }
+
+    /// Seals a short secret for storage.
+    pub fn seal_text(&self, text: &str) -> String {
+        format!(
+            "{SEALED}{}",
+            STANDARD.encode(self.sealer.seal(text.as_bytes()))
+        )
+    }
+
+    /// Opens what [`Cogito::seal_text`] produced (plain text from older versions passes as is).
+    pub fn open_text(&self, text: &str) -> CoreResult<String> {
+        open_sealed(&self.sealer, text)
+    }
+
+    /// Outbox messages, newest first, opened (for `/_dev/outbox` and `cogito outbox`).
+    pub async fn outbox(&self, query: &OutboxQuery) -> CoreResult<Vec<OutboxMessage>> {
+        let stored = self
+            .store
+            .list_messages(query)
+            .await
+            .map_err(|e| CoreError::from_store("outbox", e))?;
+        stored
+            .into_iter()
+            .map(|m| {
+                Ok(OutboxMessage {
+                    body: self.open_text(&m.body)?,
+                    code: m.code.as_deref().map(|c| self.open_text(c)).transpose()?,
+                    ..m
+                })
+            })
+            .collect()
     }
 }
 
@@ -113,4 +189,18 @@ pub fn verification_medium(auto_verified: &[String], user: &User) -> Option<Deli
     } else {
         None
     }
+}
+
+/// Opens a value sealed by [`Cogito::seal_text`] under `master` (plain text passes as is).
+pub fn open_sealed(master: &MasterKey, text: &str) -> CoreResult<String> {
+    let Some(b64) = text.strip_prefix(SEALED) else {
+        return Ok(text.to_string());
+    };
+    let sealed = STANDARD
+        .decode(b64)
+        .map_err(|_| CoreError::Internal("sealed value is not base64".into()))?;
+    let plain = master
+        .open(&sealed)
+        .map_err(|_| CoreError::Internal("sealed value does not open".into()))?;
+    String::from_utf8(plain).map_err(|_| CoreError::Internal("sealed value is not UTF-8".into()))
 }

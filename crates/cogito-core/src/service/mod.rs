@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clients;
 pub mod domains;
 pub mod groups;
+pub mod limits;
 pub mod messages;
 pub mod oauth;
 pub mod pools;
@@ -22,7 +23,7 @@ use crate::clock::Clock;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AppClient, User, UserPool};
 use crate::password::PasswordHasher;
-use crate::store::{Store, StoreError};
+use crate::store::{Effects, EndSessions, Store, StoreError, UpdateOutcome, UserUpdate};
 use crate::token::KeyRing;
 
 pub use messages::Transport;
@@ -54,8 +55,8 @@ pub struct Cogito {
     pub config: CoreConfig,
     /// Key of the keyed fingerprints of confirmation codes (derived from the master key).
     pub code_key: [u8; 32],
-    /// Serialises password checks and code attempts per user.
-    pub user_locks: crate::locks::KeyedLocks,
+    /// Seals secrets kept at rest beyond signing keys (outbox bodies and codes, client secrets).
+    pub sealer: Arc<crate::crypto::MasterKey>,
 }
 
 impl Cogito {
@@ -126,22 +127,48 @@ impl Cogito {
             .ok_or_else(CoreError::user_not_found)
     }
 
-    /// Writes a user back with its recomputed login keys.
-    pub async fn save_user(
+    /// Applies a field-by-field change to a user with its side effects, in one store
+    /// transaction (see [`crate::store::UserStore::update_user`]).
+    pub async fn change_user(
         &self,
-        pool: &UserPool,
         user: &User,
-        steal_keys: bool,
-    ) -> CoreResult<()> {
-        let keys = crate::attributes::login_keys(pool, user);
+        update: &UserUpdate,
+        effects: &Effects,
+    ) -> CoreResult<UpdateOutcome> {
         self.store
-            .update_user(user, &keys, steal_keys)
+            .update_user(&user.pool_id, &user.sub, update, effects)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::user_not_found(),
                 StoreError::Conflict(_) => alias_exists(user),
                 e => CoreError::from_store("update user", e),
             })
+    }
+
+    /// [`Cogito::change_user`] for changes without a code or status condition.
+    pub async fn update_user_fields(
+        &self,
+        user: &User,
+        update: &UserUpdate,
+        effects: &Effects,
+    ) -> CoreResult<User> {
+        match self.change_user(user, update, effects).await? {
+            UpdateOutcome::Updated(u) => Ok(u),
+            UpdateOutcome::StatusWas(_) | UpdateOutcome::Code(_) => Err(CoreError::Internal(
+                "unconditional user update was refused".into(),
+            )),
+        }
+    }
+
+    /// Ends every session of a user at the current time (all but `keep_origin_jti`).
+    pub fn end_sessions(&self, keep_origin_jti: Option<&str>) -> Effects {
+        Effects {
+            end_sessions: Some(EndSessions {
+                at_ms: self.clock.now_ms(),
+                keep_origin_jti: keep_origin_jti.map(str::to_owned),
+            }),
+            ..Effects::default()
+        }
     }
 }
 

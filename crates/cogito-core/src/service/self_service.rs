@@ -4,11 +4,14 @@
 
 use super::Cogito;
 use super::access::TokenCaller;
-use super::messages::CodeDelivery;
+use super::limits::Capped;
+use super::messages::{CodeDelivery, Mail};
 use super::signup::SIGNUP_CODE_MS;
+use super::signup::code_refused;
 use crate::attributes::{Writer, validate_writes};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{CodePurpose, DeliveryMedium, User, UserPool};
+use crate::store::{Effects, UpdateOutcome, UserUpdate};
 
 const VERIFIABLE: &[(&str, DeliveryMedium)] = &[
     ("email", DeliveryMedium::Email),
@@ -17,14 +20,17 @@ const VERIFIABLE: &[(&str, DeliveryMedium)] = &[
 
 impl Cogito {
     /// Applies attribute changes: a changed `email`/`phone_number` becomes unverified and gets a
-    /// code, unless the writer is an admin who also set `*_verified=true`.
+    /// code, unless the writer is an admin who also set `*_verified=true`. Only the named
+    /// attributes are written, with the codes and messages, in one transaction.
     pub async fn update_attributes(
         &self,
         pool: &UserPool,
-        mut user: User,
+        user: User,
         attrs: &[(String, String)],
         admin: bool,
     ) -> CoreResult<Vec<CodeDelivery>> {
+        let mut set: Vec<(String, String)> = attrs.to_vec();
+        let mut remove = Vec::new();
         let mut to_verify = Vec::new();
         for (name, medium) in VERIFIABLE {
             let Some((_, value)) = attrs.iter().find(|(n, _)| n == name) else {
@@ -35,47 +41,53 @@ impl Cogito {
                 && attrs
                     .iter()
                     .any(|(n, v)| *n == verified_name && v == "true");
-            if user.attr(name) != Some(value.as_str()) && !admin_verified {
-                user.attributes.insert(verified_name, "false".into());
-                if !value.is_empty()
-                    && (!admin || pool.auto_verified_attributes.iter().any(|a| a == name))
-                {
+            if value.is_empty() {
+                remove.push(verified_name);
+            } else if user.attr(name) != Some(value.as_str()) && !admin_verified {
+                set.retain(|(n, _)| *n != verified_name);
+                set.push((verified_name, "false".into()));
+                if !admin || pool.auto_verified_attributes.iter().any(|a| a == name) {
                     to_verify.push((*name, *medium));
                 }
             }
         }
-        super::apply_attributes(&mut user, attrs);
-        for (name, _) in VERIFIABLE {
-            if user.attr(name).is_none() {
-                user.attributes.remove(&format!("{name}_verified"));
-            }
-        }
-        user.modified_ms = self.clock.now_ms();
-        self.save_user(pool, &user, false).await?;
-        let mut deliveries = Vec::new();
+        let mut preview = user.clone();
+        super::apply_attributes(&mut preview, &set);
+        let mut mail = Mail::default();
         for (name, medium) in to_verify {
-            deliveries.push(self.send_verification(pool, &user, name, medium).await?);
+            self.attribute_code(&mut mail, pool, &preview, name, medium)?;
         }
+        let update = UserUpdate {
+            modified_ms: self.clock.now_ms(),
+            set_attributes: set,
+            remove_attributes: remove,
+            keys: Some(crate::attributes::key_policy(pool)),
+            ..UserUpdate::default()
+        };
+        self.update_user_fields(&user, &update, &mail.effects)
+            .await?;
+        let deliveries = mail.deliveries.clone();
+        self.deliver(mail);
         Ok(deliveries)
     }
 
-    async fn send_verification(
+    fn attribute_code(
         &self,
+        mail: &mut Mail,
         pool: &UserPool,
         user: &User,
         attr: &str,
         medium: DeliveryMedium,
     ) -> CoreResult<CodeDelivery> {
-        let purpose = CodePurpose::VerifyAttribute(attr.into());
-        self.send_verification_code(
+        self.verification_code(
+            mail,
             pool,
             user,
-            purpose,
+            CodePurpose::VerifyAttribute(attr.into()),
             SIGNUP_CODE_MS,
             medium,
             "VerifyUserAttribute",
         )
-        .await
     }
 
     /// `UpdateUserAttributes`.
@@ -130,8 +142,10 @@ impl Cogito {
         if caller.user.attr(name).is_none() {
             return Err(CoreError::invalid(format!("No {name} to verify")));
         }
-        self.send_verification(&caller.pool, &caller.user, name, *medium)
-            .await
+        let mut mail = Mail::default();
+        let delivery = self.attribute_code(&mut mail, &caller.pool, &caller.user, name, *medium)?;
+        self.send_mail(&caller.user, mail).await?;
+        Ok(delivery)
     }
 
     /// `VerifyUserAttribute`.
@@ -146,17 +160,26 @@ impl Cogito {
                 "Invalid attribute name: {attr}"
             )));
         }
-        let mut user = caller.user;
-        self.consume_code(&user, &CodePurpose::VerifyAttribute(attr.into()), code)
+        let user = caller.user;
+        self.count_capped(Capped::VerifyUserAttribute, &user)
             .await?;
-        user.attributes
-            .insert(format!("{attr}_verified"), "true".into());
-        user.modified_ms = self.clock.now_ms();
         // §8.9: an alias belongs to the last user to verify it.
-        self.save_user(&caller.pool, &user, true).await
+        let update = UserUpdate {
+            modified_ms: self.clock.now_ms(),
+            set_attributes: vec![(format!("{attr}_verified"), "true".into())],
+            keys: Some(crate::attributes::key_policy(&caller.pool)),
+            steal_keys: true,
+            redeem: Some(self.redeem(CodePurpose::VerifyAttribute(attr.into()), code)),
+            ..UserUpdate::default()
+        };
+        match self.change_user(&user, &update, &Effects::none()).await? {
+            UpdateOutcome::Code(refusal) => Err(code_refused(refusal)),
+            _ => Ok(()),
+        }
     }
 
-    /// `ChangePassword`.
+    /// `ChangePassword`: the new password and the end of the user's other sessions commit
+    /// together; the caller's own sign-in survives (SEC-23).
     pub async fn change_password(
         &self,
         caller: TokenCaller,
@@ -164,22 +187,27 @@ impl Cogito {
         proposed: &str,
     ) -> CoreResult<()> {
         let pool = caller.pool;
-        let mut user = self.check_password(&pool, caller.user, previous).await?;
-        self.set_password(
-            &pool,
-            &mut user,
-            proposed,
-            "Password does not conform to policy",
-        )
-        .await?;
-        user.modified_ms = self.clock.now_ms();
-        self.save_user(&pool, &user, false).await?;
-        // The caller's own sign-in survives; every other session ends (SEC-23).
+        let user = self.check_password(&pool, caller.user, previous).await?;
+        let new_password = self
+            .new_password(
+                &pool,
+                &user,
+                proposed,
+                "Password does not conform to policy",
+            )
+            .await?;
         let own = caller
             .claims
             .get("origin_jti")
             .and_then(serde_json::Value::as_str);
-        self.end_user_sessions(&pool.id, &user.sub, own).await
+        let update = UserUpdate {
+            modified_ms: self.clock.now_ms(),
+            password: Some(new_password),
+            ..UserUpdate::default()
+        };
+        self.update_user_fields(&user, &update, &self.end_sessions(own))
+            .await?;
+        Ok(())
     }
 
     /// `DeleteUser`.

@@ -3,12 +3,15 @@
 //! plus the code store/check shared by every code-confirmed operation.
 
 use super::Cogito;
-use super::messages::{CodeDelivery, Outgoing, verification_medium};
+use super::limits::Capped;
+use super::messages::{CodeDelivery, Mail, Outgoing, verification_medium};
 use crate::attributes::{Writer, looks_like_email, looks_like_phone, validate_writes};
-use crate::crypto::{keyed_fingerprint, secrets_equal};
+use crate::crypto::keyed_fingerprint;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AppClient, Code, CodePurpose, DeliveryMedium, User, UserPool, UserStatus};
-use crate::store::{StoreError, UniqueKey};
+use crate::store::{
+    CodeRefusal, Effects, Redeem, StoreError, UniqueKey, UpdateOutcome, UserUpdate,
+};
 
 /// Code lifetimes (reference §8.3).
 pub const SIGNUP_CODE_MS: i64 = 24 * 3600 * 1000;
@@ -156,11 +159,14 @@ impl Cogito {
         )?;
         user.password_hash = Some(self.hasher.hash(&input.password).await?);
         let keys = crate::attributes::login_keys(&pool, &user);
+        // User, code and outbox row commit together (or not at all).
+        let mut mail = Mail::default();
+        let delivery = self.signup_code(&mut mail, &pool, &user, "SignUp")?;
         self.store
-            .insert_user(&user, &keys)
+            .insert_user(&user, &keys, false, &mail.effects)
             .await
             .map_err(|e| insert_error(&pool, e, "User already exists"))?;
-        let delivery = self.send_signup_code(&pool, &user, "SignUp").await?;
+        self.deliver(mail);
         Ok(SignUpOutput {
             confirmed: false,
             sub: user.sub,
@@ -168,8 +174,10 @@ impl Cogito {
         })
     }
 
-    async fn send_signup_code(
+    /// Prepares the sign-up code of a user into `mail`, if the pool auto-verifies a contact.
+    fn signup_code(
         &self,
+        mail: &mut Mail,
         pool: &UserPool,
         user: &User,
         purpose: &str,
@@ -177,7 +185,8 @@ impl Cogito {
         let Some(medium) = verification_medium(&pool.auto_verified_attributes, user) else {
             return Ok(None);
         };
-        self.send_verification_code(
+        self.verification_code(
+            mail,
             pool,
             user,
             CodePurpose::SignUp,
@@ -185,13 +194,15 @@ impl Cogito {
             medium,
             purpose,
         )
-        .await
         .map(Some)
     }
 
-    /// Issues a code for `purpose` and sends it with the pool's verification template.
-    pub async fn send_verification_code(
+    /// Prepares a code for `purpose` and its message (the pool's verification template) into
+    /// `mail`; both are stored by the operation's transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub fn verification_code(
         &self,
+        mail: &mut Mail,
         pool: &UserPool,
         user: &User,
         purpose: CodePurpose,
@@ -199,33 +210,36 @@ impl Cogito {
         medium: DeliveryMedium,
         why: &str,
     ) -> CoreResult<CodeDelivery> {
-        let code = self.issue_code(user, purpose, ttl_ms, medium).await?;
+        let code = self.new_code(mail, user, purpose, ttl_ms, medium);
         let t = &pool.verification;
         let template = match medium {
             DeliveryMedium::Email => &t.email_message,
             DeliveryMedium::Sms => &t.sms_message,
         };
-        self.send_message(Outgoing {
-            user,
-            medium,
-            subject: &t.email_subject,
-            template,
-            code: &code,
-            purpose: why,
-        })
-        .await
+        self.compose(
+            mail,
+            Outgoing {
+                user,
+                medium,
+                subject: &t.email_subject,
+                template,
+                code: &code,
+                purpose: why,
+            },
+        )
     }
 
-    /// Creates and stores a code for a user; returns the plaintext code.
-    pub async fn issue_code(
+    /// Adds a fresh code for a user to `mail`; returns the plaintext code.
+    pub fn new_code(
         &self,
+        mail: &mut Mail,
         user: &User,
         purpose: CodePurpose,
         ttl_ms: i64,
         medium: DeliveryMedium,
-    ) -> CoreResult<String> {
+    ) -> String {
         let code = crate::ids::new_code();
-        let record = Code {
+        mail.effects.codes.push(Code {
             pool_id: user.pool_id.clone(),
             user_sub: user.sub.clone(),
             purpose,
@@ -236,64 +250,30 @@ impl Cogito {
                 DeliveryMedium::Email => "email".into(),
                 DeliveryMedium::Sms => "phone_number".into(),
             }),
-        };
-        self.store
-            .put_code(&record)
-            .await
-            .map_err(|e| CoreError::from_store("code", e))?;
-        Ok(code)
+        });
+        code
     }
 
-    /// Checks and consumes a code. Absent/expired → `ExpiredCodeException`, wrong →
-    /// `CodeMismatchException`, too many wrong attempts → `LimitExceededException`.
-    pub async fn consume_code(
-        &self,
-        user: &User,
-        purpose: &CodePurpose,
-        given: &str,
-    ) -> CoreResult<Code> {
-        // One attempt per user and purpose at a time, so the attempt limit holds (SEC-43).
-        let _guard = self
-            .user_locks
-            .lock(format!(
-                "code:{}:{}:{}",
-                user.pool_id,
-                user.sub,
-                purpose.key()
-            ))
-            .await;
-        let code = match self.store.get_code(&user.pool_id, &user.sub, purpose).await {
-            Ok(c) => c,
-            Err(StoreError::NotFound) => return Err(expired_code()),
-            Err(e) => return Err(CoreError::from_store("code", e)),
+    /// Commits a user's prepared mail (no other change) and sends it.
+    pub async fn send_mail(&self, user: &User, mail: Mail) -> CoreResult<Vec<CodeDelivery>> {
+        let update = UserUpdate {
+            modified_ms: user.modified_ms,
+            ..UserUpdate::default()
         };
-        if code.expires_ms < self.clock.now_ms() {
-            return Err(expired_code());
-        }
-        if code.attempts >= MAX_CODE_ATTEMPTS {
-            return Err(CoreError::LimitExceeded(
-                "Attempt limit exceeded, please try after some time.".into(),
-            ));
-        }
-        if !secrets_equal(
-            keyed_fingerprint(&self.code_key, given).as_bytes(),
-            code.code_hash.as_bytes(),
-        ) {
-            self.store
-                .bump_code_attempts(&user.pool_id, &user.sub, purpose)
-                .await
-                .map_err(|e| CoreError::from_store("code", e))?;
-            return Err(code_mismatch());
-        }
-        match self
-            .store
-            .delete_code(&user.pool_id, &user.sub, purpose)
-            .await
-        {
-            Ok(()) => Ok(code),
-            // A concurrent request used the code first: it is single-use.
-            Err(StoreError::NotFound) => Err(expired_code()),
-            Err(e) => Err(CoreError::from_store("code", e)),
+        self.update_user_fields(user, &update, &mail.effects)
+            .await?;
+        let deliveries = mail.deliveries.clone();
+        self.deliver(mail);
+        Ok(deliveries)
+    }
+
+    /// A presented code, to be checked and consumed by a user change.
+    pub fn redeem(&self, purpose: CodePurpose, given: &str) -> Redeem {
+        Redeem {
+            purpose,
+            code_hash: keyed_fingerprint(&self.code_key, given),
+            now_ms: self.clock.now_ms(),
+            max_attempts: MAX_CODE_ATTEMPTS,
         }
     }
 
@@ -324,7 +304,7 @@ impl Cogito {
     ) -> CoreResult<()> {
         let client = self.client(client_id).await?;
         let pool = self.pool(&client.pool_id).await?;
-        let Some(mut user) = self
+        let Some(user) = self
             .public_user(&client, &pool, username, secret_hash)
             .await?
         else {
@@ -335,24 +315,35 @@ impl Cogito {
             });
         };
         if user.status != UserStatus::Unconfirmed {
-            return Err(CoreError::NotAuthorized(format!(
-                "User cannot be confirmed. Current status is {}",
-                user.status.as_str()
-            )));
+            return Err(cannot_confirm(user.status));
         }
-        let used = self.consume_code(&user, &CodePurpose::SignUp, code).await?;
-        if let Some(attr) = &used.destination_attribute {
-            user.attributes
-                .insert(format!("{attr}_verified"), "true".into());
+        self.count_capped(Capped::ConfirmSignUp, &user).await?;
+        let code = self.redeem(CodePurpose::SignUp, code);
+        let destination = self
+            .store
+            .get_code(&user.pool_id, &user.sub, &CodePurpose::SignUp)
+            .await
+            .ok()
+            .and_then(|c| c.destination_attribute);
+        let mut update = UserUpdate {
+            modified_ms: self.clock.now_ms(),
+            only_if_status: Some(UserStatus::Unconfirmed),
+            status: Some(UserStatus::Confirmed),
+            redeem: Some(code),
+            keys: Some(crate::attributes::key_policy(&pool)),
+            steal_keys: force_alias,
+            ..UserUpdate::default()
+        };
+        if let Some(attr) = destination {
+            update
+                .set_attributes
+                .push((format!("{attr}_verified"), "true".into()));
         }
-        user.status = UserStatus::Confirmed;
-        user.modified_ms = self.clock.now_ms();
-        if let Err(e) = self.save_user(&pool, &user, force_alias).await {
-            // Keep the code for the retry (e.g. `AliasExistsException` → `ForceAliasCreation`).
-            let _ = self.store.put_code(&used).await;
-            return Err(e);
+        match self.change_user(&user, &update, &Effects::none()).await? {
+            UpdateOutcome::Updated(_) => Ok(()),
+            UpdateOutcome::StatusWas(status) => Err(cannot_confirm(status)),
+            UpdateOutcome::Code(refusal) => Err(code_refused(refusal)),
         }
-        Ok(())
     }
 
     /// `ResendConfirmationCode`.
@@ -377,7 +368,12 @@ impl Cogito {
         if user.status != UserStatus::Unconfirmed {
             return Err(CoreError::invalid("User is already confirmed."));
         }
-        self.send_signup_code(&pool, &user, "ResendCode").await
+        self.count_capped(Capped::ResendConfirmationCode, &user)
+            .await?;
+        let mut mail = Mail::default();
+        let delivery = self.signup_code(&mut mail, &pool, &user, "ResendCode")?;
+        self.send_mail(&user, mail).await?;
+        Ok(delivery)
     }
 
     /// `ForgotPassword`.
@@ -422,19 +418,25 @@ impl Cogito {
         {
             return Ok(fake_delivery(username));
         }
-        self.send_reset_code(&pool, &user, "ForgotPassword").await
+        self.count_capped(Capped::PasswordReset, &user).await?;
+        let mut mail = Mail::default();
+        let delivery = self.reset_code(&mut mail, &pool, &user, "ForgotPassword")?;
+        self.send_mail(&user, mail).await?;
+        Ok(delivery)
     }
 
-    /// Sends a password-reset code by the pool's recovery order (verified phone, then verified
-    /// e-mail, unless `AccountRecoverySetting` says otherwise).
-    pub async fn send_reset_code(
+    /// Prepares a password-reset code by the pool's recovery order (verified phone, then
+    /// verified e-mail, unless `AccountRecoverySetting` says otherwise) into `mail`.
+    pub fn reset_code(
         &self,
+        mail: &mut Mail,
         pool: &UserPool,
         user: &User,
         purpose: &str,
     ) -> CoreResult<CodeDelivery> {
         let medium = recovery_medium(pool, user)?;
-        self.send_verification_code(
+        self.verification_code(
+            mail,
             pool,
             user,
             CodePurpose::ForgotPassword,
@@ -442,7 +444,6 @@ impl Cogito {
             medium,
             purpose,
         )
-        .await
     }
 
     /// `ConfirmForgotPassword`.
@@ -456,7 +457,7 @@ impl Cogito {
     ) -> CoreResult<()> {
         let client = self.client(client_id).await?;
         let pool = self.pool(&client.pool_id).await?;
-        let Some(mut user) = self
+        let Some(user) = self
             .public_user(&client, &pool, username, secret_hash)
             .await?
         else {
@@ -473,46 +474,68 @@ impl Cogito {
                 CoreError::NotAuthorized("User is disabled.".into())
             });
         }
-        crate::password::check_policy(
-            &pool.password_policy,
-            password,
-            "Password does not conform to policy",
-        )?;
-        let used = self
-            .consume_code(&user, &CodePurpose::ForgotPassword, code)
-            .await?;
-        if let Err(e) = self
-            .set_password(
+        self.count_capped(Capped::PasswordReset, &user).await?;
+        let new_password = self
+            .new_password(
                 &pool,
-                &mut user,
+                &user,
                 password,
                 "Password does not conform to policy",
             )
-            .await
+            .await?;
+        // Code, password and the end of every session commit together (SEC-23).
+        let update = UserUpdate {
+            modified_ms: self.clock.now_ms(),
+            status: Some(UserStatus::Confirmed),
+            password: Some(new_password),
+            redeem: Some(self.redeem(CodePurpose::ForgotPassword, code)),
+            ..UserUpdate::default()
+        };
+        match self
+            .change_user(&user, &update, &self.end_sessions(None))
+            .await?
         {
-            // A password the history refuses must not burn the code: the user tries another.
-            let _ = self.store.put_code(&used).await;
-            return Err(e);
+            UpdateOutcome::Updated(_) => Ok(()),
+            UpdateOutcome::Code(refusal) => Err(code_refused(refusal)),
+            UpdateOutcome::StatusWas(_) => Err(code_mismatch()),
         }
-        user.status = UserStatus::Confirmed;
-        user.modified_ms = self.clock.now_ms();
-        self.save_user(&pool, &user, false).await?;
-        self.end_user_sessions(&pool.id, &user.sub, None).await
     }
 
     /// `AdminConfirmSignUp`.
     pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
-        let mut user = self.user(&pool, username).await?;
+        let user = self.user(&pool, username).await?;
         if user.status != UserStatus::Unconfirmed {
-            return Err(CoreError::NotAuthorized(format!(
-                "User cannot be confirmed. Current status is {}",
-                user.status.as_str()
-            )));
+            return Err(cannot_confirm(user.status));
         }
-        user.status = UserStatus::Confirmed;
-        user.modified_ms = self.clock.now_ms();
-        self.save_user(&pool, &user, false).await
+        let update = UserUpdate {
+            modified_ms: self.clock.now_ms(),
+            only_if_status: Some(UserStatus::Unconfirmed),
+            status: Some(UserStatus::Confirmed),
+            ..UserUpdate::default()
+        };
+        match self.change_user(&user, &update, &Effects::none()).await? {
+            UpdateOutcome::StatusWas(status) => Err(cannot_confirm(status)),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn cannot_confirm(status: UserStatus) -> CoreError {
+    CoreError::NotAuthorized(format!(
+        "User cannot be confirmed. Current status is {}",
+        status.as_str()
+    ))
+}
+
+/// The error of a refused code (reference §7.2 messages).
+pub fn code_refused(refusal: CodeRefusal) -> CoreError {
+    match refusal {
+        CodeRefusal::Missing => expired_code(),
+        CodeRefusal::Mismatch => code_mismatch(),
+        CodeRefusal::TooManyAttempts => {
+            CoreError::LimitExceeded("Attempt limit exceeded, please try after some time.".into())
+        }
     }
 }
 

@@ -7,10 +7,12 @@
 
 use async_trait::async_trait;
 
+mod apply;
+
 use crate::model::user::LoginKey;
 use crate::model::{
     AppClient, AuthSession, AuthorizationCode, Code, CodePurpose, Domain, Group, HostedSession,
-    OutboxMessage, RefreshSession, ResourceServer, UiCustomization, User, UserPool,
+    OutboxMessage, RefreshSession, ResourceServer, UiCustomization, User, UserPool, UserStatus,
 };
 
 /// What a unique-key conflict was about.
@@ -124,34 +126,220 @@ pub trait ClientStore: Send + Sync {
     ) -> StoreResult<Page<AppClient>>;
 }
 
+/// Which login keys a user holds, derived from the pool's username/alias settings
+/// ([`crate::attributes::login_keys`]). Backends recompute a user's keys with it inside the
+/// transaction that changes the user's attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPolicy {
+    /// `UsernameAttributes`.
+    pub username_attributes: Vec<String>,
+    /// `AliasAttributes`.
+    pub alias_attributes: Vec<String>,
+    /// `UsernameConfiguration.CaseSensitive`.
+    pub case_sensitive: bool,
+}
+
+/// A new password for a user (already hashed and checked against the policy and history).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPassword {
+    /// The PHC string of the new password.
+    pub hash: String,
+    /// When it was set, epoch ms.
+    pub set_ms: i64,
+    /// How many earlier hashes to keep (`PasswordHistorySize`, at least 1).
+    pub keep_history: usize,
+}
+
+/// A code presented to confirm a user change; checked and consumed in the change's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redeem {
+    /// What the code confirms.
+    pub purpose: CodePurpose,
+    /// Keyed fingerprint of the presented code.
+    pub code_hash: String,
+    /// Now, epoch ms (expiry check).
+    pub now_ms: i64,
+    /// Wrong attempts a code survives.
+    pub max_attempts: u32,
+}
+
+/// Why a presented code was refused. A mismatch has been counted against the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRefusal {
+    /// No code of that purpose, or it expired.
+    Missing,
+    /// Wrong code (the attempt was counted and committed).
+    Mismatch,
+    /// The code has used up its attempts.
+    TooManyAttempts,
+}
+
+/// A change to one user, applied field by field in one transaction: only the named fields are
+/// written, on the row as it is when the transaction holds it, so concurrent changes to other
+/// fields are never undone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserUpdate {
+    /// Modification time, epoch ms.
+    pub modified_ms: i64,
+    /// Apply only if the user is in this status (else [`UpdateOutcome::StatusWas`]).
+    pub only_if_status: Option<UserStatus>,
+    /// New status.
+    pub status: Option<UserStatus>,
+    /// Enable / disable.
+    pub enabled: Option<bool>,
+    /// New password; the old hash moves into the history and the lockout counters reset.
+    pub password: Option<NewPassword>,
+    /// Attributes to set (after which `remove_attributes` are removed).
+    pub set_attributes: Vec<(String, String)>,
+    /// Attributes to remove.
+    pub remove_attributes: Vec<String>,
+    /// Recompute the login keys with this policy (required when attributes change).
+    pub keys: Option<KeyPolicy>,
+    /// A taken login key moves to this user (`ForceAliasCreation`, verification of an alias)
+    /// instead of failing with `Conflict(LoginKey(_))`.
+    pub steal_keys: bool,
+    /// A code that must match first (consumed on success).
+    pub redeem: Option<Redeem>,
+}
+
+/// Sessions to end with a user change (credential change, disable; SEC-22/23).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndSessions {
+    /// Revocation time, epoch ms.
+    pub at_ms: i64,
+    /// The caller's own sign-in, which survives (`ChangePassword`).
+    pub keep_origin_jti: Option<String>,
+}
+
+/// Writes that commit together with a user change or creation, or not at all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Effects {
+    /// Codes to store (each replaces an earlier code of the same user and purpose).
+    pub codes: Vec<Code>,
+    /// Outbox messages to append.
+    pub messages: Vec<OutboxMessage>,
+    /// Refresh sessions to revoke and hosted-UI sessions to delete.
+    pub end_sessions: Option<EndSessions>,
+}
+
+impl Effects {
+    /// No side effects.
+    pub fn none() -> Self {
+        Self::default()
+    }
+}
+
+/// What [`UserStore::update_user`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpdateOutcome {
+    /// Applied; the user as committed.
+    Updated(User),
+    /// Not applied: `only_if_status` did not hold; the user's status.
+    StatusWas(UserStatus),
+    /// Not applied: the code was refused.
+    Code(CodeRefusal),
+}
+
+/// Lockout rules (reference §8.4), applied by the store under the user's row lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Failures before the first lock.
+    pub threshold: u32,
+    /// First lock, ms (doubling per further failure).
+    pub base_lock_ms: i64,
+    /// Longest lock, ms.
+    pub max_lock_ms: i64,
+    /// Quiet period after which failures are forgotten, ms.
+    pub reset_after_ms: i64,
+}
+
+/// The failure counters of a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoginFailures {
+    /// Failures counted.
+    pub failed_attempts: u32,
+    /// Locked until, epoch ms (0 = not locked).
+    pub locked_until_ms: i64,
+    /// Last counted failure, epoch ms.
+    pub last_failure_ms: i64,
+}
+
+impl LockoutPolicy {
+    /// The counters after one more (presumed failed) attempt at `now_ms`, or `None` while
+    /// locked (the attempt is refused and does not extend the lock).
+    pub fn on_attempt(&self, current: LoginFailures, now_ms: i64) -> Option<LoginFailures> {
+        if current.locked_until_ms > now_ms {
+            return None;
+        }
+        let previous = if now_ms - current.last_failure_ms > self.reset_after_ms {
+            0
+        } else {
+            current.failed_attempts
+        };
+        let failed_attempts = previous.saturating_add(1);
+        let locked_until_ms = if failed_attempts >= self.threshold {
+            let exp = (failed_attempts - self.threshold).min(20);
+            now_ms + (self.base_lock_ms << exp).min(self.max_lock_ms)
+        } else {
+            current.locked_until_ms
+        };
+        Some(LoginFailures {
+            failed_attempts,
+            locked_until_ms,
+            last_failure_ms: now_ms,
+        })
+    }
+}
+
+/// Whether a password check may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordAttempt {
+    /// Counted as a failure in advance (cleared by [`UserStore::clear_login_failures`] when the
+    /// password is right), so at most `threshold` checks can ever be in flight.
+    Allowed,
+    /// Locked: refuse without checking.
+    Locked,
+}
+
 /// Users, their login keys and their attribute index.
 #[async_trait]
 pub trait UserStore: Send + Sync {
-    /// Inserts a user with its login keys in one transaction. `Conflict(LoginKey(k))` when a key
-    /// is taken (nothing is written).
-    async fn insert_user(&self, user: &User, keys: &[LoginKey]) -> StoreResult<()>;
-    /// Reads a user by a login key (username, e-mail/phone username, alias).
-    async fn find_user_by_key(&self, pool_id: &str, key: &LoginKey) -> StoreResult<User>;
-    /// Reads a user by `sub`.
-    async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<User>;
-    /// Replaces a user record and its login keys in one transaction. With `steal_keys`, keys held
-    /// by other users move to this one (`ForceAliasCreation`); otherwise a taken key is
-    /// `Conflict(LoginKey(k))` and nothing is written. `NotFound` if the user is gone.
-    async fn update_user(
+    /// Inserts a user with its login keys and `effects` in one transaction. With `steal_keys`,
+    /// keys other than the username move from their holders to this user; otherwise a taken key
+    /// is `Conflict(LoginKey(k))` and nothing is written.
+    async fn insert_user(
         &self,
         user: &User,
         keys: &[LoginKey],
         steal_keys: bool,
+        effects: &Effects,
     ) -> StoreResult<()>;
-    /// Updates only the lockout counters (hot path of failed sign-ins).
-    async fn update_lockout(
+    /// Reads a user by a login key (username, e-mail/phone username, alias).
+    async fn find_user_by_key(&self, pool_id: &str, key: &LoginKey) -> StoreResult<User>;
+    /// Reads a user by `sub`.
+    async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<User>;
+    /// Applies `update` to the user and writes `effects`, in one transaction holding the user's
+    /// row: all or nothing, except that a refused code's counted attempt is committed alone.
+    /// `NotFound` if the user is gone; `Conflict(LoginKey(k))` when a key is taken and
+    /// `steal_keys` is off (nothing is written).
+    async fn update_user(
         &self,
         pool_id: &str,
         sub: &str,
-        failed_attempts: u32,
-        locked_until_ms: i64,
-        last_failure_ms: i64,
-    ) -> StoreResult<()>;
+        update: &UserUpdate,
+        effects: &Effects,
+    ) -> StoreResult<UpdateOutcome>;
+    /// Reserves one password check (SEC-37): atomically counts it as a failure per `policy`
+    /// unless the user is locked. `NotFound` if the user is gone.
+    async fn begin_password_attempt(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        now_ms: i64,
+        policy: &LockoutPolicy,
+    ) -> StoreResult<PasswordAttempt>;
+    /// Resets the failure counters after a correct password (one statement).
+    async fn clear_login_failures(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
     /// Deletes a user with its keys, codes, sessions and group memberships.
     async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
     /// Users ordered by creation, optionally filtered, after the cursor. Filters are served by
@@ -212,16 +400,10 @@ pub trait SessionStore: Send + Sync {
     async fn put_code(&self, code: &Code) -> StoreResult<()>;
     /// Reads the pending code of a user and purpose.
     async fn get_code(&self, pool_id: &str, sub: &str, purpose: &CodePurpose) -> StoreResult<Code>;
-    /// Counts a failed attempt against a code; returns the new count.
-    async fn bump_code_attempts(
-        &self,
-        pool_id: &str,
-        sub: &str,
-        purpose: &CodePurpose,
-    ) -> StoreResult<u32>;
-    /// Deletes a code (used once).
-    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &CodePurpose)
-    -> StoreResult<()>;
+    /// Counts one event against `key` in the window starting at `window_start_ms` (one
+    /// `INSERT … ON CONFLICT … RETURNING` statement) and answers whether the count is still within
+    /// `limit`. Per-user hourly caps (reference §8.3) hold across instances this way.
+    async fn count_event(&self, key: &str, window_start_ms: i64, limit: u32) -> StoreResult<bool>;
     /// Stores an auth-challenge session.
     async fn put_auth_session(&self, session: &AuthSession) -> StoreResult<()>;
     /// Removes and returns an auth-challenge session (single use).
@@ -236,11 +418,17 @@ pub trait SessionStore: Send + Sync {
     async fn revoke_refresh(&self, origin_jti: &str, at_ms: i64) -> StoreResult<()>;
     /// Marks every live refresh session of a user revoked.
     async fn revoke_all_refresh(&self, pool_id: &str, sub: &str, at_ms: i64) -> StoreResult<()>;
-    /// Rotates the refresh token of a sign-in (`RefreshTokenRotation`): the current token's
-    /// digest is recorded as rotated out at `at_ms` and `new_hash` becomes current, atomically.
-    /// `NotFound` if the sign-in does not exist.
-    async fn rotate_refresh(&self, origin_jti: &str, new_hash: &str, at_ms: i64)
-    -> StoreResult<()>;
+    /// Rotates the refresh token of a sign-in (`RefreshTokenRotation`) as a compare-and-swap:
+    /// if `expected_hash` is still current, it is recorded as rotated out at `at_ms` and
+    /// `new_hash` becomes current, and the answer is `true`; if another rotation won, nothing
+    /// changes and the answer is `false`. `NotFound` if the sign-in does not exist.
+    async fn rotate_refresh(
+        &self,
+        origin_jti: &str,
+        expected_hash: &str,
+        new_hash: &str,
+        at_ms: i64,
+    ) -> StoreResult<bool>;
     /// A refresh token rotated out of a sign-in: `(origin_jti, rotated_ms)`. `NotFound` if no
     /// sign-in ever had this token digest and rotated it out.
     async fn get_rotated_refresh(&self, token_hash: &str) -> StoreResult<(String, i64)>;
@@ -303,112 +491,91 @@ pub trait OutboxStore: Send + Sync {
     async fn list_messages(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxMessage>>;
 }
 
-fn unsupported<T>() -> StoreResult<T> {
-    Err(StoreError::Unavailable(
-        "this backend does not implement OAuth storage yet".into(),
-    ))
-}
-
 /// OAuth 2.0 and hosted-UI state: domains, resource servers, authorization codes, hosted-UI
-/// sessions and UI customisation. Default methods answer `Unavailable` so that a backend can be
-/// written incrementally; the SQLite backend implements them all.
+/// sessions and UI customisation.
 #[async_trait]
 pub trait OAuthStore: Send + Sync {
     /// Inserts a domain. `Conflict(Id)` if the domain name is taken or the pool already has one;
     /// `NotFound` if the pool does not exist.
-    async fn insert_domain(&self, _domain: &Domain) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn insert_domain(&self, domain: &Domain) -> StoreResult<()>;
     /// Reads a domain by its name (prefix or custom host).
-    async fn get_domain(&self, _domain: &str) -> StoreResult<Domain> {
-        unsupported()
-    }
+    async fn get_domain(&self, domain: &str) -> StoreResult<Domain>;
     /// The domain of a pool.
-    async fn domain_of_pool(&self, _pool_id: &str) -> StoreResult<Domain> {
-        unsupported()
-    }
+    async fn domain_of_pool(&self, pool_id: &str) -> StoreResult<Domain>;
     /// Replaces a domain record. `NotFound` if absent.
-    async fn update_domain(&self, _domain: &Domain) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn update_domain(&self, domain: &Domain) -> StoreResult<()>;
     /// Deletes a domain. `NotFound` if absent.
-    async fn delete_domain(&self, _domain: &str) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn delete_domain(&self, domain: &str) -> StoreResult<()>;
     /// Inserts a resource server. `Conflict(Id)` if the identifier is taken in the pool.
-    async fn insert_resource_server(&self, _server: &ResourceServer) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn insert_resource_server(&self, server: &ResourceServer) -> StoreResult<()>;
     /// Reads a resource server.
     async fn get_resource_server(
         &self,
-        _pool_id: &str,
-        _identifier: &str,
-    ) -> StoreResult<ResourceServer> {
-        unsupported()
-    }
+        pool_id: &str,
+        identifier: &str,
+    ) -> StoreResult<ResourceServer>;
     /// Replaces a resource server. `NotFound` if absent.
-    async fn update_resource_server(&self, _server: &ResourceServer) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn update_resource_server(&self, server: &ResourceServer) -> StoreResult<()>;
     /// Deletes a resource server. `NotFound` if absent.
-    async fn delete_resource_server(&self, _pool_id: &str, _identifier: &str) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> StoreResult<()>;
     /// Resource servers of a pool ordered by identifier, after the cursor.
     async fn list_resource_servers(
         &self,
-        _pool_id: &str,
-        _cursor: Option<&str>,
-        _limit: u32,
-    ) -> StoreResult<Page<ResourceServer>> {
-        unsupported()
-    }
+        pool_id: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<ResourceServer>>;
     /// Stores a new authorization code.
-    async fn insert_authorization_code(&self, _code: &AuthorizationCode) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn insert_authorization_code(&self, code: &AuthorizationCode) -> StoreResult<()>;
     /// Atomically marks a code used (if it was not) and returns the record as it was *before*
     /// this call: `used_ms: Some(_)` means it had already been redeemed (replay).
     async fn redeem_authorization_code(
         &self,
-        _code_hash: &str,
-        _now_ms: i64,
-    ) -> StoreResult<AuthorizationCode> {
-        unsupported()
-    }
+        code_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<AuthorizationCode>;
     /// Records the `origin_jti` of the tokens a code's redemption issued.
-    async fn set_code_origin(&self, _code_hash: &str, _origin_jti: &str) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn set_code_origin(&self, code_hash: &str, origin_jti: &str) -> StoreResult<()>;
     /// Stores a hosted-UI session.
-    async fn put_hosted_session(&self, _session: &HostedSession) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn put_hosted_session(&self, session: &HostedSession) -> StoreResult<()>;
     /// Reads a hosted-UI session.
-    async fn get_hosted_session(&self, _id_hash: &str) -> StoreResult<HostedSession> {
-        unsupported()
-    }
+    async fn get_hosted_session(&self, id_hash: &str) -> StoreResult<HostedSession>;
     /// Deletes a hosted-UI session (idempotent).
-    async fn delete_hosted_session(&self, _id_hash: &str) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn delete_hosted_session(&self, id_hash: &str) -> StoreResult<()>;
     /// Deletes every hosted-UI session of a user (idempotent; password change, SEC-23).
-    async fn delete_hosted_sessions_of_user(&self, _pool_id: &str, _sub: &str) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn delete_hosted_sessions_of_user(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
     /// Writes the UI customisation of a pool (`client_id: None`) or client, replacing it.
-    async fn put_ui_customization(&self, _ui: &UiCustomization) -> StoreResult<()> {
-        unsupported()
-    }
+    async fn put_ui_customization(&self, ui: &UiCustomization) -> StoreResult<()>;
     /// Reads the UI customisation of a pool or client. `NotFound` if none was set.
     async fn get_ui_customization(
         &self,
-        _pool_id: &str,
-        _client_id: Option<&str>,
-    ) -> StoreResult<UiCustomization> {
-        unsupported()
-    }
+        pool_id: &str,
+        client_id: Option<&str>,
+    ) -> StoreResult<UiCustomization>;
+}
+
+/// What the janitor removed in one batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Rows deleted.
+    pub rows: u64,
+}
+
+/// Housekeeping that is safe to run on several instances at once.
+#[async_trait]
+pub trait MaintenanceStore: Send + Sync {
+    /// Deletes at most `batch` rows of each kind that ended before `now_ms`: expired codes,
+    /// auth sessions, authorization codes, hosted sessions, rate counters; refresh sessions
+    /// expired or revoked more than `keep_revoked_ms` ago (with their rotated tokens); outbox
+    /// rows older than `outbox_retention_ms`. Each kind is one bounded statement, so concurrent
+    /// runs only compete for rows, never corrupt anything.
+    async fn purge_expired(
+        &self,
+        now_ms: i64,
+        keep_revoked_ms: i64,
+        outbox_retention_ms: i64,
+        batch: u32,
+    ) -> StoreResult<Purged>;
 }
 
 /// Everything a backend provides.
@@ -421,6 +588,7 @@ pub trait Store:
     + KeyStore
     + OutboxStore
     + OAuthStore
+    + MaintenanceStore
 {
 }
 
@@ -433,5 +601,6 @@ impl<T> Store for T where
         + KeyStore
         + OutboxStore
         + OAuthStore
+        + MaintenanceStore
 {
 }

@@ -23,8 +23,10 @@ use sqlx::sqlite::{
 use sqlx::{SqlSafeStr, Sqlite, Transaction};
 
 mod clients;
+mod effects;
 mod groups;
 mod keys;
+mod maintenance;
 mod oauth;
 mod outbox;
 mod pools;
@@ -59,6 +61,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "refresh rotation",
         include_str!("../../migrations/sqlite/0003_refresh_rotation.sql"),
     ),
+    (
+        4,
+        "counters and purge",
+        include_str!("../../migrations/sqlite/0004_counters_and_purge.sql"),
+    ),
 ];
 
 /// The SQLite implementation of every store port ([`cogito_core::store::Store`]).
@@ -67,6 +74,14 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    faults: std::sync::Arc<FaultPlan>,
+}
+
+/// Test hook: fail the Nth fault point of multi-statement writes (between the statements of a
+/// transaction) with `Unavailable`, to show that nothing is left half done. Off unless armed.
+#[derive(Debug, Default)]
+pub struct FaultPlan {
+    countdown: std::sync::atomic::AtomicI64,
 }
 
 impl SqliteStore {
@@ -114,7 +129,33 @@ impl SqliteStore {
         migrator().run(&pool).await.map_err(|e| {
             StoreError::Unavailable(format!("migrating the SQLite database failed: {e}"))
         })?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            faults: Default::default(),
+        })
+    }
+
+    /// Test hook: the `n`th fault point from now (1 = the next) fails with `Unavailable`;
+    /// `0` disarms.
+    pub fn inject_fault_after(&self, n: i64) {
+        self.faults
+            .countdown
+            .store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A fault point (see [`FaultPlan`]).
+    fn fault(&self, at: &str) -> StoreResult<()> {
+        use std::sync::atomic::Ordering;
+        let armed = self
+            .faults
+            .countdown
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n > 0).then(|| n - 1)
+            });
+        match armed {
+            Ok(1) => Err(StoreError::Unavailable(format!("injected fault at {at}"))),
+            _ => Ok(()),
+        }
     }
 
     /// Starts a write transaction that holds SQLite's write lock from its first statement.
@@ -293,7 +334,7 @@ mod tests {
                 .fetch_all(&store.pool)
                 .await
                 .unwrap();
-        assert_eq!(versions, [1, 2, 3]);
+        assert_eq!(versions, [1, 2, 3, 4]);
     }
 
     #[tokio::test]

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use cogito_core::model::{DeliveryMedium, OutboxMessage};
 use cogito_core::store::{OutboxQuery, OutboxStore, StoreError, StoreResult};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use super::{SqliteStore, db_err};
 use crate::paging::{DEFAULT_OUTBOX_LIMIT, MAX_PAGE_SIZE};
@@ -35,27 +35,36 @@ fn message_from_row(row: &SqliteRow) -> StoreResult<OutboxMessage> {
     })
 }
 
+/// Appends a message on `conn` (inside the caller's transaction when there is one).
+pub(super) async fn insert_in(
+    conn: &mut SqliteConnection,
+    message: &OutboxMessage,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO outbox (id, pool_id, username, medium, destination, subject, body, code, \
+         purpose, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .bind(&message.id)
+    .bind(&message.pool_id)
+    .bind(&message.username)
+    .bind(message.medium.as_str())
+    .bind(&message.destination)
+    .bind(&message.subject)
+    .bind(&message.body)
+    .bind(&message.code)
+    .bind(&message.purpose)
+    .bind(message.created_ms)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl OutboxStore for SqliteStore {
     async fn insert_message(&self, message: &OutboxMessage) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO outbox (id, pool_id, username, medium, destination, subject, body, code, \
-             purpose, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .bind(&message.id)
-        .bind(&message.pool_id)
-        .bind(&message.username)
-        .bind(message.medium.as_str())
-        .bind(&message.destination)
-        .bind(&message.subject)
-        .bind(&message.body)
-        .bind(&message.code)
-        .bind(&message.purpose)
-        .bind(message.created_ms)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        insert_in(&mut conn, message).await
     }
 
     async fn list_messages(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxMessage>> {

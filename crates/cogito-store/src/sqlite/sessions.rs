@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use cogito_core::model::{AuthSession, Code, CodePurpose, RefreshSession};
 use cogito_core::store::{SessionStore, StoreError, StoreResult};
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
 
 use super::{SqliteStore, commit, db_err, require_row, to_u32};
 
@@ -69,27 +69,125 @@ fn refresh_from_row(row: &SqliteRow) -> StoreResult<RefreshSession> {
     })
 }
 
+/// Stores a code on `conn`, replacing an earlier one of the same user and purpose.
+pub(super) async fn put_code_in(conn: &mut SqliteConnection, code: &Code) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO codes (pool_id, sub, purpose, code_hash, expires_ms, attempts, \
+         destination_attribute) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+         ON CONFLICT (pool_id, sub, purpose) DO UPDATE SET code_hash = excluded.code_hash, \
+         expires_ms = excluded.expires_ms, attempts = excluded.attempts, \
+         destination_attribute = excluded.destination_attribute",
+    )
+    .bind(&code.pool_id)
+    .bind(&code.user_sub)
+    .bind(code.purpose.key())
+    .bind(&code.code_hash)
+    .bind(code.expires_ms)
+    .bind(i64::from(code.attempts))
+    .bind(&code.destination_attribute)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Reads a pending code inside a transaction.
+pub(super) async fn code_in(
+    conn: &mut SqliteConnection,
+    pool_id: &str,
+    sub: &str,
+    purpose: &CodePurpose,
+) -> StoreResult<Option<Code>> {
+    let row = sqlx::query(
+        "SELECT pool_id, sub, purpose, code_hash, expires_ms, attempts, destination_attribute \
+         FROM codes WHERE pool_id = ?1 AND sub = ?2 AND purpose = ?3",
+    )
+    .bind(pool_id)
+    .bind(sub)
+    .bind(purpose.key())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    row.as_ref().map(code_from_row).transpose()
+}
+
+/// Deletes a code inside a transaction (it was used).
+pub(super) async fn delete_code_in(
+    conn: &mut SqliteConnection,
+    pool_id: &str,
+    sub: &str,
+    purpose: &CodePurpose,
+) -> StoreResult<()> {
+    let done = sqlx::query("DELETE FROM codes WHERE pool_id = ?1 AND sub = ?2 AND purpose = ?3")
+        .bind(pool_id)
+        .bind(sub)
+        .bind(purpose.key())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    require_row(done.rows_affected())
+}
+
+/// Counts a wrong attempt against a code inside a transaction.
+pub(super) async fn count_code_attempt(
+    conn: &mut SqliteConnection,
+    pool_id: &str,
+    sub: &str,
+    purpose: &CodePurpose,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE codes SET attempts = attempts + 1 WHERE pool_id = ?1 AND sub = ?2 AND purpose = ?3",
+    )
+    .bind(pool_id)
+    .bind(sub)
+    .bind(purpose.key())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Revokes a user's refresh sessions (all, or all but one) inside a transaction.
+pub(super) async fn revoke_refresh_in(
+    conn: &mut SqliteConnection,
+    pool_id: &str,
+    sub: &str,
+    keep_origin_jti: Option<&str>,
+    at_ms: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE refresh_sessions SET revoked_ms = ?4 \
+         WHERE pool_id = ?1 AND user_sub = ?2 AND revoked_ms IS NULL \
+         AND (?3 IS NULL OR origin_jti <> ?3)",
+    )
+    .bind(pool_id)
+    .bind(sub)
+    .bind(keep_origin_jti)
+    .bind(at_ms)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn put_code(&self, code: &Code) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO codes (pool_id, sub, purpose, code_hash, expires_ms, attempts, \
-             destination_attribute) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-             ON CONFLICT (pool_id, sub, purpose) DO UPDATE SET code_hash = excluded.code_hash, \
-             expires_ms = excluded.expires_ms, attempts = excluded.attempts, \
-             destination_attribute = excluded.destination_attribute",
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        put_code_in(&mut conn, code).await
+    }
+
+    async fn count_event(&self, key: &str, window_start_ms: i64, limit: u32) -> StoreResult<bool> {
+        let count: i64 = sqlx::query_scalar(
+            "INSERT INTO event_counters (key, window_start_ms, count) VALUES (?1, ?2, 1) \
+             ON CONFLICT (key, window_start_ms) DO UPDATE SET count = count + 1 RETURNING count",
         )
-        .bind(&code.pool_id)
-        .bind(&code.user_sub)
-        .bind(code.purpose.key())
-        .bind(&code.code_hash)
-        .bind(code.expires_ms)
-        .bind(i64::from(code.attempts))
-        .bind(&code.destination_attribute)
-        .execute(&self.pool)
+        .bind(key)
+        .bind(window_start_ms)
+        .fetch_one(&self.pool)
         .await
         .map_err(db_err)?;
-        Ok(())
+        Ok(count <= i64::from(limit))
     }
 
     async fn get_code(&self, pool_id: &str, sub: &str, purpose: &CodePurpose) -> StoreResult<Code> {
@@ -105,43 +203,6 @@ impl SessionStore for SqliteStore {
         .map_err(db_err)?
         .ok_or(StoreError::NotFound)?;
         code_from_row(&row)
-    }
-
-    async fn bump_code_attempts(
-        &self,
-        pool_id: &str,
-        sub: &str,
-        purpose: &CodePurpose,
-    ) -> StoreResult<u32> {
-        let attempts: i64 = sqlx::query_scalar(
-            "UPDATE codes SET attempts = attempts + 1 \
-             WHERE pool_id = ?1 AND sub = ?2 AND purpose = ?3 RETURNING attempts",
-        )
-        .bind(pool_id)
-        .bind(sub)
-        .bind(purpose.key())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .ok_or(StoreError::NotFound)?;
-        to_u32(attempts)
-    }
-
-    async fn delete_code(
-        &self,
-        pool_id: &str,
-        sub: &str,
-        purpose: &CodePurpose,
-    ) -> StoreResult<()> {
-        let done =
-            sqlx::query("DELETE FROM codes WHERE pool_id = ?1 AND sub = ?2 AND purpose = ?3")
-                .bind(pool_id)
-                .bind(sub)
-                .bind(purpose.key())
-                .execute(&self.pool)
-                .await
-                .map_err(db_err)?;
-        require_row(done.rows_affected())
     }
 
     async fn put_auth_session(&self, session: &AuthSession) -> StoreResult<()> {
@@ -256,34 +317,45 @@ impl SessionStore for SqliteStore {
     async fn rotate_refresh(
         &self,
         origin_jti: &str,
+        expected_hash: &str,
         new_hash: &str,
         at_ms: i64,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let mut tx = self.write_tx().await?;
-        let current: String =
-            sqlx::query_scalar("SELECT token_hash FROM refresh_sessions WHERE origin_jti = ?1")
-                .bind(origin_jti)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .ok_or(StoreError::NotFound)?;
+        let swapped = sqlx::query(
+            "UPDATE refresh_sessions SET token_hash = ?3 WHERE origin_jti = ?1 AND token_hash = ?2",
+        )
+        .bind(origin_jti)
+        .bind(expected_hash)
+        .bind(new_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if swapped == 0 {
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM refresh_sessions WHERE origin_jti = ?1")
+                    .bind(origin_jti)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            return match exists {
+                Some(_) => Ok(false),
+                None => Err(StoreError::NotFound),
+            };
+        }
         sqlx::query(
             "INSERT OR IGNORE INTO rotated_refresh_tokens (token_hash, origin_jti, rotated_ms) \
              VALUES (?1, ?2, ?3)",
         )
-        .bind(&current)
+        .bind(expected_hash)
         .bind(origin_jti)
         .bind(at_ms)
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        sqlx::query("UPDATE refresh_sessions SET token_hash = ?2 WHERE origin_jti = ?1")
-            .bind(origin_jti)
-            .bind(new_hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        commit(tx).await
+        commit(tx).await?;
+        Ok(true)
     }
 
     async fn get_rotated_refresh(&self, token_hash: &str) -> StoreResult<(String, i64)> {

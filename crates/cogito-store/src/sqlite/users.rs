@@ -1,14 +1,18 @@
 //! [`UserStore`] for SQLite, except `list_users` (see `user_list`): the `users` row, the
 //! `login_keys` that make usernames and aliases unique per pool, and the `user_attributes`
 //! index that `ListUsers` filters search. The three are always written together, in one
-//! `BEGIN IMMEDIATE` transaction.
+//! `BEGIN IMMEDIATE` transaction, which also reads the row a [`UserUpdate`] applies to: SQLite's
+//! write lock is held from the read to the commit, so no concurrent change is lost.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use cogito_core::model::user::LoginKey;
+use cogito_core::model::user::{LoginKey, LoginKeyKind};
 use cogito_core::model::{User, UserStatus};
-use cogito_core::store::{Page, StoreError, StoreResult, UniqueKey, UserFilter, UserStore};
+use cogito_core::store::{
+    CodeRefusal, Effects, LockoutPolicy, LoginFailures, Page, PasswordAttempt, StoreError,
+    StoreResult, UniqueKey, UpdateOutcome, UserFilter, UserStore, UserUpdate,
+};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
@@ -133,7 +137,8 @@ async fn write_login_keys(
         if written.contains(&key) {
             continue; // the same key listed twice is one key
         }
-        if steal {
+        // The username itself is never stolen: only aliases move (ForceAliasCreation).
+        if steal && key.kind != LoginKeyKind::Username {
             sqlx::query("DELETE FROM login_keys WHERE pool_id = ?1 AND kind = ?2 AND value = ?3")
                 .bind(&user.pool_id)
                 .bind(key.kind.as_str())
@@ -161,13 +166,53 @@ async fn write_login_keys(
     Ok(())
 }
 
+/// Reads a user row inside a write transaction (which already holds SQLite's write lock).
+async fn locked_user(conn: &mut SqliteConnection, pool_id: &str, sub: &str) -> StoreResult<User> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users u WHERE u.pool_id = ?1 AND u.sub = ?2"
+    ))
+    .bind(pool_id)
+    .bind(sub)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?
+    .ok_or(StoreError::NotFound)?;
+    user_from_row(&row)
+}
+
+/// Rewrites a user's login keys (deleting its own first).
+async fn rewrite_login_keys(
+    conn: &mut SqliteConnection,
+    user: &User,
+    keys: &[LoginKey],
+    steal: bool,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM login_keys WHERE pool_id = ?1 AND sub = ?2")
+        .bind(&user.pool_id)
+        .bind(&user.sub)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    write_login_keys(conn, user, keys, steal).await
+}
+
 #[async_trait]
 impl UserStore for SqliteStore {
-    async fn insert_user(&self, user: &User, keys: &[LoginKey]) -> StoreResult<()> {
+    async fn insert_user(
+        &self,
+        user: &User,
+        keys: &[LoginKey],
+        steal_keys: bool,
+        effects: &Effects,
+    ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
+        self.fault("insert_user")?;
         write_user_row(&mut tx, user, true).await?;
-        write_login_keys(&mut tx, user, keys, false).await?;
+        write_login_keys(&mut tx, user, keys, steal_keys).await?;
         write_attribute_index(&mut tx, user).await?;
+        super::effects::write(&mut tx, self, &user.pool_id, &user.sub, effects).await?;
         commit(tx).await
     }
 
@@ -205,44 +250,101 @@ impl UserStore for SqliteStore {
 
     async fn update_user(
         &self,
-        user: &User,
-        keys: &[LoginKey],
-        steal_keys: bool,
-    ) -> StoreResult<()> {
+        pool_id: &str,
+        sub: &str,
+        update: &UserUpdate,
+        effects: &Effects,
+    ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.write_tx().await?;
-        require_row(write_user_row(&mut tx, user, false).await?)?;
-        sqlx::query("DELETE FROM login_keys WHERE pool_id = ?1 AND sub = ?2")
-            .bind(&user.pool_id)
-            .bind(&user.sub)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        write_login_keys(&mut tx, user, keys, steal_keys).await?;
-        write_attribute_index(&mut tx, user).await?;
-        commit(tx).await
+        let mut user = locked_user(&mut tx, pool_id, sub).await?;
+        if let Some(wanted) = update.only_if_status
+            && user.status != wanted
+        {
+            return Ok(UpdateOutcome::StatusWas(user.status));
+        }
+        if let Some(redeem) = &update.redeem {
+            let stored = super::sessions::code_in(&mut tx, pool_id, sub, &redeem.purpose).await?;
+            match redeem.check(stored.as_ref()) {
+                Ok(()) => {
+                    super::sessions::delete_code_in(&mut tx, pool_id, sub, &redeem.purpose).await?
+                }
+                Err(refusal) => {
+                    if refusal == CodeRefusal::Mismatch {
+                        super::sessions::count_code_attempt(&mut tx, pool_id, sub, &redeem.purpose)
+                            .await?;
+                        commit(tx).await?;
+                    }
+                    return Ok(UpdateOutcome::Code(refusal));
+                }
+            }
+        }
+        self.fault("update_user")?;
+        update.apply(&mut user);
+        require_row(write_user_row(&mut tx, &user, false).await?)?;
+        if update.changes_attributes() || update.keys.is_some() {
+            if let Some(policy) = &update.keys {
+                let keys = cogito_core::attributes::keys_of(policy, &user);
+                rewrite_login_keys(&mut tx, &user, &keys, update.steal_keys).await?;
+            }
+            write_attribute_index(&mut tx, &user).await?;
+        }
+        super::effects::write(&mut tx, self, pool_id, sub, effects).await?;
+        commit(tx).await?;
+        Ok(UpdateOutcome::Updated(user))
     }
 
-    async fn update_lockout(
+    async fn begin_password_attempt(
         &self,
         pool_id: &str,
         sub: &str,
-        failed_attempts: u32,
-        locked_until_ms: i64,
-        last_failure_ms: i64,
-    ) -> StoreResult<()> {
-        let done = sqlx::query(
+        now_ms: i64,
+        policy: &LockoutPolicy,
+    ) -> StoreResult<PasswordAttempt> {
+        let mut tx = self.write_tx().await?;
+        let row = sqlx::query(
+            "SELECT failed_attempts, locked_until_ms, last_failure_ms FROM users              WHERE pool_id = ?1 AND sub = ?2",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+        let current = LoginFailures {
+            failed_attempts: to_u32(row.try_get("failed_attempts").map_err(db_err)?)?,
+            locked_until_ms: row.try_get("locked_until_ms").map_err(db_err)?,
+            last_failure_ms: row.try_get("last_failure_ms").map_err(db_err)?,
+        };
+        let Some(next) = policy.on_attempt(current, now_ms) else {
+            return Ok(PasswordAttempt::Locked);
+        };
+        sqlx::query(
             "UPDATE users SET failed_attempts = ?3, locked_until_ms = ?4, last_failure_ms = ?5 \
              WHERE pool_id = ?1 AND sub = ?2",
         )
         .bind(pool_id)
         .bind(sub)
-        .bind(i64::from(failed_attempts))
-        .bind(locked_until_ms)
-        .bind(last_failure_ms)
+        .bind(i64::from(next.failed_attempts))
+        .bind(next.locked_until_ms)
+        .bind(next.last_failure_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        commit(tx).await?;
+        Ok(PasswordAttempt::Allowed)
+    }
+
+    async fn clear_login_failures(&self, pool_id: &str, sub: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE users SET failed_attempts = 0, locked_until_ms = 0 \
+             WHERE pool_id = ?1 AND sub = ?2 AND (failed_attempts <> 0 OR locked_until_ms <> 0)",
+        )
+        .bind(pool_id)
+        .bind(sub)
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
-        require_row(done.rows_affected())
+        Ok(())
     }
 
     async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<()> {

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use cogito_core::store::{Store, StoreError, UniqueKey};
+use cogito_core::store::{Effects, PasswordAttempt, Store, StoreError, UniqueKey, UserUpdate};
+
+use crate::user_updates::LOCKOUT;
 
 use crate::support::*;
 
@@ -19,7 +21,12 @@ pub async fn concurrent_signups_one_winner(store: Arc<dyn Store>) {
                 u.attributes
                     .insert("email".into(), format!("popular{i}@example.com"));
                 let email = email_key(&format!("popular{i}@example.com"));
-                (i, store.insert_user(&u, &[key, email]).await)
+                (
+                    i,
+                    store
+                        .insert_user(&u, &[key, email], false, &Effects::none())
+                        .await,
+                )
             })
         })
         .collect();
@@ -55,9 +62,16 @@ pub async fn concurrent_distinct_signups_all_succeed(store: Arc<dyn Store>) {
             let store = store.clone();
             tokio::spawn(async move {
                 let u = user_at("p", &format!("user{i}"), &format!("sub-{i:02}"), i);
-                store.insert_user(&u, &keys_of(&u)).await?;
-                // Interleave reads and single-statement writes with the transactions.
-                store.update_lockout("p", &u.sub, 1, 0, i).await?;
+                store
+                    .insert_user(&u, &keys_of(&u), false, &Effects::none())
+                    .await?;
+                // Interleave reads and single-row writes with the transactions.
+                assert_eq!(
+                    store
+                        .begin_password_attempt("p", &u.sub, 1_000_000 + i, &LOCKOUT)
+                        .await?,
+                    PasswordAttempt::Allowed
+                );
                 store.get_user_by_sub("p", &u.sub).await
             })
         })
@@ -78,13 +92,17 @@ pub async fn concurrent_alias_steals_stay_consistent(store: Arc<dyn Store>) {
     let tasks: Vec<_> = (0..16)
         .map(|i| {
             let store = store.clone();
-            let mut u = if i % 2 == 0 { a.clone() } else { b.clone() };
-            let shared = shared.clone();
+            let u = if i % 2 == 0 { a.clone() } else { b.clone() };
             tokio::spawn(async move {
-                u.attributes
-                    .insert("email".into(), "shared@example.com".into());
-                let keys = [username_key(&u.username), shared];
-                store.update_user(&u, &keys, true).await
+                let update = UserUpdate {
+                    set_attributes: vec![("email".into(), "shared@example.com".into())],
+                    keys: Some(email_keys()),
+                    steal_keys: true,
+                    ..UserUpdate::default()
+                };
+                store
+                    .update_user("p", &u.sub, &update, &Effects::none())
+                    .await
             })
         })
         .collect();

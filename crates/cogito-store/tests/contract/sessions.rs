@@ -37,10 +37,6 @@ pub async fn code_put_get_replace(store: Arc<dyn Store>) {
     assert_not_found(store.get_code("p", "s-b", &CodePurpose::SignUp).await);
 
     // A new code of the same purpose replaces the old one, attempts included.
-    store
-        .bump_code_attempts("p", "s-a", &CodePurpose::SignUp)
-        .await
-        .unwrap();
     let mut resent = code("p", "s-a", CodePurpose::SignUp, "h3");
     resent.expires_ms = 123;
     resent.destination_attribute = None;
@@ -62,44 +58,6 @@ pub async fn code_put_get_replace(store: Arc<dyn Store>) {
             .await
             .unwrap(),
         forgot
-    );
-}
-
-pub async fn code_bump_and_delete(store: Arc<dyn Store>) {
-    seed_pool(&*store, "p").await;
-    seed_user(&*store, "p", "alice", "s-a").await;
-    let purpose = CodePurpose::ForgotPassword;
-    store
-        .put_code(&code("p", "s-a", purpose.clone(), "h"))
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .bump_code_attempts("p", "s-a", &purpose)
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        store
-            .bump_code_attempts("p", "s-a", &purpose)
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        store.get_code("p", "s-a", &purpose).await.unwrap().attempts,
-        2
-    );
-
-    store.delete_code("p", "s-a", &purpose).await.unwrap();
-    assert_not_found(store.get_code("p", "s-a", &purpose).await);
-    assert_not_found(store.bump_code_attempts("p", "s-a", &purpose).await);
-    assert_not_found(store.delete_code("p", "s-a", &purpose).await);
-    assert_not_found(
-        store
-            .bump_code_attempts("p", "s-a", &CodePurpose::SignUp)
-            .await,
     );
 }
 
@@ -339,7 +297,19 @@ pub async fn refresh_rotation(store: Arc<dyn Store>) {
     let r = refresh("p", "s-a", "jti-1", "th-1");
     store.insert_refresh(&r).await.unwrap();
     assert_not_found(store.get_rotated_refresh("th-1").await);
-    store.rotate_refresh("jti-1", "th-2", 1_000).await.unwrap();
+    assert!(
+        store
+            .rotate_refresh("jti-1", "th-1", "th-2", 1_000)
+            .await
+            .unwrap()
+    );
+    // A stale expected digest changes nothing.
+    assert!(
+        !store
+            .rotate_refresh("jti-1", "th-1", "th-x", 1_500)
+            .await
+            .unwrap()
+    );
     // The new digest finds the same sign-in; the old one is only history.
     let now = store.get_refresh_by_hash("th-2").await.unwrap();
     assert_eq!(now.origin_jti, "jti-1");
@@ -349,7 +319,12 @@ pub async fn refresh_rotation(store: Arc<dyn Store>) {
         store.get_rotated_refresh("th-1").await.unwrap(),
         ("jti-1".to_string(), 1_000)
     );
-    store.rotate_refresh("jti-1", "th-3", 2_000).await.unwrap();
+    assert!(
+        store
+            .rotate_refresh("jti-1", "th-2", "th-3", 2_000)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         store.get_rotated_refresh("th-2").await.unwrap(),
         ("jti-1".to_string(), 2_000)
@@ -359,7 +334,7 @@ pub async fn refresh_rotation(store: Arc<dyn Store>) {
         ("jti-1".to_string(), 1_000)
     );
     assert_eq!(
-        store.rotate_refresh("unknown", "th-9", 3_000).await,
+        store.rotate_refresh("unknown", "th-1", "th-9", 3_000).await,
         Err(StoreError::NotFound)
     );
     // History goes with the user.

@@ -10,7 +10,16 @@ use cogito_core::model::{
     HostedSession, OutboxMessage, PasswordPolicy, RefreshSession, ResourceServer, UiCustomization,
     User, UserPool, UserStatus,
 };
-use cogito_core::store::{Page, Store, StoreError, UniqueKey};
+use cogito_core::store::{Effects, KeyPolicy, Page, Store, StoreError, UniqueKey};
+
+/// The login-key rules the contract tests use: the username and the e-mail are keys.
+pub fn email_keys() -> KeyPolicy {
+    KeyPolicy {
+        username_attributes: vec!["email".into()],
+        alias_attributes: vec![],
+        case_sensitive: false,
+    }
+}
 
 /// A pool with Cognito's defaults.
 pub fn pool(id: &str) -> UserPool {
@@ -263,7 +272,7 @@ pub async fn seed_user(store: &dyn Store, pool_id: &str, username: &str, sub: &s
 /// Inserts a user with its username key and (if set) e-mail key.
 pub async fn insert_with_keys(store: &dyn Store, u: &User) {
     store
-        .insert_user(u, &keys_of(u))
+        .insert_user(u, &keys_of(u), false, &Effects::none())
         .await
         .expect("insert user");
 }

@@ -308,14 +308,17 @@ pub async fn list_users_filtered_pages(store: Arc<dyn Store>) {
 
 pub async fn list_users_sees_updates(store: Arc<dyn Store>) {
     seed_pool(&*store, "p").await;
-    let mut u = seed_user(&*store, "p", "alice", "s-a").await;
+    seed_user(&*store, "p", "alice", "s-a").await;
     seed_user(&*store, "p", "bob", "s-b").await;
-    u.status = UserStatus::ResetRequired;
-    u.enabled = false;
-    u.attributes
-        .insert("email".into(), "new@example.com".into());
+    let update = cogito_core::store::UserUpdate {
+        status: Some(UserStatus::ResetRequired),
+        enabled: Some(false),
+        set_attributes: vec![("email".into(), "new@example.com".into())],
+        keys: Some(email_keys()),
+        ..Default::default()
+    };
     store
-        .update_user(&u, &[username_key("alice")], false)
+        .update_user("p", "s-a", &update, &cogito_core::store::Effects::none())
         .await
         .unwrap();
 

@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use cogito_core::model::user::{LoginKey, LoginKeyKind};
 use cogito_core::model::{CodePurpose, UserStatus};
-use cogito_core::store::{FilterField, FilterOp, Store, StoreError, UniqueKey, UserFilter};
+use cogito_core::store::{
+    Effects, FilterField, FilterOp, Store, StoreError, UniqueKey, UserFilter,
+};
 
 use crate::support::*;
 
-fn email_filter(value: &str) -> UserFilter {
+pub fn email_filter(value: &str) -> UserFilter {
     UserFilter {
         field: FilterField::Attribute("email".into()),
         op: FilterOp::Equals,
@@ -39,7 +41,10 @@ pub async fn user_insert_and_read(store: Arc<dyn Store>) {
         email_key("alice@example.com"),
         phone.clone(),
     ];
-    store.insert_user(&u, &keys).await.unwrap();
+    store
+        .insert_user(&u, &keys, false, &Effects::none())
+        .await
+        .unwrap();
 
     assert_eq!(store.get_user_by_sub("p", "sub-a").await.unwrap(), u);
     for key in &keys {
@@ -76,7 +81,12 @@ pub async fn user_key_conflict_writes_nothing(store: Arc<dyn Store>) {
     let taken = email_key("alice@example.com");
     assert_key_conflict(
         store
-            .insert_user(&bob, &[username_key("bob"), taken.clone()])
+            .insert_user(
+                &bob,
+                &[username_key("bob"), taken.clone()],
+                false,
+                &Effects::none(),
+            )
             .await,
         &taken,
     );
@@ -93,7 +103,12 @@ pub async fn user_key_conflict_writes_nothing(store: Arc<dyn Store>) {
     let key = username_key("alice");
     assert_key_conflict(
         store
-            .insert_user(&dup, &[email_key("c@example.com"), key.clone()])
+            .insert_user(
+                &dup,
+                &[email_key("c@example.com"), key.clone()],
+                false,
+                &Effects::none(),
+            )
             .await,
         &key,
     );
@@ -106,7 +121,12 @@ pub async fn user_key_conflict_writes_nothing(store: Arc<dyn Store>) {
     // The same key listed twice is not a conflict with itself.
     let carol = user("p", "carol", "sub-d");
     store
-        .insert_user(&carol, &[username_key("carol"), username_key("carol")])
+        .insert_user(
+            &carol,
+            &[username_key("carol"), username_key("carol")],
+            false,
+            &Effects::none(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -122,7 +142,9 @@ pub async fn user_key_conflict_writes_nothing(store: Arc<dyn Store>) {
 pub async fn user_insert_into_missing_pool_is_not_found(store: Arc<dyn Store>) {
     let u = user("missing", "alice", "sub-a");
     assert_eq!(
-        store.insert_user(&u, &keys_of(&u)).await,
+        store
+            .insert_user(&u, &keys_of(&u), false, &Effects::none())
+            .await,
         Err(StoreError::NotFound)
     );
     assert_eq!(
@@ -138,7 +160,9 @@ pub async fn user_duplicate_sub_is_conflict(store: Arc<dyn Store>) {
     seed_user(&*store, "p", "alice", "sub-a").await;
     let again = user("p", "other", "sub-a");
     assert_eq!(
-        store.insert_user(&again, &[username_key("other")]).await,
+        store
+            .insert_user(&again, &[username_key("other")], false, &Effects::none())
+            .await,
         Err(StoreError::Conflict(UniqueKey::Id))
     );
     assert_eq!(
@@ -156,19 +180,34 @@ pub async fn user_keys_are_per_kind_and_pool(store: Arc<dyn Store>) {
     seed_pool(&*store, "q").await;
     let a = user("p", "a@example.com", "sub-a");
     store
-        .insert_user(&a, &[username_key("a@example.com")])
+        .insert_user(
+            &a,
+            &[username_key("a@example.com")],
+            false,
+            &Effects::none(),
+        )
         .await
         .unwrap();
     // The same value as another kind is a different key.
     let b = user("p", "b", "sub-b");
     store
-        .insert_user(&b, &[username_key("b"), email_key("a@example.com")])
+        .insert_user(
+            &b,
+            &[username_key("b"), email_key("a@example.com")],
+            false,
+            &Effects::none(),
+        )
         .await
         .unwrap();
     // The same username in another pool is a different key.
     let a2 = user("q", "a@example.com", "sub-a");
     store
-        .insert_user(&a2, &[username_key("a@example.com")])
+        .insert_user(
+            &a2,
+            &[username_key("a@example.com")],
+            false,
+            &Effects::none(),
+        )
         .await
         .unwrap();
 
@@ -195,213 +234,6 @@ pub async fn user_keys_are_per_kind_and_pool(store: Arc<dyn Store>) {
             .unwrap()
             .pool_id,
         "q"
-    );
-}
-
-pub async fn user_update_replaces_record_keys_and_index(store: Arc<dyn Store>) {
-    seed_pool(&*store, "p").await;
-    let mut u = seed_user(&*store, "p", "alice", "sub-a").await;
-    u.status = UserStatus::ResetRequired;
-    u.attributes
-        .insert("email".into(), "Alice.New@Example.com".into());
-    u.attributes.remove("email_verified");
-    u.attributes.insert("name".into(), "Alice Liddell".into());
-    u.password_history.insert(0, "h-new".into());
-    u.modified_ms = 5_000;
-    let new_email = email_key("alice.new@example.com");
-    store
-        .update_user(&u, &[username_key("alice"), new_email.clone()], false)
-        .await
-        .unwrap();
-
-    assert_eq!(store.get_user_by_sub("p", "sub-a").await.unwrap(), u);
-    assert_eq!(store.find_user_by_key("p", &new_email).await.unwrap(), u);
-    assert_eq!(
-        store
-            .find_user_by_key("p", &username_key("alice"))
-            .await
-            .unwrap(),
-        u
-    );
-    let old = email_key("alice@example.com");
-    assert_eq!(
-        store.find_user_by_key("p", &old).await,
-        Err(StoreError::NotFound)
-    );
-
-    // The attribute index follows the record.
-    let hits = |v: &str| {
-        let store = store.clone();
-        let f = email_filter(v);
-        async move {
-            subs(
-                &store
-                    .list_users("p", Some(&f), None, 10)
-                    .await
-                    .unwrap()
-                    .items,
-            )
-        }
-    };
-    assert!(hits("alice@example.com").await.is_empty());
-    assert_eq!(hits("alice.new@example.com").await, ["sub-a"]);
-
-    // The released key can be taken by someone else.
-    let b = user("p", "bob", "sub-b");
-    store
-        .insert_user(&b, &[username_key("bob"), old.clone()])
-        .await
-        .unwrap();
-    assert_eq!(
-        store.find_user_by_key("p", &old).await.unwrap().sub,
-        "sub-b"
-    );
-}
-
-pub async fn user_update_conflict_rolls_back(store: Arc<dyn Store>) {
-    seed_pool(&*store, "p").await;
-    let a = seed_user(&*store, "p", "alice", "sub-a").await;
-    let b = seed_user(&*store, "p", "bob", "sub-b").await;
-
-    let mut changed = b.clone();
-    changed
-        .attributes
-        .insert("email".into(), "alice@example.com".into());
-    changed.modified_ms = 9_999;
-    let taken = email_key("alice@example.com");
-    let result = store
-        .update_user(&changed, &[username_key("bob"), taken.clone()], false)
-        .await;
-    assert_key_conflict(result, &taken);
-
-    // Nothing changed: record, keys of both users, attribute index.
-    assert_eq!(store.get_user_by_sub("p", "sub-b").await.unwrap(), b);
-    assert_eq!(
-        store
-            .find_user_by_key("p", &email_key("bob@example.com"))
-            .await
-            .unwrap(),
-        b
-    );
-    assert_eq!(store.find_user_by_key("p", &taken).await.unwrap(), a);
-    let f = email_filter("alice@example.com");
-    assert_eq!(
-        subs(
-            &store
-                .list_users("p", Some(&f), None, 10)
-                .await
-                .unwrap()
-                .items
-        ),
-        ["sub-a"]
-    );
-}
-
-pub async fn user_update_steals_keys(store: Arc<dyn Store>) {
-    seed_pool(&*store, "p").await;
-    let a = seed_user(&*store, "p", "alice", "sub-a").await;
-    let mut b = seed_user(&*store, "p", "bob", "sub-b").await;
-
-    b.attributes
-        .insert("email".into(), "alice@example.com".into());
-    let stolen = email_key("alice@example.com");
-    store
-        .update_user(&b, &[username_key("bob"), stolen.clone()], true)
-        .await
-        .unwrap();
-
-    assert_eq!(store.find_user_by_key("p", &stolen).await.unwrap(), b);
-    // alice keeps her other keys; bob's old e-mail key is released.
-    assert_eq!(
-        store
-            .find_user_by_key("p", &username_key("alice"))
-            .await
-            .unwrap(),
-        a
-    );
-    assert_not_found(
-        store
-            .find_user_by_key("p", &email_key("bob@example.com"))
-            .await,
-    );
-
-    // Stealing a free key is just taking it.
-    store
-        .update_user(
-            &b,
-            &[username_key("bob"), stolen, email_key("free@x.y")],
-            true,
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .find_user_by_key("p", &email_key("free@x.y"))
-            .await
-            .unwrap()
-            .sub,
-        "sub-b",
-    );
-}
-
-pub async fn user_update_missing_is_not_found(store: Arc<dyn Store>) {
-    seed_pool(&*store, "p").await;
-    let ghost = user("p", "ghost", "sub-g");
-    for steal in [false, true] {
-        assert_eq!(
-            store.update_user(&ghost, &keys_of(&ghost), steal).await,
-            Err(StoreError::NotFound)
-        );
-    }
-    assert_eq!(
-        store.find_user_by_key("p", &username_key("ghost")).await,
-        Err(StoreError::NotFound)
-    );
-    let u = seed_user(&*store, "p", "alice", "sub-a").await;
-    store.delete_user("p", "sub-a").await.unwrap();
-    assert_eq!(
-        store.update_user(&u, &keys_of(&u), false).await,
-        Err(StoreError::NotFound)
-    );
-}
-
-pub async fn user_update_lockout(store: Arc<dyn Store>) {
-    seed_pool(&*store, "p").await;
-    let u = seed_user(&*store, "p", "alice", "sub-a").await;
-    store
-        .update_lockout("p", "sub-a", 5, 123_456, 120_000)
-        .await
-        .unwrap();
-    let got = store.get_user_by_sub("p", "sub-a").await.unwrap();
-    assert_eq!(
-        (
-            got.failed_attempts,
-            got.locked_until_ms,
-            got.last_failure_ms
-        ),
-        (5, 123_456, 120_000)
-    );
-    let mut expected = u.clone();
-    expected.failed_attempts = 5;
-    expected.locked_until_ms = 123_456;
-    expected.last_failure_ms = 120_000;
-    assert_eq!(got, expected);
-
-    store
-        .update_lockout("p", "sub-a", 0, 0, 120_000)
-        .await
-        .unwrap();
-    assert_eq!(
-        store
-            .get_user_by_sub("p", "sub-a")
-            .await
-            .unwrap()
-            .failed_attempts,
-        0
-    );
-    assert_eq!(
-        store.update_lockout("p", "nobody", 1, 1, 1).await,
-        Err(StoreError::NotFound)
     );
 }
 

@@ -91,7 +91,10 @@ impl Cogito {
         Ok(RefreshLookup::Reused)
     }
 
-    /// Gives a sign-in a new refresh token when the client rotates them.
+    /// Gives a sign-in a new refresh token when the client rotates them, as a compare-and-swap
+    /// on the token the caller found current: of parallel refreshes with one token, exactly one
+    /// rotates (REL-22); the others are refused like an unknown token. Call before minting, so
+    /// a refused refresh hands out nothing.
     pub async fn rotate_if_enabled(
         &self,
         client: &AppClient,
@@ -101,14 +104,22 @@ impl Cogito {
             return Ok(None);
         }
         let token = crate::ids::new_opaque_token(64);
-        self.store
+        let won = self
+            .store
             .rotate_refresh(
                 &session.origin_jti,
+                &session.token_hash,
                 &fingerprint(&token),
                 self.clock.now_ms(),
             )
             .await
-            .map_err(|e| CoreError::from_store("rotate refresh", e))?;
+            .map_err(|e| match e {
+                StoreError::NotFound => CoreError::NotAuthorized("Invalid Refresh Token".into()),
+                e => CoreError::from_store("rotate refresh", e),
+            })?;
+        if !won {
+            return Err(CoreError::NotAuthorized("Invalid Refresh Token".into()));
+        }
         Ok(Some(token))
     }
 
@@ -161,8 +172,9 @@ impl Cogito {
             Err(StoreError::NotFound) => return Err(invalid()),
             Err(e) => return Err(CoreError::from_store("user", e)),
         };
+        let rotated = self.rotate_if_enabled(&client, &session).await?;
         let mut result = self.mint(&pool, &client, &user, &session).await?;
-        result.refresh_token = self.rotate_if_enabled(&client, &session).await?;
+        result.refresh_token = rotated;
         Ok(result)
     }
 }

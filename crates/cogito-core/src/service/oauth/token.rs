@@ -198,14 +198,17 @@ impl Cogito {
             session.scope = Some(granted);
         }
         let user = self.live_user(&pool.id, &session.user_sub).await?;
+        // Rotate before minting: a refresh that loses the rotation race gets nothing (REL-22).
+        let rotated = match self.rotate_if_enabled(client, &session).await {
+            Ok(r) => r,
+            Err(CoreError::NotAuthorized(_)) => return Err(invalid()),
+            Err(e) => return Err(OAuthError::internal(&e)),
+        };
         let mut tokens = self
             .mint_oauth(pool, client, &user, &(session.clone(), String::new()), None)
             .await
             .map_err(|e| OAuthError::internal(&e))?;
-        tokens.refresh_token = self
-            .rotate_if_enabled(client, &session)
-            .await
-            .map_err(|e| OAuthError::internal(&e))?;
+        tokens.refresh_token = rotated;
         Ok(tokens)
     }
 
