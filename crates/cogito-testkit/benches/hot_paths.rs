@@ -26,7 +26,7 @@ async fn setup() -> (TestApp, String, String, String) {
         app.state
             .core
             .store
-            .insert_user(&user, &keys, false, &Effects::none())
+            .insert_user(&user, &keys, false, &cogito_core::store::Effects::none())
             .await
             .unwrap();
     }

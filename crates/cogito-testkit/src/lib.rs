@@ -170,12 +170,8 @@ impl TestApp {
             username: Some(username.into()),
             limit: 100,
         };
-        self.state
-            .core
-            .store
-            .list_messages(&q)
-            .await
-            .expect("outbox")
+        // Through the core, which opens the sealed bodies and codes.
+        self.state.core.outbox(&q).await.expect("outbox")
     }
 
     /// The last code sent to a user.
