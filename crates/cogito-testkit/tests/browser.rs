@@ -7,10 +7,11 @@
 //! creates a pool, a domain and a public OAuth client (code flow with PKCE) whose callback is a
 //! small HTTP listener in this process, runs `node tests/browser/<flow>.mjs '<json config>'`, and
 //! checks the script's JSON report and what the listener received. Screenshots of every page go
-//! to `docs/img/hosted-ui-<page>.png` (`COGITO_SCREENSHOT_DIR` overrides the directory).
+//! to `<target>/screenshots/hosted-ui-<page>.png`; `COGITO_UPDATE_SCREENSHOTS=1` writes them to
+//! the README's `docs/img/` instead, `COGITO_SCREENSHOT_DIR` to any directory.
 //!
-//! Prerequisites (installed by `.ci/run`): `/usr/bin/chromium` (or `COGITO_CHROMIUM`), Node.js,
-//! and `npm ci --prefix tests/browser`. Without them these tests fail; they never skip.
+//! Prerequisites (installed by `cargo xtask test`): `/usr/bin/chromium` (or `COGITO_CHROMIUM`),
+//! Node.js, and `npm ci --prefix tests/browser`. Without them these tests fail; they never skip.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -44,9 +45,21 @@ fn scripts_dir() -> PathBuf {
     workspace_root().join("tests/browser")
 }
 
+/// Where the screenshots go: `<target>/screenshots`, outside the tracked tree, unless
+/// `COGITO_UPDATE_SCREENSHOTS=1` asks to refresh the README's `docs/img`;
+/// `COGITO_SCREENSHOT_DIR` overrides both.
 fn screenshot_dir() -> PathBuf {
-    std::env::var_os("COGITO_SCREENSHOT_DIR")
-        .map_or_else(|| workspace_root().join("docs/img"), PathBuf::from)
+    if let Some(dir) = std::env::var_os("COGITO_SCREENSHOT_DIR") {
+        return dir.into();
+    }
+    if std::env::var("COGITO_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        return workspace_root().join("docs/img");
+    }
+    // CARGO_TARGET_TMPDIR is `<target>/tmp`.
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target directory")
+        .join("screenshots")
 }
 
 /// The browser, Node.js and playwright-core must be there: a missing one fails the test with
@@ -57,13 +70,13 @@ fn chromium_path() -> PathBuf {
     assert!(
         chromium.is_file(),
         "{} is missing: install Debian's chromium (`apt-get install -y chromium`) or set \
-         COGITO_CHROMIUM; .ci/run does this",
+         COGITO_CHROMIUM; `cargo xtask test` does this",
         chromium.display()
     );
     let playwright = scripts_dir().join("node_modules/playwright-core/package.json");
     assert!(
         playwright.is_file(),
-        "{} is missing: run `npm ci --prefix tests/browser`; .ci/run does this",
+        "{} is missing: run `npm ci --prefix tests/browser`; `cargo xtask test` does this",
         playwright.display()
     );
     chromium

@@ -1,7 +1,8 @@
 //! Compatibility with AWS's own verifier: `aws-jwt-verify`'s `CognitoJwtVerifier` (Node.js,
 //! `tests/compat-js/verify.mjs`) accepts the ID and access tokens of a cogito run with
 //! Cognito-style issuers, and rejects a tampered one. Node.js and `npm ci --prefix
-//! tests/compat-js` are prerequisites (`.ci/run` installs them); a missing one fails the test.
+//! tests/compat-js` are prerequisites (`cargo xtask test` installs them); a missing one fails
+//! the test.
 
 use std::path::{Path, PathBuf};
 
@@ -28,7 +29,7 @@ async fn aws_verify(pool: &str, token_use: &str, client: &str, token: &str, jwks
     let module = dir.join("node_modules/aws-jwt-verify/package.json");
     assert!(
         module.is_file(),
-        "{} is missing: run `npm ci --prefix tests/compat-js`; .ci/run does this",
+        "{} is missing: run `npm ci --prefix tests/compat-js`; `cargo xtask test` does this",
         module.display()
     );
     let out = tokio::process::Command::new("node")

@@ -4,8 +4,8 @@
 //! 200, the session's access token answers `GET /api/me`), signs out through the pool's
 //! `/logout`, then signs in as a plain user (admin page 403).
 //!
-//! Prerequisites (installed by `.ci/run`): `/usr/bin/chromium` (or `COGITO_CHROMIUM`), Node.js,
-//! and `npm ci --prefix tests/browser`. Without them this test fails; it never skips.
+//! Prerequisites (installed by `cargo xtask test`): `/usr/bin/chromium` (or `COGITO_CHROMIUM`),
+//! Node.js, and `npm ci --prefix tests/browser`. Without them this test fails; it never skips.
 
 mod common;
 
@@ -29,14 +29,16 @@ fn chromium_path() -> PathBuf {
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
     assert!(
         chromium.is_file(),
-        "{} is missing: install Debian's chromium or set COGITO_CHROMIUM; .ci/run does this",
+        "{} is missing: install Debian's chromium or set COGITO_CHROMIUM; `cargo xtask test` \
+         does this",
         chromium.display()
     );
     assert!(
         scripts_dir()
             .join("node_modules/playwright-core/package.json")
             .is_file(),
-        "playwright-core is missing: run `npm ci --prefix tests/browser`; .ci/run does this"
+        "playwright-core is missing: run `npm ci --prefix tests/browser`; `cargo xtask test` \
+         does this"
     );
     chromium
 }

@@ -3,8 +3,9 @@
 //! self sign-up) and reports the hops drawn in each sequence diagram; this test asserts every
 //! expected hop appeared in order with its status, that the decoded tokens are shown with a
 //! valid signature, and that secrets are masked. The `/jwt` decoder verifies a token of a run.
-//! Screenshots go to `docs/img/flows-<flow>.png` and `docs/img/jwt-decoder.png`
-//! (`COGITO_SCREENSHOT_DIR` overrides the directory).
+//! Screenshots go to `<target>/screenshots/flows-<flow>.png` and `…/jwt-decoder.png`;
+//! `COGITO_UPDATE_SCREENSHOTS=1` writes them to the README's `docs/img/` instead,
+//! `COGITO_SCREENSHOT_DIR` to any directory.
 //!
 //! Prerequisites as in `browser.rs`: Chromium, Node.js, `npm ci --prefix tests/browser`.
 
@@ -25,19 +26,38 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where the screenshots go: `<target>/screenshots`, outside the tracked tree, unless
+/// `COGITO_UPDATE_SCREENSHOTS=1` asks to refresh the README's `docs/img`;
+/// `COGITO_SCREENSHOT_DIR` overrides both.
+fn screenshot_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("COGITO_SCREENSHOT_DIR") {
+        return dir.into();
+    }
+    if std::env::var("COGITO_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        return workspace_root().join("docs/img");
+    }
+    // CARGO_TARGET_TMPDIR is `<target>/tmp`.
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target directory")
+        .join("screenshots")
+}
+
 fn chromium_path() -> PathBuf {
     let chromium = std::env::var_os("COGITO_CHROMIUM")
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
     assert!(
         chromium.is_file(),
-        "{} is missing: install Debian's chromium or set COGITO_CHROMIUM; .ci/run does this",
+        "{} is missing: install Debian's chromium or set COGITO_CHROMIUM; `cargo xtask test` \
+         does this",
         chromium.display()
     );
     assert!(
         workspace_root()
             .join("tests/browser/node_modules/playwright-core/package.json")
             .is_file(),
-        "playwright-core is missing: run `npm ci --prefix tests/browser`; .ci/run does this"
+        "playwright-core is missing: run `npm ci --prefix tests/browser`; `cargo xtask test` \
+         does this"
     );
     chromium
 }
@@ -203,8 +223,7 @@ const FLOWS: &[(&str, Expected)] = &[
 #[tokio::test(flavor = "multi_thread")]
 async fn the_flow_explorer_runs_the_four_flows() {
     let env = Env::start().await;
-    let screenshots = std::env::var_os("COGITO_SCREENSHOT_DIR")
-        .map_or_else(|| workspace_root().join("docs/img"), PathBuf::from);
+    let screenshots = screenshot_dir();
     let cfg = json!({
         "appUrl": env.app_url,
         "domainUrl": env.domain_url,
