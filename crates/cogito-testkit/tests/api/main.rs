@@ -16,6 +16,7 @@ mod oauth_oidc_client;
 mod oauth_scopes;
 mod oauth_support;
 mod pools;
+mod races;
 mod resource_servers;
 mod sec_authorize;
 mod sec_code;

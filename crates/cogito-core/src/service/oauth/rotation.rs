@@ -80,7 +80,9 @@ impl Cogito {
             return Ok(RefreshLookup::Unknown);
         }
         let now = self.clock.now_ms();
-        if now - rotated_ms <= rotation_policy(client).grace_secs * 1000 {
+        // Strictly inside the grace period: with grace 0 a rotated-out token is never honoured,
+        // not even in the same millisecond (a lost rotation race is not a retry).
+        if now - rotated_ms < rotation_policy(client).grace_secs * 1000 {
             return Ok(RefreshLookup::Found(session));
         }
         self.store
