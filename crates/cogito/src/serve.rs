@@ -16,10 +16,14 @@ use cogito_server::setup::{self, Parts};
 
 use crate::cli::ServeArgs;
 
+/// How often the janitor purges expired rows.
+const JANITOR_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Runs the server.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing(&args, "info");
     let (listener, state) = prepare(&args).await?;
+    tokio::spawn(state.core.clone().run_janitor(JANITOR_EVERY));
     tracing::info!(listen = %listener.local_addr()?, "cogito is serving");
     cogito_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("shut down");

@@ -506,3 +506,125 @@ async fn sigterm_when_idle_exits_0() {
     let status = server.terminate(Duration::from_secs(30)).await;
     assert_eq!(status.code(), Some(0), "exit status {status:?}");
 }
+
+/// Issue 7 acceptance 7: after a SignUp (a code), an AdminCreateUser with a temporary password
+/// and a client with a secret, no file of the data directory holds any of them in plaintext;
+/// the directory is 0700 and its files 0600 (corrected at start even when created wider); and
+/// `cogito outbox` still reads the sealed code with the master key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_are_sealed_at_rest_and_data_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let server = Server::start(&data, logs.path()).await;
+    let sdk = server.sdk();
+    let (pool, client) = pool_and_client(&sdk).await;
+    let secret = sdk
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("confidential")
+        .generate_secret(true)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .and_then(|c| c.client_secret)
+        .expect("a client secret");
+    let described = sdk
+        .list_user_pool_clients()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.user_pool_clients().len(), 2);
+    sdk.sign_up()
+        .client_id(&client)
+        .username("sam")
+        .password(PW)
+        .user_attributes(attr("email", "sam@example.com"))
+        .send()
+        .await
+        .unwrap();
+    let temporary = "Tmp-Only-Here-7f3c9a!";
+    sdk.admin_create_user()
+        .user_pool_id(&pool)
+        .username("ivy")
+        .temporary_password(temporary)
+        .user_attributes(attr("email", "ivy@example.com"))
+        .desired_delivery_mediums(sdk::types::DeliveryMediumType::Email)
+        .send()
+        .await
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cogito"))
+        .args(["outbox", "--data-dir"])
+        .arg(&data)
+        .args(["--username", "sam", "--latest-code"])
+        .output()
+        .expect("cogito outbox");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let code = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(code.len(), 6);
+    let invitation = Command::new(env!("CARGO_BIN_EXE_cogito"))
+        .args(["outbox", "--data-dir"])
+        .arg(&data)
+        .args(["--username", "ivy"])
+        .output()
+        .expect("cogito outbox");
+    assert!(
+        String::from_utf8_lossy(&invitation.stdout).contains(temporary),
+        "the invitation opens with the master key"
+    );
+
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "data directory");
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+            let bytes = std::fs::read(&path).unwrap();
+            for (what, needle) in [
+                ("code", code.as_str()),
+                ("temporary password", temporary),
+                ("client secret", secret.as_str()),
+            ] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{what} in plaintext in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    // The sealed secret still authenticates: DescribeUserPoolClient shows it opened.
+    let shown = sdk
+        .list_user_pool_clients()
+        .user_pool_id(&pool)
+        .send()
+        .await
+        .unwrap();
+    let id = shown
+        .user_pool_clients()
+        .iter()
+        .find(|c| c.client_name() == Some("confidential"))
+        .and_then(|c| c.client_id())
+        .unwrap()
+        .to_string();
+    let d = sdk
+        .describe_user_pool_client()
+        .user_pool_id(&pool)
+        .client_id(id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.user_pool_client.and_then(|c| c.client_secret).as_deref(),
+        Some(secret.as_str())
+    );
+}

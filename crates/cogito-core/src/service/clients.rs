@@ -282,7 +282,7 @@ impl Cogito {
         client.created_ms = now;
         client.modified_ms = now;
         self.store
-            .insert_client(&client)
+            .insert_client(&self.sealed_client(&client))
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::pool_not_found(&client.pool_id),
@@ -305,7 +305,7 @@ impl Cogito {
         validate_client(&pool, &next)?;
         self.validate_oauth(&next).await?;
         self.store
-            .update_client(&next)
+            .update_client(&self.sealed_client(&next))
             .await
             .map_err(|e| CoreError::from_store("update client", e))?;
         Ok(next)
@@ -331,10 +331,19 @@ impl Cogito {
         limit: u32,
     ) -> CoreResult<Page<AppClient>> {
         self.pool(pool_id).await?;
-        self.store
+        let page = self
+            .store
             .list_clients(pool_id, cursor, limit)
             .await
-            .map_err(map_cursor)
+            .map_err(map_cursor)?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(|c| self.open_client(c))
+                .collect::<CoreResult<_>>()?,
+            next: page.next,
+        })
     }
 }
 

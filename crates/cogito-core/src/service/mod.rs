@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clients;
 pub mod domains;
 pub mod groups;
+pub mod janitor;
 pub mod limits;
 pub mod messages;
 pub mod oauth;
@@ -80,24 +81,44 @@ impl Cogito {
 
     /// Reads a client by id alone (public operations).
     pub async fn client(&self, client_id: &str) -> CoreResult<AppClient> {
-        self.store
+        let client = self
+            .store
             .find_client(client_id)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::client_not_found(client_id),
                 e => CoreError::from_store("find client", e),
-            })
+            })?;
+        self.open_client(client)
     }
 
     /// Reads a client of a pool.
     pub async fn pool_client(&self, pool_id: &str, client_id: &str) -> CoreResult<AppClient> {
-        self.store
+        let client = self
+            .store
             .get_client(pool_id, client_id)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::client_not_found(client_id),
                 e => CoreError::from_store("get client", e),
-            })
+            })?;
+        self.open_client(client)
+    }
+
+    /// A client as read from the store, its secret opened (it is sealed at rest).
+    pub fn open_client(&self, mut client: AppClient) -> CoreResult<AppClient> {
+        if let Some(sealed) = &client.secret {
+            client.secret = Some(self.open_text(sealed)?);
+        }
+        Ok(client)
+    }
+
+    /// The copy of a client kept at rest: its secret sealed under the master key.
+    pub fn sealed_client(&self, client: &AppClient) -> AppClient {
+        AppClient {
+            secret: client.secret.as_deref().map(|s| self.seal_text(s)),
+            ..client.clone()
+        }
     }
 
     /// Finds a user by anything they may be named by (username, e-mail/phone username, alias,

@@ -46,7 +46,7 @@ async fn branding_for(state: &AppState, ctx: &DomainCtx, q: Option<String>) -> B
     let query = Params::parse(q.as_deref().unwrap_or_default());
     let mut client = None;
     if let Some(id) = query.get("client_id").filter(|c| safe_id(c))
-        && state.core.store.get_client(&ctx.pool.id, &id).await.is_ok()
+        && state.core.pool_client(&ctx.pool.id, &id).await.is_ok()
     {
         client = Some(id);
     }

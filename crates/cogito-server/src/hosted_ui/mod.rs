@@ -108,7 +108,7 @@ async fn error_route(
 ) -> Response {
     let query = crate::oauth2::params::Params::parse(q.as_deref().unwrap_or_default());
     let client = match query.get("client_id") {
-        Some(id) => state.core.store.get_client(&ctx.pool.id, &id).await.ok(),
+        Some(id) => state.core.pool_client(&ctx.pool.id, &id).await.ok(),
         None => None,
     };
     let flow = Flow::bare(&state, ctx, &headers, q, client, "/error").await;

@@ -142,12 +142,7 @@ async fn confirm_link(
 ) -> Response {
     let query = Params::parse(q.as_deref().unwrap_or_default());
     let client_id = query.get("client_id").unwrap_or_default();
-    let client = state
-        .core
-        .store
-        .get_client(&ctx.pool.id, &client_id)
-        .await
-        .ok();
+    let client = state.core.pool_client(&ctx.pool.id, &client_id).await.ok();
     let flow = Flow::bare(state, ctx, headers, q, client, "/confirmUser").await;
     let Some(client) = flow.client.clone() else {
         let text = flow.text("err_request", &["Invalid client_id."]);

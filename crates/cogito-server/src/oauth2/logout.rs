@@ -31,7 +31,7 @@ pub async fn logout(
     let Some(client_id) = p.get("client_id").filter(|c| !c.is_empty()) else {
         return page("Missing client_id.");
     };
-    let Ok(client) = state.core.store.get_client(&ctx.pool.id, &client_id).await else {
+    let Ok(client) = state.core.pool_client(&ctx.pool.id, &client_id).await else {
         return page("Invalid client_id.");
     };
     let target = if let Some(logout_uri) = p.get("logout_uri") {

@@ -6,7 +6,6 @@ use crate::crypto::fingerprint;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AuthorizationCode, RefreshSession, UserStatus};
 use crate::service::Cogito;
-use crate::store::StoreError;
 
 impl Cogito {
     /// Validates an authorization request for the pool of a domain (reference §4.3, SEC-01–08,
@@ -28,15 +27,10 @@ impl Cogito {
             .as_deref()
             .filter(|c| !c.is_empty())
             .ok_or_else(|| page("Missing client_id."))?;
-        let client = match self.store.get_client(pool_id, client_id).await {
+        let client = match self.pool_client(pool_id, client_id).await {
             Ok(c) => c,
-            Err(StoreError::NotFound) => return Err(page("Invalid client_id.")),
-            Err(e) => {
-                return Err(page(&format!(
-                    "Temporarily unavailable ({})",
-                    CoreError::from_store("client", e)
-                )));
-            }
+            Err(CoreError::ResourceNotFound(_)) => return Err(page("Invalid client_id.")),
+            Err(e) => return Err(page(&format!("Temporarily unavailable ({e})"))),
         };
         let pool = self
             .pool(pool_id)

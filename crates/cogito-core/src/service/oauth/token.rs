@@ -50,10 +50,10 @@ impl Cogito {
         if auth.client_id.is_empty() {
             return Err(bad());
         }
-        let client = match self.store.get_client(pool_id, &auth.client_id).await {
+        let client = match self.pool_client(pool_id, &auth.client_id).await {
             Ok(c) => c,
-            Err(StoreError::NotFound) => return Err(bad()),
-            Err(e) => return Err(OAuthError::internal(&CoreError::from_store("client", e))),
+            Err(CoreError::ResourceNotFound(_)) => return Err(bad()),
+            Err(e) => return Err(OAuthError::internal(&e)),
         };
         match (&client.secret, &auth.secret) {
             (Some(s), Some(given)) if secrets_equal(s.as_bytes(), given.as_bytes()) => Ok(client),
