@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use cogito_core::store::{Store, StoreError};
 use cogito_store::open_store;
+use cogito_store::postgres::testing::TempDatabase;
 
 mod support;
 
@@ -20,6 +21,7 @@ mod groups;
 mod keys;
 mod oauth;
 mod outbox;
+mod pg_only;
 mod pools;
 mod sessions;
 mod user_list;
@@ -27,7 +29,8 @@ mod user_updates;
 mod users;
 
 /// Instantiates the whole suite as `mod $backend`, each test on a fresh database from
-/// `$fresh().await`, which returns `(guard, url)`; the guard keeps the database alive.
+/// `$fresh().await`, which returns `Some((guard, url))` (the guard keeps the database alive),
+/// or `None` when the backend is not available here and the test is skipped.
 macro_rules! contract_suite {
     ($backend:ident, $fresh:path) => {
         mod $backend {
@@ -116,7 +119,7 @@ macro_rules! contract_suite {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
-                let (_guard, url) = $fresh().await;
+                let Some((_guard, url)) = $fresh().await else { return };
                 let store = cogito_store::open_store(&url).await.expect("open store");
                 crate::$module::$name(store).await;
             }
@@ -126,7 +129,7 @@ macro_rules! contract_suite {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
-                let (_guard, url) = $fresh().await;
+                let Some((_guard, url)) = $fresh().await else { return };
                 crate::$module::$name(url).await;
             }
         )*
@@ -134,32 +137,51 @@ macro_rules! contract_suite {
 }
 
 /// A fresh SQLite file in a temporary directory; the directory lives as long as the guard.
-async fn fresh_sqlite() -> (tempfile::TempDir, String) {
+async fn fresh_sqlite() -> Option<(tempfile::TempDir, String)> {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}/t.db", dir.path().display());
-    (dir, url)
+    Some((dir, url))
+}
+
+/// A fresh PostgreSQL database on the server of `COGITO_TEST_DATABASE_URL`, dropped with the
+/// guard; `None` (skip) when the variable is unset, a panic instead when `COGITO_REQUIRE_PG=1`.
+async fn fresh_postgres() -> Option<(TempDatabase, String)> {
+    let db = TempDatabase::from_env().await?;
+    let url = db.url().to_owned();
+    Some((db, url))
 }
 
 contract_suite!(sqlite, crate::fresh_sqlite);
+contract_suite!(postgres, crate::fresh_postgres);
 
 #[tokio::test]
 async fn open_store_rejects_unknown_schemes() {
-    for url in ["postgres://localhost/cogito", "mysql://x/y", "not a url"] {
+    for (url, expected) in [
+        ("mysql://x/y", "unsupported database URL scheme"),
+        ("redis://h/0", "unsupported database URL scheme"),
+        ("not a url", "invalid database URL"),
+    ] {
+        let Err(StoreError::Unavailable(message)) = open_store(url).await.map(|_| ()) else {
+            panic!("{url} was accepted");
+        };
+        assert!(message.contains(expected), "{url}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn open_store_reports_an_unreachable_postgres_as_unavailable() {
+    // Port 1: nothing listens, the connection is refused at once.
+    for url in ["postgres://127.0.0.1:1/db", "postgresql://127.0.0.1:1/db"] {
         match open_store(url).await.map(|_: Arc<dyn Store>| ()) {
             Err(StoreError::Unavailable(message)) => {
-                assert!(!message.is_empty(), "{url}");
+                assert!(
+                    !message.contains("unsupported database URL scheme"),
+                    "{url}: {message}"
+                );
             }
             other => panic!("{url}: {other:?}"),
         }
     }
-    let Err(StoreError::Unavailable(message)) = open_store("postgres://h/db").await.map(|_| ())
-    else {
-        panic!("postgres is not supported yet");
-    };
-    assert!(
-        message.contains("unsupported database URL scheme"),
-        "{message}"
-    );
 }
 
 #[tokio::test]

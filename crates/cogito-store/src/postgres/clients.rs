@@ -1,0 +1,106 @@
+//! [`ClientStore`] for PostgreSQL: the `clients` table (client id, pool id, JSON record). Client ids
+//! are unique across pools, so public operations can find a client by id alone. Deleting a client
+//! also deletes its UI customisation.
+
+use async_trait::async_trait;
+use cogito_core::model::AppClient;
+use cogito_core::store::{ClientStore, Page, StoreError, StoreResult};
+use sqlx::Row;
+
+use super::{PostgresStore, commit, db_err, fetch_limit, from_json, require_row, to_json};
+use crate::paging::{finish_page, key_cursor, page_size, parse_key_cursor};
+
+#[async_trait]
+impl ClientStore for PostgresStore {
+    async fn insert_client(&self, client: &AppClient) -> StoreResult<()> {
+        sqlx::query("INSERT INTO clients (client_id, pool_id, record) VALUES ($1, $2, $3)")
+            .bind(&client.client_id)
+            .bind(&client.pool_id)
+            .bind(to_json(client)?)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<AppClient> {
+        let record: String =
+            sqlx::query_scalar("SELECT record FROM clients WHERE client_id = $1 AND pool_id = $2")
+                .bind(client_id)
+                .bind(pool_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?
+                .ok_or(StoreError::NotFound)?;
+        from_json(&record)
+    }
+
+    async fn find_client(&self, client_id: &str) -> StoreResult<AppClient> {
+        let record: String = sqlx::query_scalar("SELECT record FROM clients WHERE client_id = $1")
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)?;
+        from_json(&record)
+    }
+
+    async fn update_client(&self, client: &AppClient) -> StoreResult<()> {
+        let done =
+            sqlx::query("UPDATE clients SET record = $3 WHERE client_id = $1 AND pool_id = $2")
+                .bind(&client.client_id)
+                .bind(&client.pool_id)
+                .bind(to_json(client)?)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+        require_row(done.rows_affected())
+    }
+
+    async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("DELETE FROM clients WHERE client_id = $1 AND pool_id = $2")
+            .bind(client_id)
+            .bind(pool_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        require_row(done.rows_affected())?;
+        // The client's own UI customisation has no foreign key to it (see 0002_oauth.sql).
+        sqlx::query("DELETE FROM ui_customizations WHERE pool_id = $1 AND client_id = $2")
+            .bind(pool_id)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        commit(tx).await
+    }
+
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<AppClient>> {
+        let after = cursor
+            .map(parse_key_cursor)
+            .transpose()?
+            .unwrap_or_default();
+        let size = page_size(limit);
+        let rows = sqlx::query(
+            "SELECT record FROM clients WHERE pool_id = $1 AND client_id > $2 \
+             ORDER BY client_id LIMIT $3",
+        )
+        .bind(pool_id)
+        .bind(after)
+        .bind(fetch_limit(size))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let clients = rows
+            .iter()
+            .map(|row| from_json::<AppClient>(&row.try_get::<String, _>("record").map_err(db_err)?))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(finish_page(clients, size, |c| key_cursor(&c.client_id)))
+    }
+}

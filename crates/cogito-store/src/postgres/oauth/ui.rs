@@ -1,0 +1,81 @@
+//! UI customisation (`ui_customizations`): one row per pool (`client_id = ''`, `ALL` on the wire)
+//! and per client, replaced as a whole on every write. The logo is a BYTEA, the template overrides
+//! a JSON object.
+
+use std::collections::BTreeMap;
+
+use cogito_core::model::UiCustomization;
+use cogito_core::store::{StoreError, StoreResult};
+use sqlx::Row;
+
+use crate::postgres::{PostgresStore, commit, db_err, from_json, to_json};
+
+/// The `client_id` column of the pool-wide customisation. Client ids are never empty.
+const POOL_WIDE: &str = "";
+
+/// Inserts or replaces. `NotFound` if the pool, or the named client of that pool, is missing:
+/// the client row is share-locked (`FOR KEY SHARE`) until the commit, so a concurrent
+/// `delete_client` waits and then deletes this row too; no row outlives its client.
+pub(super) async fn put_ui_customization(
+    store: &PostgresStore,
+    ui: &UiCustomization,
+) -> StoreResult<()> {
+    let mut tx = store.begin().await?;
+    if let Some(client_id) = &ui.client_id {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT 1::BIGINT FROM clients WHERE client_id = $1 AND pool_id = $2 FOR KEY SHARE",
+        )
+        .bind(client_id)
+        .bind(&ui.pool_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+    }
+    sqlx::query(
+        "INSERT INTO ui_customizations (pool_id, client_id, css, image, templates, modified_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (pool_id, client_id) DO UPDATE SET css = excluded.css, \
+         image = excluded.image, templates = excluded.templates, \
+         modified_ms = excluded.modified_ms",
+    )
+    .bind(&ui.pool_id)
+    .bind(ui.client_id.as_deref().unwrap_or(POOL_WIDE))
+    .bind(&ui.css)
+    .bind(&ui.image)
+    .bind(to_json(&ui.templates)?)
+    .bind(ui.modified_ms)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    commit(tx).await
+}
+
+/// The customisation of exactly this pool or client: a client without its own row is
+/// `NotFound` (falling back to the pool-wide one is the caller's decision).
+pub(super) async fn get_ui_customization(
+    store: &PostgresStore,
+    pool_id: &str,
+    client_id: Option<&str>,
+) -> StoreResult<UiCustomization> {
+    let row = sqlx::query(
+        "SELECT css, image, templates, modified_ms FROM ui_customizations \
+         WHERE pool_id = $1 AND client_id = $2",
+    )
+    .bind(pool_id)
+    .bind(client_id.unwrap_or(POOL_WIDE))
+    .fetch_optional(&store.pool)
+    .await
+    .map_err(db_err)?
+    .ok_or(StoreError::NotFound)?;
+    Ok(UiCustomization {
+        pool_id: pool_id.to_owned(),
+        client_id: client_id.map(str::to_owned),
+        css: row.try_get("css").map_err(db_err)?,
+        image: row.try_get("image").map_err(db_err)?,
+        templates: from_json::<BTreeMap<String, String>>(
+            &row.try_get::<String, _>("templates").map_err(db_err)?,
+        )?,
+        modified_ms: row.try_get("modified_ms").map_err(db_err)?,
+    })
+}

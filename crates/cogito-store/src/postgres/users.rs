@@ -1,0 +1,370 @@
+//! [`UserStore`] for PostgreSQL, except `list_users` (see `user_list`): the `users` row, the
+//! `login_keys` that make usernames and aliases unique per pool, and the `user_attributes`
+//! index that `ListUsers` filters search. The three are always written together, in one
+//! transaction. A change reads the row a [`UserUpdate`] applies to with
+//! `SELECT … FOR NO KEY UPDATE`, so concurrent changes of one user queue on the row lock from the
+//! read to the commit and none is lost. (`NO KEY`: the key never changes, and the weaker lock lets
+//! rows that merely reference the user, such as codes and sessions, be written meanwhile.)
+//!
+//! Login keys are written with `INSERT … ON CONFLICT`: `DO NOTHING RETURNING` detects a taken key
+//! without an error (which would abort the transaction) and the caller rolls back, so a conflict
+//! writes nothing, as on SQLite; stealing a key is `DO UPDATE SET sub = EXCLUDED.sub`, one atomic
+//! statement whatever other stealers do.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use cogito_core::model::user::{LoginKey, LoginKeyKind};
+use cogito_core::model::{User, UserStatus};
+use cogito_core::store::{
+    CodeRefusal, Effects, LockoutPolicy, LoginFailures, Page, PasswordAttempt, StoreError,
+    StoreResult, UniqueKey, UpdateOutcome, UserFilter, UserStore, UserUpdate,
+};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+
+use super::{PostgresStore, commit, db_err, from_json, require_row, to_json, to_u32};
+use crate::paging::normalise;
+
+/// The columns [`user_from_row`] reads, qualified by the alias `u` every user query gives the
+/// `users` table. A macro so that it can be spliced into `concat!`-built static SQL.
+macro_rules! user_columns {
+    () => {
+        "u.pool_id, u.sub, u.username, u.status, u.enabled, u.password_hash, u.password_set_ms, \
+         u.password_history, u.attributes, u.created_ms, u.modified_ms, u.failed_attempts, \
+         u.locked_until_ms, u.last_failure_ms"
+    };
+}
+pub(super) use user_columns;
+
+/// Decodes a row selected with [`user_columns!`].
+pub(super) fn user_from_row(row: &PgRow) -> StoreResult<User> {
+    let text = |col: &str| row.try_get::<String, _>(col).map_err(db_err);
+    let int = |col: &str| row.try_get::<i64, _>(col).map_err(db_err);
+    let status = text("status")?;
+    Ok(User {
+        pool_id: text("pool_id")?,
+        username: text("username")?,
+        sub: text("sub")?,
+        status: UserStatus::parse(&status).ok_or_else(|| {
+            StoreError::Unavailable(format!("unknown user status in database: {status}"))
+        })?,
+        enabled: row.try_get::<bool, _>("enabled").map_err(db_err)?,
+        password_hash: row
+            .try_get::<Option<String>, _>("password_hash")
+            .map_err(db_err)?,
+        password_set_ms: int("password_set_ms")?,
+        password_history: from_json(&text("password_history")?)?,
+        attributes: from_json::<BTreeMap<String, String>>(&text("attributes")?)?,
+        created_ms: int("created_ms")?,
+        modified_ms: int("modified_ms")?,
+        failed_attempts: to_u32(int("failed_attempts")?)?,
+        locked_until_ms: int("locked_until_ms")?,
+        last_failure_ms: int("last_failure_ms")?,
+    })
+}
+
+/// Inserts (`insert == true`) or replaces the `users` row of `user`. Returns the rows touched.
+async fn write_user_row(conn: &mut PgConnection, user: &User, insert: bool) -> StoreResult<u64> {
+    let sql = if insert {
+        "INSERT INTO users (pool_id, sub, username, username_norm, status, enabled, \
+         password_hash, password_set_ms, password_history, attributes, created_ms, modified_ms, \
+         failed_attempts, locked_until_ms, last_failure_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    } else {
+        "UPDATE users SET username = $3, username_norm = $4, status = $5, enabled = $6, \
+         password_hash = $7, password_set_ms = $8, password_history = $9, attributes = $10, \
+         created_ms = $11, modified_ms = $12, failed_attempts = $13, locked_until_ms = $14, \
+         last_failure_ms = $15 WHERE pool_id = $1 AND sub = $2"
+    };
+    let done = sqlx::query(sql)
+        .bind(&user.pool_id)
+        .bind(&user.sub)
+        .bind(&user.username)
+        .bind(normalise(&user.username))
+        .bind(user.status.as_str())
+        .bind(user.enabled)
+        .bind(&user.password_hash)
+        .bind(user.password_set_ms)
+        .bind(to_json(&user.password_history)?)
+        .bind(to_json(&user.attributes)?)
+        .bind(user.created_ms)
+        .bind(user.modified_ms)
+        .bind(i64::from(user.failed_attempts))
+        .bind(user.locked_until_ms)
+        .bind(user.last_failure_ms)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(done.rows_affected())
+}
+
+/// Rewrites the attribute index of `user` (every attribute, lower-cased).
+async fn write_attribute_index(conn: &mut PgConnection, user: &User) -> StoreResult<()> {
+    sqlx::query("DELETE FROM user_attributes WHERE pool_id = $1 AND sub = $2")
+        .bind(&user.pool_id)
+        .bind(&user.sub)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    for (name, value) in &user.attributes {
+        sqlx::query(
+            "INSERT INTO user_attributes (pool_id, sub, name, value_norm, created_ms) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&user.pool_id)
+        .bind(&user.sub)
+        .bind(name)
+        .bind(normalise(value))
+        .bind(user.created_ms)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// Inserts the login keys of `user`. With `steal`, an alias held by another user moves to it;
+/// otherwise a taken key is `Conflict(LoginKey(key))` (the caller's transaction is then dropped,
+/// so nothing is written). Call with the user's own keys already deleted.
+async fn write_login_keys(
+    conn: &mut PgConnection,
+    user: &User,
+    keys: &[LoginKey],
+    steal: bool,
+) -> StoreResult<()> {
+    const INSERT: &str = "INSERT INTO login_keys (pool_id, kind, value, sub) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (pool_id, kind, value) DO NOTHING RETURNING sub";
+    const STEAL: &str = "INSERT INTO login_keys (pool_id, kind, value, sub) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (pool_id, kind, value) \
+         DO UPDATE SET sub = EXCLUDED.sub RETURNING sub";
+    let mut written: Vec<&LoginKey> = Vec::with_capacity(keys.len());
+    for key in keys {
+        if written.contains(&key) {
+            continue; // the same key listed twice is one key
+        }
+        // The username itself is never stolen: only aliases move (ForceAliasCreation).
+        let sql = if steal && key.kind != LoginKeyKind::Username {
+            STEAL
+        } else {
+            INSERT
+        };
+        let inserted: Option<String> = sqlx::query_scalar(sql)
+            .bind(&user.pool_id)
+            .bind(key.kind.as_str())
+            .bind(&key.value)
+            .bind(&user.sub)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        if inserted.is_none() {
+            return Err(StoreError::Conflict(UniqueKey::LoginKey(key.clone())));
+        }
+        written.push(key);
+    }
+    Ok(())
+}
+
+/// Reads a user row inside a transaction and locks it until the commit.
+async fn locked_user(conn: &mut PgConnection, pool_id: &str, sub: &str) -> StoreResult<User> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users u WHERE u.pool_id = $1 AND u.sub = $2 FOR NO KEY UPDATE"
+    ))
+    .bind(pool_id)
+    .bind(sub)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?
+    .ok_or(StoreError::NotFound)?;
+    user_from_row(&row)
+}
+
+/// Rewrites a user's login keys (deleting its own first).
+async fn rewrite_login_keys(
+    conn: &mut PgConnection,
+    user: &User,
+    keys: &[LoginKey],
+    steal: bool,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM login_keys WHERE pool_id = $1 AND sub = $2")
+        .bind(&user.pool_id)
+        .bind(&user.sub)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    write_login_keys(conn, user, keys, steal).await
+}
+
+#[async_trait]
+impl UserStore for PostgresStore {
+    async fn insert_user(
+        &self,
+        user: &User,
+        keys: &[LoginKey],
+        steal_keys: bool,
+        effects: &Effects,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        self.fault("insert_user")?;
+        write_user_row(&mut tx, user, true).await?;
+        write_login_keys(&mut tx, user, keys, steal_keys).await?;
+        write_attribute_index(&mut tx, user).await?;
+        super::effects::write(&mut tx, self, &user.pool_id, &user.sub, effects).await?;
+        commit(tx).await
+    }
+
+    async fn find_user_by_key(&self, pool_id: &str, key: &LoginKey) -> StoreResult<User> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM login_keys k JOIN users u ON u.pool_id = k.pool_id AND u.sub = k.sub \
+             WHERE k.pool_id = $1 AND k.kind = $2 AND k.value = $3"
+        ))
+        .bind(pool_id)
+        .bind(key.kind.as_str())
+        .bind(&key.value)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<User> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u WHERE u.pool_id = $1 AND u.sub = $2"
+        ))
+        .bind(pool_id)
+        .bind(sub)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    async fn update_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        update: &UserUpdate,
+        effects: &Effects,
+    ) -> StoreResult<UpdateOutcome> {
+        let mut tx = self.begin().await?;
+        let mut user = locked_user(&mut tx, pool_id, sub).await?;
+        if let Some(wanted) = update.only_if_status
+            && user.status != wanted
+        {
+            return Ok(UpdateOutcome::StatusWas(user.status));
+        }
+        if let Some(redeem) = &update.redeem {
+            let stored = super::sessions::code_in(&mut tx, pool_id, sub, &redeem.purpose).await?;
+            match redeem.check(stored.as_ref()) {
+                Ok(()) => {
+                    super::sessions::delete_code_in(&mut tx, pool_id, sub, &redeem.purpose).await?
+                }
+                Err(refusal) => {
+                    if refusal == CodeRefusal::Mismatch {
+                        super::sessions::count_code_attempt(&mut tx, pool_id, sub, &redeem.purpose)
+                            .await?;
+                        commit(tx).await?;
+                    }
+                    return Ok(UpdateOutcome::Code(refusal));
+                }
+            }
+        }
+        self.fault("update_user")?;
+        update.apply(&mut user);
+        require_row(write_user_row(&mut tx, &user, false).await?)?;
+        if update.changes_attributes() || update.keys.is_some() {
+            if let Some(policy) = &update.keys {
+                let keys = cogito_core::attributes::keys_of(policy, &user);
+                rewrite_login_keys(&mut tx, &user, &keys, update.steal_keys).await?;
+            }
+            write_attribute_index(&mut tx, &user).await?;
+        }
+        super::effects::write(&mut tx, self, pool_id, sub, effects).await?;
+        commit(tx).await?;
+        Ok(UpdateOutcome::Updated(user))
+    }
+
+    async fn begin_password_attempt(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        now_ms: i64,
+        policy: &LockoutPolicy,
+    ) -> StoreResult<PasswordAttempt> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "SELECT failed_attempts, locked_until_ms, last_failure_ms FROM users \
+             WHERE pool_id = $1 AND sub = $2 FOR NO KEY UPDATE",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+        let current = LoginFailures {
+            failed_attempts: to_u32(row.try_get("failed_attempts").map_err(db_err)?)?,
+            locked_until_ms: row.try_get("locked_until_ms").map_err(db_err)?,
+            last_failure_ms: row.try_get("last_failure_ms").map_err(db_err)?,
+        };
+        let Some(next) = policy.on_attempt(current, now_ms) else {
+            return Ok(PasswordAttempt::Locked);
+        };
+        sqlx::query(
+            "UPDATE users SET failed_attempts = $3, locked_until_ms = $4, last_failure_ms = $5 \
+             WHERE pool_id = $1 AND sub = $2",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(i64::from(next.failed_attempts))
+        .bind(next.locked_until_ms)
+        .bind(next.last_failure_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        commit(tx).await?;
+        Ok(PasswordAttempt::Allowed)
+    }
+
+    async fn clear_login_failures(&self, pool_id: &str, sub: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE users SET failed_attempts = 0, locked_until_ms = 0 \
+             WHERE pool_id = $1 AND sub = $2 AND (failed_attempts <> 0 OR locked_until_ms <> 0)",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_user(&self, pool_id: &str, sub: &str) -> StoreResult<()> {
+        // Keys, attributes, codes, sessions and memberships go with the row (ON DELETE CASCADE).
+        let done = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND sub = $2")
+            .bind(pool_id)
+            .bind(sub)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        require_row(done.rows_affected())
+    }
+
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: Option<&UserFilter>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<User>> {
+        super::user_list::list_users(self, pool_id, filter, cursor, limit).await
+    }
+}
