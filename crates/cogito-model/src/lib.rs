@@ -6,16 +6,20 @@
 //! * [`validate_input`] — checks a request body against an operation's input shape and
 //!   produces the `InvalidParameterException` / `SerializationException` messages Cognito
 //!   (Coral) sends.
+//! * [`Operation::redact_input`] / [`Operation::redact_output`] — walk a body along its shapes
+//!   so the values the model marks `sensitive` can be masked ([`Visit`]).
 //! * [`lower_camel`] — the member-name form used in validation messages.
 
 mod pattern;
 mod raw;
+mod redact;
 mod service;
 mod shape;
 mod validate;
 
 use std::sync::LazyLock;
 
+pub use redact::Visit;
 pub use service::{ModelError, NO_AUTH_AUTHTYPE, NO_AUTH_SCHEME, Operation, ServiceModel};
 pub use validate::{ValidationError, validate_input};
 

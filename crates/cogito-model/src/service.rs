@@ -70,6 +70,7 @@ pub struct Operation {
     /// `true` when the model marks the operation read-only.
     pub readonly: bool,
     pub(crate) input: Option<ShapeId>,
+    pub(crate) output: Option<ShapeId>,
     pub(crate) shapes: Arc<ShapeArena>,
 }
 
@@ -215,6 +216,10 @@ fn build_operation(
         })?),
         None => None,
     };
+    let output = op
+        .output
+        .as_ref()
+        .and_then(|r| shapes.by_name.get(&r.shape).copied());
     for shape in op.output.iter().chain(op.errors.iter()) {
         if !shapes.by_name.contains_key(&shape.shape) {
             return Err(ModelError::new(format!(
@@ -233,6 +238,7 @@ fn build_operation(
         errors: op.errors.iter().map(|r| r.shape.clone()).collect(),
         readonly: op.readonly,
         input,
+        output,
         shapes: Arc::clone(shapes),
     })
 }

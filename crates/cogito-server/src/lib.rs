@@ -111,14 +111,6 @@ pub fn app(state: AppState) -> Router {
             "/_ui/{pool_id}/{client_id}/logo",
             get(hosted_ui::assets::logo_by_id),
         );
-    let traces = trace::Traces::default();
-    if state.config.dev {
-        let t = traces.clone();
-        router = router.route("/_dev/outbox", get(dev::outbox)).route(
-            "/_dev/trace/{run_id}",
-            get(move |p| trace::list(t.clone(), p)),
-        );
-    }
     let domains: Router = Router::new()
         .nest("/domain/{domain}", domain::routes())
         .with_state(state.clone());
@@ -128,14 +120,25 @@ pub fn app(state: AppState) -> Router {
     };
     router = router
         .nest("/domain/{domain}", domain::routes())
-        .fallback(move |req| domain::host_dispatch(domains.clone(), suffix.clone(), req));
+        .fallback(move |req| domain::host_dispatch(domains.clone(), suffix.clone(), req))
+        .layer(cors);
     if state.config.dev {
-        router = router.layer(axum::middleware::from_fn(move |req, next| {
-            trace::record(traces.clone(), req, next)
-        }));
+        // Added after the CORS layer, which therefore does not wrap them: no other origin's
+        // page may read the codes in the outbox or the bodies in the trace (a browser refuses
+        // a cross-origin read without `Access-Control-Allow-Origin`, and a preflight gets 405).
+        let traces = trace::Traces::default();
+        let t = traces.clone();
+        router = router
+            .route("/_dev/outbox", get(dev::outbox))
+            .route(
+                "/_dev/trace/{run_id}",
+                get(move |p| trace::list(t.clone(), p)),
+            )
+            .layer(axum::middleware::from_fn(move |req, next| {
+                trace::record(traces.clone(), req, next)
+            }));
     }
     router
-        .layer(cors)
         .layer(axum::middleware::from_fn(hosted_ui::no_cors_on_pages))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)

@@ -3,6 +3,17 @@
 //! request and response bodies with secrets masked) into an in-memory ring buffer per run id,
 //! read back at `GET /_dev/trace/{run_id}`. Neither the layer nor the route exists without
 //! `--dev`.
+//!
+//! Masking of Cognito API bodies follows the service model: every value whose shape the model
+//! marks `sensitive` is masked, in requests and responses, at any depth (`TemporaryPassword`,
+//! `AuthParameters`, `UserPoolClient.ClientSecret`, `AuthenticationResult.AccessToken`,
+//! `Session`, but also `Username`, `ClientId` and attribute values), plus the one-time codes
+//! the model leaves unmarked ([`UNMARKED_SECRET_SHAPES`]). How a value is masked
+//! ([`masked`]): a JWT keeps its header and payload and loses its signature, so the explorer's
+//! reader still sees the claims cogito issued while the recorded token cannot be replayed; a
+//! map (`AuthParameters`) keeps its keys; anything else becomes `••••••`. Bodies the model does
+//! not describe (OAuth 2.0 and hosted-UI forms, the dev outbox) are masked by field name
+//! ([`FORM_SECRETS`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -12,6 +23,9 @@ use axum::body::Body;
 use axum::extract::{Path, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cogito_model::{Operation, Visit};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -23,9 +37,17 @@ const MAX_RUNS: usize = 256;
 const MAX_HOPS: usize = 64;
 /// Bodies larger than this are not recorded (nor buffered).
 const MAX_BODY: usize = 256 * 1024;
+/// What a masked value becomes.
+const MASK: &str = "••••••";
 
-/// Fields whose values are masked.
-const SECRETS: &[&str] = &[
+/// Shapes that carry secrets although the model does not mark them `sensitive`: the codes of
+/// `ConfirmSignUp`, `ConfirmForgotPassword` and `VerifyUserAttribute`.
+const UNMARKED_SECRET_SHAPES: &[&str] = &["ConfirmationCodeType"];
+
+/// Field names masked in bodies the model does not describe: OAuth 2.0 requests and answers
+/// (RFC 6749 / 7636), hosted-UI forms, and the dev outbox's messages (whose `body` carries the
+/// code). `id_token` and `access_token` are masked like the API's tokens (signature only).
+const FORM_SECRETS: &[&str] = &[
     "password",
     "new_password",
     "previouspassword",
@@ -36,10 +58,13 @@ const SECRETS: &[&str] = &[
     "secret_hash",
     "refresh_token",
     "refreshtoken",
+    "id_token",
+    "access_token",
     "_csrf",
     "confirmationcode",
     "code",
     "session",
+    "body",
 ];
 
 /// One request as cogito saw it.
@@ -58,7 +83,7 @@ pub struct TraceHop {
     pub status: u16,
     /// Request body (masked), when JSON or a form.
     pub request: Value,
-    /// Response body (masked; ID and access tokens kept), when JSON.
+    /// Response body (masked; JWTs keep header and payload), when JSON.
     pub response: Value,
 }
 
@@ -132,6 +157,11 @@ pub async fn record(traces: Traces, req: Request, next: Next) -> Response {
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .map(|t| t.rsplit('.').next().unwrap_or(t).to_string());
+    let model_op = req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| cogito_model::model().operation_for_target(t));
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
         return (
@@ -140,7 +170,7 @@ pub async fn record(traces: Traces, req: Request, next: Next) -> Response {
         )
             .into_response();
     };
-    let request = mask(&parse(&bytes));
+    let request = mask_request(model_op, &parse(&bytes));
     let resp = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
@@ -154,7 +184,7 @@ pub async fn record(traces: Traces, req: Request, next: Next) -> Response {
         let (parts, body) = resp.into_parts();
         match axum::body::to_bytes(body, MAX_BODY).await {
             Ok(bytes) => {
-                let v = mask(&parse(&bytes));
+                let v = mask_response(model_op, &parse(&bytes));
                 (Response::from_parts(parts, Body::from(bytes)), v)
             }
             Err(_) => (
@@ -216,18 +246,68 @@ fn parse(bytes: &[u8]) -> Value {
     Value::String(format!("({} bytes)", bytes.len()))
 }
 
-fn is_secret(key: &str) -> bool {
-    SECRETS.iter().any(|s| s.eq_ignore_ascii_case(key))
+fn is_form_secret(key: &str) -> bool {
+    FORM_SECRETS.iter().any(|s| s.eq_ignore_ascii_case(key))
 }
 
-/// Masks the values of secret fields, recursively.
+/// A request body: along the operation's input shape when it is a Cognito API call, else by
+/// field name.
+fn mask_request(op: Option<&Operation>, body: &Value) -> Value {
+    match op {
+        Some(op) => op.redact_input(body, &model_secret),
+        None => mask(body),
+    }
+}
+
+/// A response body: along the operation's output shape, else by field name.
+fn mask_response(op: Option<&Operation>, body: &Value) -> Value {
+    match op {
+        Some(op) => op.redact_output(body, &model_secret),
+        None => mask(body),
+    }
+}
+
+/// The walk's decision for one value of a Cognito API body.
+fn model_secret(v: Visit<'_>) -> Option<Value> {
+    (v.sensitive || UNMARKED_SECRET_SHAPES.contains(&v.shape)).then(|| masked(v.value))
+}
+
+/// What a secret value is recorded as: a JWT without its signature, a map with its keys and
+/// masked values, or the mask.
+fn masked(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(match unsigned_jwt(s) {
+            Some(unsigned) => format!("{unsigned}.{MASK}"),
+            None => MASK.into(),
+        }),
+        Value::Object(m) => Value::Object(
+            m.keys()
+                .map(|k| (k.clone(), Value::String(MASK.into())))
+                .collect(),
+        ),
+        _ => Value::String(MASK.into()),
+    }
+}
+
+/// `header.payload` of a JWT (three dot-separated parts, a base64url JSON header), else `None`.
+fn unsigned_jwt(s: &str) -> Option<&str> {
+    let (unsigned, _signature) = s.rsplit_once('.')?;
+    let (header, payload) = unsigned.split_once('.')?;
+    let header_is_json = URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .is_some_and(|b| serde_json::from_slice::<Map<String, Value>>(&b).is_ok());
+    (header_is_json && !payload.is_empty() && !payload.contains('.')).then_some(unsigned)
+}
+
+/// Masks the values of secret fields of a body the model does not describe, recursively.
 pub fn mask(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, v)| {
-                    let v = if is_secret(k) && !v.is_null() {
-                        Value::String("••••••".into())
+                    let v = if is_form_secret(k) && !v.is_null() {
+                        masked(v)
                     } else {
                         mask(v)
                     };
@@ -247,8 +327,8 @@ fn mask_query(location: &str) -> String {
     };
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| {
-            let v = if is_secret(&k) {
-                "••••••".to_string()
+            let v = if is_form_secret(&k) {
+                MASK.to_string()
             } else {
                 v.into_owned()
             };
@@ -264,21 +344,72 @@ fn mask_query(location: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn jwt() -> String {
+        let part = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        format!(
+            "{}.{}.c2lnbmF0dXJl",
+            part(json!({"alg": "RS256", "kid": "k1"})),
+            part(json!({"sub": "s", "token_use": "access"}))
+        )
+    }
 
     #[test]
-    fn masks_secrets_and_keeps_tokens() {
-        let v = serde_json::json!({
+    fn api_bodies_are_masked_along_the_model() {
+        let op = cogito_model::model().operation("AdminInitiateAuth");
+        let req = json!({
+            "UserPoolId": "us-east-1_x",
+            "ClientId": "c",
+            "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
             "AuthParameters": {"USERNAME": "a", "PASSWORD": "p", "SECRET_HASH": "h"},
-            "AuthenticationResult": {"IdToken": "eyJ", "RefreshToken": "r"},
+        });
+        let m = mask_request(op, &req);
+        assert_eq!(m["UserPoolId"], "us-east-1_x");
+        assert_eq!(m["AuthFlow"], "ADMIN_USER_PASSWORD_AUTH");
+        assert_eq!(m["ClientId"], MASK);
+        assert_eq!(
+            m["AuthParameters"],
+            json!({"USERNAME": MASK, "PASSWORD": MASK, "SECRET_HASH": MASK})
+        );
+        let token = jwt();
+        let resp = json!({"AuthenticationResult": {
+            "IdToken": token, "AccessToken": token, "RefreshToken": "opaque", "ExpiresIn": 3600,
+        }});
+        let m = mask_response(op, &resp);
+        let r = &m["AuthenticationResult"];
+        let (unsigned, _) = token.rsplit_once('.').expect("jwt");
+        assert_eq!(r["IdToken"], format!("{unsigned}.{MASK}"));
+        assert_eq!(r["AccessToken"], format!("{unsigned}.{MASK}"));
+        assert_eq!(r["RefreshToken"], MASK);
+        assert_eq!(r["ExpiresIn"], 3600);
+
+        let op = cogito_model::model().operation("ConfirmSignUp");
+        let m = mask_request(op, &json!({"ConfirmationCode": "123456", "ClientId": "c"}));
+        assert_eq!(m["ConfirmationCode"], MASK);
+    }
+
+    #[test]
+    fn other_bodies_are_masked_by_field_name() {
+        let token = jwt();
+        let v = json!({
+            "grant_type": "authorization_code",
+            "code": "abc",
             "client_secret": "s",
+            "id_token": token,
+            "refresh_token": "r",
+            "messages": [{"username": "u", "code": "123456", "body": "Your code is 123456"}],
         });
         let m = mask(&v);
-        assert_eq!(m["AuthParameters"]["USERNAME"], "a");
-        assert_eq!(m["AuthParameters"]["PASSWORD"], "••••••");
-        assert_eq!(m["AuthParameters"]["SECRET_HASH"], "••••••");
-        assert_eq!(m["AuthenticationResult"]["IdToken"], "eyJ");
-        assert_eq!(m["AuthenticationResult"]["RefreshToken"], "••••••");
-        assert_eq!(m["client_secret"], "••••••");
+        assert_eq!(m["grant_type"], "authorization_code");
+        assert_eq!(m["code"], MASK);
+        assert_eq!(m["client_secret"], MASK);
+        assert!(m["id_token"].as_str().is_some_and(|t| t.ends_with(MASK)));
+        assert_eq!(m["refresh_token"], MASK);
+        assert_eq!(m["messages"][0]["username"], "u");
+        assert_eq!(m["messages"][0]["body"], MASK);
+        assert_eq!(unsigned_jwt("a.b.c"), None);
+        assert_eq!(unsigned_jwt("not a jwt"), None);
         assert_eq!(
             mask_query("http://x/cb?code=abc&state=s"),
             "http://x/cb?code=%E2%80%A2%E2%80%A2%E2%80%A2%E2%80%A2%E2%80%A2%E2%80%A2&state=s"
