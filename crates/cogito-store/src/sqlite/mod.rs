@@ -82,6 +82,8 @@ pub struct SqliteStore {
 #[derive(Debug, Default)]
 pub struct FaultPlan {
     countdown: std::sync::atomic::AtomicI64,
+    /// `PRAGMA max_page_count` for new connections (0 = none), see `limit_pages`.
+    page_cap: std::sync::atomic::AtomicI64,
 }
 
 impl SqliteStore {
@@ -109,6 +111,8 @@ impl SqliteStore {
     }
 
     async fn connect(options: SqliteConnectOptions, in_memory: bool) -> StoreResult<Self> {
+        let faults = std::sync::Arc::new(FaultPlan::default());
+        let page_cap = faults.clone();
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -124,15 +128,39 @@ impl SqliteStore {
                 .max_lifetime(None)
         } else {
             SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS)
-        };
+        }
+        // A connection whose transaction could not be ended (SQLite may roll a transaction back
+        // itself when COMMIT fails with SQLITE_FULL; sqlx's queued ROLLBACK then fails and leaves
+        // its depth counter at 1) must not be reused: every later BEGIN on it would fail.
+        // `ping` first runs any queued rollback.
+        .after_release(|conn, _meta| {
+            Box::pin(async move {
+                use sqlx::Connection;
+                let ok = conn.ping().await.is_ok() && !conn.is_in_transaction();
+                if !ok {
+                    tracing::warn!("discarding a SQLite connection left inside a transaction");
+                }
+                Ok(ok)
+            })
+        })
+        .after_connect(move |conn, _meta| {
+            let cap = page_cap.page_cap.load(std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async move {
+                if cap > 0 {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "PRAGMA max_page_count = {cap}"
+                    )))
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                Ok(())
+            })
+        });
         let pool = pool_options.connect_with(options).await.map_err(db_err)?;
         migrator().run(&pool).await.map_err(|e| {
             StoreError::Unavailable(format!("migrating the SQLite database failed: {e}"))
         })?;
-        Ok(Self {
-            pool,
-            faults: Default::default(),
-        })
+        Ok(Self { pool, faults })
     }
 
     /// Test hook: the `n`th fault point from now (1 = the next) fails with `Unavailable`;
@@ -141,6 +169,42 @@ impl SqliteStore {
         self.faults
             .countdown
             .store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Test hook for disk-full tests (REL-13): caps the database at its current size plus
+    /// `extra_pages` on every pooled connection (`PRAGMA max_page_count` is per connection), or
+    /// lifts the cap with `None`. Returns the page count when it was applied.
+    pub async fn limit_pages(&self, extra_pages: Option<i64>) -> StoreResult<i64> {
+        let mut held = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            held.push(self.pool.acquire().await.map_err(db_err)?);
+        }
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&mut *held[0])
+            .await
+            .map_err(db_err)?;
+        let cap = extra_pages.map_or(1_073_741_823, |extra| pages + extra);
+        self.faults.page_cap.store(
+            if extra_pages.is_some() { cap } else { 0 },
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        for conn in &mut held {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "PRAGMA max_page_count = {cap}"
+            )))
+            .execute(&mut **conn)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(pages)
+    }
+
+    /// `PRAGMA integrity_check`: `"ok"` for a sound database.
+    pub async fn integrity_check(&self) -> StoreResult<String> {
+        sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)
     }
 
     /// A fault point (see [`FaultPlan`]).

@@ -17,6 +17,7 @@ mod support;
 mod clients;
 mod concurrency;
 mod durability;
+mod faults;
 mod groups;
 mod keys;
 mod oauth;

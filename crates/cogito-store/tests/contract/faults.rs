@@ -1,0 +1,206 @@
+//! Fault injection (issue 7 acceptance 6, REL-13): a store that fails at the Nth statement of a
+//! write shows that each use case's single store call leaves nothing half done — SignUp (user +
+//! code + outbox row), AdminCreateUser (user + invitation), ChangePassword / AdminSetUserPassword
+//! (password + end of the other sessions) and ConfirmForgotPassword (code + password + sessions).
+//! And a full disk (`PRAGMA max_page_count`) answers a clean error and loses nothing
+//! acknowledged. SQLite only: the hook is the backend's (PostgreSQL has the same points).
+
+use cogito_core::model::CodePurpose;
+use cogito_core::store::{
+    Effects, EndSessions, NewPassword, OutboxQuery, OutboxStore, Redeem, SessionStore, StoreError,
+    UpdateOutcome, UserStore, UserUpdate,
+};
+use cogito_store::SqliteStore;
+
+use crate::support::*;
+
+async fn fresh() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_path(&dir.path().join("f.db"))
+        .await
+        .unwrap();
+    seed_pool(&store, "p").await;
+    (dir, store)
+}
+
+async fn outbox_len(store: &SqliteStore) -> usize {
+    store
+        .list_messages(&OutboxQuery::default())
+        .await
+        .unwrap()
+        .len()
+}
+
+fn injected<T: std::fmt::Debug>(r: Result<T, StoreError>) -> bool {
+    match r {
+        Err(StoreError::Unavailable(m)) if m.contains("injected fault") => true,
+        Ok(_) => false,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// SignUp and AdminCreateUser: every fault point leaves no user, no code, no message.
+#[tokio::test]
+async fn a_failed_sign_up_or_invitation_writes_nothing() {
+    let (_dir, store) = fresh().await;
+    let u = user("p", "sam", "sub-s");
+    let mut effects = Effects::none();
+    effects
+        .codes
+        .push(code("p", "sub-s", CodePurpose::SignUp, "h"));
+    effects.messages.push(message("m1", "p", "sam", 1));
+    let mut faults = 0;
+    for n in 1.. {
+        store.inject_fault_after(n);
+        let r = store.insert_user(&u, &keys_of(&u), false, &effects).await;
+        if !injected(r) {
+            break;
+        }
+        faults += 1;
+        assert_not_found(store.get_user_by_sub("p", "sub-s").await);
+        assert_not_found(store.get_code("p", "sub-s", &CodePurpose::SignUp).await);
+        assert_eq!(outbox_len(&store).await, 0, "fault {n}");
+    }
+    store.inject_fault_after(0);
+    assert!(
+        faults >= 3,
+        "the write has fault points between its statements"
+    );
+    store.get_user_by_sub("p", "sub-s").await.unwrap();
+    assert_eq!(outbox_len(&store).await, 1);
+}
+
+/// ConfirmForgotPassword (and, without the code, ChangePassword / AdminSetUserPassword): at
+/// every fault point the code, the password and the sessions are as before.
+#[tokio::test]
+async fn a_failed_password_reset_changes_nothing() {
+    let (_dir, store) = fresh().await;
+    let before = seed_user(&store, "p", "alice", "sub-a").await;
+    let mut c = code("p", "sub-a", CodePurpose::ForgotPassword, "right");
+    c.expires_ms = 10_000;
+    store.put_code(&c).await.unwrap();
+    store
+        .insert_refresh(&refresh("p", "sub-a", "j1", "th1"))
+        .await
+        .unwrap();
+    let update = UserUpdate {
+        modified_ms: 2_000,
+        password: Some(NewPassword {
+            hash: "h-new".into(),
+            set_ms: 2_000,
+            keep_history: 1,
+        }),
+        redeem: Some(Redeem {
+            purpose: CodePurpose::ForgotPassword,
+            code_hash: "right".into(),
+            now_ms: 1_000,
+            max_attempts: 5,
+        }),
+        ..UserUpdate::default()
+    };
+    let end = Effects {
+        end_sessions: Some(EndSessions {
+            at_ms: 2_000,
+            keep_origin_jti: None,
+        }),
+        ..Effects::default()
+    };
+    let mut faults = 0;
+    for n in 1.. {
+        store.inject_fault_after(n);
+        let r = store.update_user("p", "sub-a", &update, &end).await;
+        if !injected(r) {
+            break;
+        }
+        faults += 1;
+        assert_eq!(store.get_user_by_sub("p", "sub-a").await.unwrap(), before);
+        assert_eq!(
+            store
+                .get_code("p", "sub-a", &CodePurpose::ForgotPassword)
+                .await
+                .unwrap()
+                .attempts,
+            0,
+            "the code is still there, unused"
+        );
+        assert_eq!(
+            store.get_refresh_by_origin("j1").await.unwrap().revoked_ms,
+            None
+        );
+    }
+    store.inject_fault_after(0);
+    assert!(faults >= 2);
+    let after = store.get_user_by_sub("p", "sub-a").await.unwrap();
+    assert_eq!(after.password_hash.as_deref(), Some("h-new"));
+    assert_eq!(
+        store.get_refresh_by_origin("j1").await.unwrap().revoked_ms,
+        Some(2_000)
+    );
+    assert_not_found(
+        store
+            .get_code("p", "sub-a", &CodePurpose::ForgotPassword)
+            .await,
+    );
+}
+
+/// REL-13: with the database full, writes fail cleanly (`Unavailable`), reads keep working,
+/// nothing acknowledged is lost, and writes resume when space returns.
+#[tokio::test]
+async fn a_full_disk_fails_writes_cleanly_and_loses_nothing() {
+    let (dir, store) = fresh().await;
+    let alice = seed_user(&store, "p", "alice", "sub-a").await;
+    store.limit_pages(Some(2)).await.unwrap();
+    let mut refused = 0;
+    let mut acknowledged = Vec::new();
+    for i in 0..200 {
+        let mut u = user("p", &format!("filler{i}"), &format!("sub-{i}"));
+        u.attributes.insert("custom:blob".into(), "x".repeat(2000));
+        match store
+            .insert_user(&u, &keys_of(&u), false, &Effects::none())
+            .await
+        {
+            Ok(()) => acknowledged.push(u.sub.clone()),
+            Err(StoreError::Unavailable(_)) => refused += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert!(refused > 0, "the disk filled up");
+    assert_eq!(store.get_user_by_sub("p", "sub-a").await.unwrap(), alice);
+    let change = UserUpdate {
+        set_attributes: vec![("custom:blob".into(), "y".repeat(50_000))],
+        keys: Some(email_keys()),
+        ..UserUpdate::default()
+    };
+    assert!(matches!(
+        store
+            .update_user("p", "sub-a", &change, &Effects::none())
+            .await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert_eq!(store.get_user_by_sub("p", "sub-a").await.unwrap(), alice);
+    store.limit_pages(None).await.unwrap();
+    let lifted = store
+        .update_user("p", "sub-a", &change, &Effects::none())
+        .await;
+    assert!(
+        matches!(lifted, Ok(UpdateOutcome::Updated(_))),
+        "{lifted:?}"
+    );
+    drop(store);
+    let reopened = SqliteStore::open_path(&dir.path().join("f.db"))
+        .await
+        .unwrap();
+    assert_eq!(reopened.integrity_check().await.unwrap(), "ok");
+    for sub in &acknowledged {
+        reopened.get_user_by_sub("p", sub).await.unwrap();
+    }
+    assert_eq!(
+        reopened
+            .get_user_by_sub("p", "sub-a")
+            .await
+            .unwrap()
+            .attr("custom:blob")
+            .map(str::len),
+        Some(50_000)
+    );
+}
