@@ -88,6 +88,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         public_url: app_url.clone(),
         cookie_key: cogito_example_webapp::session::random_key(),
         aws_credentials: (DEMO_KEY_ID.into(), DEMO_SECRET.into(), None),
+        // The demo's seeded users exist to be signed in by the flow explorer.
+        flow_runner: true,
     };
     print_banner(&args, &seeded, &cogito_url, &app_url, &domain_url);
 

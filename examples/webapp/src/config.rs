@@ -34,6 +34,10 @@ pub struct Config {
     /// AWS credentials for the admin calls (`AdminInitiateAuth`, `ListUsers`):
     /// `(access key id, secret access key, session token)`.
     pub aws_credentials: (String, String, Option<String>),
+    /// Mount the flow explorer's runner (`POST /flows/run/{flow}`, `GET /flows/trace/{run}`),
+    /// which signs the seeded demo users in and shows anyone who can reach the app their live
+    /// tokens. Off unless asked: `cogito demo` turns it on, the binary with `--flow-runner`.
+    pub flow_runner: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -46,6 +50,7 @@ impl std::fmt::Debug for Config {
             .field("web_client_id", &self.web_client_id)
             .field("api_client_id", &self.api_client_id)
             .field("public_url", &self.public_url)
+            .field("flow_runner", &self.flow_runner)
             .finish_non_exhaustive()
     }
 }

@@ -99,7 +99,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(web::routes())
-        .merge(flows::routes())
+        .merge(flows::routes(state.config.flow_runner))
         .nest("/api", api::routes())
         .with_state(state)
 }

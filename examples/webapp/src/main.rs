@@ -63,6 +63,10 @@ struct Args {
     /// AWS session token (temporary credentials).
     #[arg(long, env = "AWS_SESSION_TOKEN", hide_env_values = true)]
     aws_session_token: Option<String>,
+    /// Mount the flow explorer's runner (`/flows/run/*`): it signs the seeded demo users in and
+    /// shows whoever reaches the app their live tokens, so only for a local demo pool.
+    #[arg(long, env = "WEBAPP_FLOW_RUNNER")]
+    flow_runner: bool,
 }
 
 #[tokio::main]
@@ -100,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
             args.aws_secret_access_key,
             args.aws_session_token,
         ),
+        flow_runner: args.flow_runner,
     };
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await

@@ -338,3 +338,28 @@ async fn web_session_token_works_against_the_api_and_is_refreshed() {
     assert_eq!(resp.status(), StatusCode::FOUND);
     assert_eq!(location(&resp), format!("{}/", env.app_url));
 }
+
+/// The flow runner hands out live tokens of the seeded users: an app not asked to mount it
+/// (`Config::flow_runner`, `--flow-runner`) answers 404 there, and its page says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_flag_there_is_no_flow_runner() {
+    let env = Env::start().await;
+    for flow in ["code-grant", "admin-auth", "refresh", "signup"] {
+        let r = http()
+            .post(format!("{}/flows/run/{flow}", env.app_url))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{flow}");
+    }
+    let (status, _) = get(&env, "/flows/trace/some-run", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = http()
+        .get(format!("{}/flows", env.app_url))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("flow runner is off"), "{html}");
+}

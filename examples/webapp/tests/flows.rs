@@ -222,7 +222,7 @@ const FLOWS: &[(&str, Expected)] = &[
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_flow_explorer_runs_the_four_flows() {
-    let env = Env::start().await;
+    let env = Env::start_with(true).await;
     let screenshots = screenshot_dir();
     let cfg = json!({
         "appUrl": env.app_url,

@@ -1,6 +1,10 @@
 //! The flow explorer (`/flows`): four flows of the example app drawn as sequence diagrams
 //! (Browser, Web app / API, cogito hosted UI, cogito API, JWKS) and run for real.
 //!
+//! The runner exists only when [`Config::flow_runner`](crate::Config::flow_runner) asks for it
+//! (it signs the seeded users in and hands their live tokens to whoever asks): without it
+//! `/flows/run/*` and `/flows/trace/*` answer 404 and the page says how to turn it on.
+//!
 //! `POST /flows/run/{flow}` starts a run and answers its id; the run performs the flow
 //! server-side (the browser's part of the code grant is simulated with an HTTP client) and
 //! records every hop: who called whom, the status, the request and response with secrets
@@ -155,14 +159,19 @@ impl Runs {
     }
 }
 
-/// The flow explorer's routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// The flow explorer's routes; the runner's only with `flow_runner`.
+pub fn routes(flow_runner: bool) -> Router<AppState> {
+    let router = Router::new()
         .route("/flows", get(page::flows_page))
         .route("/flows/app.js", get(script))
-        .route("/flows/run/{flow}", post(start))
-        .route("/flows/trace/{run_id}", get(trace))
-        .route("/jwt", get(page::jwt_page).post(page::jwt_decode))
+        .route("/jwt", get(page::jwt_page).post(page::jwt_decode));
+    if flow_runner {
+        router
+            .route("/flows/run/{flow}", post(start))
+            .route("/flows/trace/{run_id}", get(trace))
+    } else {
+        router
+    }
 }
 
 async fn script() -> Response {

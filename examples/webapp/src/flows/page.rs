@@ -71,12 +71,21 @@ button.run{background:#4f46e5;color:#fff;border:0;border-radius:6px;padding:.4re
 "#;
 
 /// `GET /flows`.
-pub async fn flows_page() -> Response {
+pub async fn flows_page(State(state): State<AppState>) -> Response {
+    let runner = state.config.flow_runner;
     let mut body = String::from(
         "<h1>Flow explorer</h1><p>Each flow runs for real against the user pool. Every hop appears \
          as it happens; click a hop to see its request and response (secrets masked) and the \
          decoded tokens.</p>",
     );
+    if !runner {
+        body.push_str(
+            "<p class=\"off\">The flow runner is off: it signs the demo users in and shows their \
+             live tokens, so it runs only under <code>cogito demo</code> or with \
+             <code>--flow-runner</code> (<code>WEBAPP_FLOW_RUNNER=true</code>).</p>",
+        );
+    }
+    let disabled = if runner { "" } else { " disabled" };
     let lifelines: Vec<String> = LIFELINES
         .iter()
         .map(|(id, label)| format!("{id}={label}"))
@@ -86,7 +95,7 @@ pub async fn flows_page() -> Response {
             body,
             r#"<section class="flow" id="flow-{id}" data-flow="{id}" data-lifelines="{lifelines}">
 <h2>{title}</h2>
-<button class="run" id="run-{id}" type="button">Run</button><span class="state" id="state-{id}"></span>
+<button class="run" id="run-{id}" type="button"{disabled}>Run</button><span class="state" id="state-{id}"></span>
 <svg class="seq" id="svg-{id}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 120"></svg>
 <div class="detail" id="detail-{id}"></div>
 </section>"#,

@@ -32,8 +32,13 @@ impl Drop for Env {
 }
 
 impl Env {
-    /// Spawns both and seeds the pool.
+    /// Spawns both and seeds the pool; the app without the flow runner.
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// The same, the app's flow runner (`/flows/run/*`) mounted when `flow_runner`.
+    pub async fn start_with(flow_runner: bool) -> Self {
         let cogito = TestApp::spawn_with(TestOptions {
             dev: true,
             ..TestOptions::default()
@@ -60,6 +65,7 @@ impl Env {
             public_url: app_url.clone(),
             cookie_key: [42u8; 32],
             aws_credentials: (ACCESS_KEY_ID.into(), SECRET_ACCESS_KEY.into(), None),
+            flow_runner,
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
