@@ -1,6 +1,10 @@
 //! Test harness: [`TestApp::spawn`] runs a real cogito server on `127.0.0.1:0` with a fresh
 //! SQLite database in a temp directory, a fake clock, and an SDK client (the official AWS SDK for
 //! Rust, real SigV4) whose signing time follows the fake clock.
+//!
+//! With `COGITO_TEST_BACKEND=postgres` the store is instead a fresh PostgreSQL database on the
+//! server of `COGITO_TEST_DATABASE_URL`, created per `TestApp` and dropped with it, so the whole
+//! API suite runs on the scale-out backend too.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,10 +19,11 @@ use cogito_core::model::OutboxMessage;
 use cogito_core::password::HashCost;
 use cogito_core::service::messages::OutboxOnly;
 use cogito_core::service::{CoreConfig, Transport};
-use cogito_core::store::OutboxQuery;
+use cogito_core::store::{OutboxQuery, Store};
 use cogito_core::{Clock, FakeClock};
 use cogito_server::setup::{self, Parts};
 use cogito_server::{AppState, ServerConfig};
+use cogito_store::postgres::testing::{self, TempDatabase};
 
 pub use aws_sdk_cognitoidentityprovider as sdk;
 
@@ -52,9 +57,40 @@ pub struct TestApp {
     pub state: AppState,
     /// An SDK client signing with the admin credentials.
     pub sdk: Client,
-    /// The temp directory holding the database.
+    /// The temp directory holding the SQLite database (and the UI directory, on any backend).
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The PostgreSQL database of this app, dropped with it (`COGITO_TEST_BACKEND=postgres`).
+    _database: Option<TempDatabase>,
+}
+
+/// The variable choosing the store of [`TestApp`]: `sqlite` (default) or `postgres`.
+pub const BACKEND_VAR: &str = "COGITO_TEST_BACKEND";
+
+/// Opens the store of a new app: SQLite in `dir`, or a fresh PostgreSQL database.
+async fn test_store(dir: &std::path::Path) -> (Arc<dyn Store>, Option<TempDatabase>) {
+    match std::env::var(BACKEND_VAR).as_deref() {
+        Err(_) | Ok("" | "sqlite") => {
+            let url = format!("sqlite://{}", dir.join("cogito.db").display());
+            (cogito_store::open_store(&url).await.expect("store"), None)
+        }
+        Ok("postgres" | "postgresql") => {
+            let server = std::env::var(testing::DATABASE_URL_VAR).unwrap_or_else(|_| {
+                panic!(
+                    "PostgreSQL required: {BACKEND_VAR}=postgres needs {}",
+                    testing::DATABASE_URL_VAR
+                )
+            });
+            let database = TempDatabase::create(&server)
+                .await
+                .expect("create a test database");
+            let store = cogito_store::open_store(database.url())
+                .await
+                .expect("store");
+            (store, Some(database))
+        }
+        Ok(other) => panic!("{BACKEND_VAR}={other}: expected sqlite or postgres"),
+    }
 }
 
 /// SDK signing time that follows a fake clock, plus an offset.
@@ -77,11 +113,27 @@ impl TestApp {
         Self::spawn_with(TestOptions::default()).await
     }
 
+    /// What the store holds, as an attacker with a copy of it would read it: the bytes of every
+    /// file in the data directory (SQLite, with its WAL), or every row of the PostgreSQL
+    /// database as JSON text.
+    pub async fn stored_bytes(&self) -> Vec<u8> {
+        if let Some(database) = &self._database {
+            return database.dump_text().await.expect("dump").into_bytes();
+        }
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(self.dir.path()).expect("data dir") {
+            let path = entry.expect("entry").path();
+            if path.is_file() {
+                bytes.extend(std::fs::read(path).expect("read"));
+            }
+        }
+        bytes
+    }
+
     /// A server with options.
     pub async fn spawn_with(opts: TestOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("cogito.db").display());
-        let store = cogito_store::open_store(&url).await.expect("store");
+        let (store, database) = test_store(dir.path()).await;
         let clock = Arc::new(FakeClock::new());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -136,6 +188,7 @@ impl TestApp {
             sdk: dummy_client(),
             dir,
             shutdown: Some(tx),
+            _database: database,
         };
         app.sdk = app.sdk_with(ACCESS_KEY_ID, SECRET_ACCESS_KEY, 0);
         app

@@ -5,6 +5,13 @@
 //! does not run, with `cargo test --doc` on the same packages. Without it: `cargo test
 //! --workspace --no-fail-fast ARGS`, doctests included. `--workspace` is left out when `ARGS`
 //! select packages themselves (`-p`, `--package`).
+//!
+//! A whole run (no `ARGS`) with PostgreSQL available (`COGITO_TEST_DATABASE_URL`, set by the
+//! set-up, or `COGITO_REQUIRE_PG=1`, where a missing database then fails) then runs the
+//! integration suites again on PostgreSQL ([`POSTGRES_PASS`], `COGITO_TEST_BACKEND=postgres`):
+//! every `TestApp` of the SDK, OIDC, browser and example-app tests gets a fresh PostgreSQL
+//! database instead of a SQLite file. The store contract suite runs on both backends in the
+//! first pass already.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -25,6 +32,9 @@ impl std::ops::AddAssign for Totals {
         self.failed += o.failed;
     }
 }
+
+/// The packages whose tests run on a `TestApp` and so run a second time on PostgreSQL.
+pub const POSTGRES_PASS: &[&str] = &["cogito-testkit", "cogito-example-webapp", "cogito-verify"];
 
 /// Runs the tests; `Ok(false)` when any failed (or a runner failed without a summary).
 pub fn tests(root: &Path, env: &Env, args: &[String], doc: bool) -> Result<bool, String> {
@@ -56,6 +66,30 @@ pub fn tests(root: &Path, env: &Env, args: &[String], doc: bool) -> Result<bool,
     };
     ok &= success;
     totals += t.unwrap_or_default();
+
+    let has_var =
+        |k: &str| env.vars.iter().any(|(name, _)| name == k) || std::env::var_os(k).is_some();
+    if args.is_empty() && (has_var("COGITO_TEST_DATABASE_URL") || has_var("COGITO_REQUIRE_PG")) {
+        let mut cmd = Command::new("cargo");
+        if nextest {
+            cmd.args(["nextest", "run"]);
+        } else {
+            cmd.args(["test", "--no-fail-fast"]);
+        }
+        for p in POSTGRES_PASS {
+            cmd.args(["-p", p]);
+        }
+        cmd.env("COGITO_TEST_BACKEND", "postgres");
+        println!("== xtask: the integration suites again, on PostgreSQL");
+        let (success, out) = tee(root, env, &mut cmd)?;
+        let t = if nextest {
+            parse_nextest(&out)
+        } else {
+            Some(parse_cargo_test(&out))
+        };
+        ok &= success && t.is_some();
+        totals += t.unwrap_or_default();
+    }
 
     if nextest && doc {
         let mut cmd = Command::new("cargo");
