@@ -394,7 +394,7 @@ pub async fn effects_commit_with_the_change(store: Arc<dyn Store>) {
         })
         .await
         .unwrap();
-    assert_eq!(listed, [message.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&message));
     // A failed creation writes none of its effects.
     let dup = user("p", "alice", "sub-other");
     let mut effects = Effects::none();
