@@ -314,6 +314,10 @@ pub trait UserStore: Send + Sync {
         steal_keys: bool,
         effects: &Effects,
     ) -> StoreResult<()>;
+    /// Inserts many users with their login keys in one transaction (a bulk import of users who
+    /// arrive with their password hashes, or a benchmark's population): all or nothing; a key
+    /// taken by anyone, or twice in the batch, is `Conflict(LoginKey(k))` and nothing is written.
+    async fn import_users(&self, users: &[(User, Vec<LoginKey>)]) -> StoreResult<()>;
     /// Reads a user by a login key (username, e-mail/phone username, alias).
     async fn find_user_by_key(&self, pool_id: &str, key: &LoginKey) -> StoreResult<User>;
     /// Reads a user by `sub`.
@@ -456,15 +460,36 @@ pub struct StoredKey {
     pub encrypted_private_key: Vec<u8>,
     /// Creation, epoch ms.
     pub created_ms: i64,
+    /// Set when a rotation replaced the key: it is published and accepted until then (every
+    /// token it signed has expired by that time), and purged after. `None` while in use.
+    pub retired_until_ms: Option<i64>,
 }
 
-/// Signing keys, the outbox and instance settings.
+/// Signing keys, the configuration versions of pools and instance settings.
+///
+/// Configuration versions: the backend changes a pool's version in the same transaction as every
+/// insert, update or delete of the pool, its clients, signing keys, domain, resource servers and
+/// UI customisation (deleting the pool included), to a value the pool never had before. An
+/// instance may cache any of those as long as the version it read *before* reading them is still
+/// current.
 #[async_trait]
 pub trait KeyStore: Send + Sync {
     /// Stores a signing key.
     async fn insert_key(&self, key: &StoredKey) -> StoreResult<()>;
     /// All keys of a pool, oldest first.
     async fn keys_of_pool(&self, pool_id: &str) -> StoreResult<Vec<StoredKey>>;
+    /// Rotates a pool's signing keys in one transaction: every key still in use gets
+    /// `retired_until_ms`, then `new_keys` are inserted (and the pool's version changes).
+    /// `NotFound` if the pool does not exist (nothing is written).
+    async fn rotate_keys(
+        &self,
+        pool_id: &str,
+        new_keys: &[StoredKey],
+        retired_until_ms: i64,
+    ) -> StoreResult<()>;
+    /// The configuration version of a pool: one indexed read. A deleted pool still has one
+    /// (changed by the deletion). `NotFound` if the pool never existed here.
+    async fn config_version(&self, pool_id: &str) -> StoreResult<i64>;
     /// Reads an instance setting.
     async fn get_setting(&self, name: &str) -> StoreResult<String>;
     /// Writes an instance setting unless one exists; returns the value in force.
@@ -565,7 +590,8 @@ pub struct Purged {
 #[async_trait]
 pub trait MaintenanceStore: Send + Sync {
     /// Deletes at most `batch` rows of each kind that ended before `now_ms`: expired codes,
-    /// auth sessions, authorization codes, hosted sessions, rate counters; refresh sessions
+    /// auth sessions, authorization codes, hosted sessions, rate counters, signing keys retired
+    /// until before `now_ms`; refresh sessions
     /// expired or revoked more than `keep_revoked_ms` ago (with their rotated tokens); outbox
     /// rows older than `outbox_retention_ms`. Each kind is one bounded statement, so concurrent
     /// runs only compete for rows, never corrupt anything.

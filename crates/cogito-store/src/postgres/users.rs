@@ -215,6 +215,16 @@ impl UserStore for PostgresStore {
         commit(tx).await
     }
 
+    async fn import_users(&self, users: &[(User, Vec<LoginKey>)]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for (user, keys) in users {
+            write_user_row(&mut tx, user, true).await?;
+            write_login_keys(&mut tx, user, keys, false).await?;
+            write_attribute_index(&mut tx, user).await?;
+        }
+        commit(tx).await
+    }
+
     async fn find_user_by_key(&self, pool_id: &str, key: &LoginKey) -> StoreResult<User> {
         let row = sqlx::query(concat!(
             "SELECT ",

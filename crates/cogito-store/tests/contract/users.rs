@@ -318,3 +318,55 @@ pub async fn user_delete_cascades(store: Arc<dyn Store>) {
     assert!(store.take_auth_session("as-sub-b").await.is_ok());
     seed_user(&*store, "p", "alice", "sub-a2").await;
 }
+
+/// `import_users`: a batch lands whole, findable by every key and listable by attribute; a batch
+/// with one taken key (or a key twice in it) writes nothing.
+pub async fn user_import_is_all_or_nothing(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let batch: Vec<_> = (0..50)
+        .map(|i| {
+            let mut u = user("p", &format!("imp{i:02}"), &format!("sub-{i:02}"));
+            u.password_hash = Some(format!("hash-{i}"));
+            u.attributes
+                .insert("email".into(), format!("imp{i:02}@example.com"));
+            let keys = keys_of(&u);
+            (u, keys)
+        })
+        .collect();
+    store.import_users(&batch).await.unwrap();
+    for (u, keys) in &batch {
+        assert_eq!(&store.get_user_by_sub("p", &u.sub).await.unwrap(), u);
+        for key in keys {
+            assert_eq!(&store.find_user_by_key("p", key).await.unwrap(), u);
+        }
+    }
+    let found = store
+        .list_users("p", Some(&email_filter("imp07@example.com")), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+
+    // A second batch whose last user takes an existing username: nothing of it is written.
+    let mut again: Vec<_> = (50..60)
+        .map(|i| {
+            let u = user("p", &format!("imp{i:02}"), &format!("sub-{i:02}"));
+            let keys = keys_of(&u);
+            (u, keys)
+        })
+        .collect();
+    let taken = user("p", "imp03", "sub-x");
+    let taken_keys = keys_of(&taken);
+    again.push((taken, taken_keys));
+    assert!(matches!(
+        store.import_users(&again).await,
+        Err(StoreError::Conflict(UniqueKey::LoginKey(_)))
+    ));
+    assert_not_found(store.get_user_by_sub("p", "sub-50").await);
+    assert_not_found(store.get_user_by_sub("p", "sub-x").await);
+    let twice = vec![
+        (user("p", "dup", "sub-d1"), vec![username_key("dup")]),
+        (user("p", "dup2", "sub-d2"), vec![username_key("dup")]),
+    ];
+    assert!(store.import_users(&twice).await.is_err());
+    assert_not_found(store.get_user_by_sub("p", "sub-d1").await);
+}
