@@ -8,12 +8,17 @@
 //!
 //! Each backend lives in its own module with its own SQL and its own migrations directory
 //! (`migrations/<backend>/`); the only code shared between backends is the SQL-free private
-//! `paging` module (page sizes, opaque cursors, prefix bounds).
+//! `paging` module (page sizes, opaque cursors, prefix bounds). Two installation tools sit
+//! beside the backends: [`migrate::migrate`] (apply the migrations and say which) and
+//! [`copy::copy_installation`] (move every row of an installation to another database, across
+//! backends).
 
 use std::sync::Arc;
 
 use cogito_core::store::{Store, StoreError};
 
+pub mod copy;
+pub mod migrate;
 mod paging;
 pub mod postgres;
 pub mod sqlite;
@@ -31,15 +36,19 @@ pub use sqlite::SqliteStore;
 /// [`StoreError::Unavailable`] for an unparseable URL, an unsupported scheme, or when the
 /// database cannot be opened or migrated.
 pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    let scheme = url::Url::parse(url)
-        .map_err(|e| StoreError::Unavailable(format!("invalid database URL: {e}")))?
-        .scheme()
-        .to_owned();
-    match scheme.as_str() {
+    match scheme(url)?.as_str() {
         "sqlite" => Ok(Arc::new(SqliteStore::open(url).await?)),
         "postgres" | "postgresql" => Ok(Arc::new(PostgresStore::open(url).await?)),
         other => Err(StoreError::Unavailable(format!(
             "unsupported database URL scheme `{other}` (supported: sqlite, postgres)"
         ))),
     }
+}
+
+/// The scheme of a database URL, which names its backend.
+fn scheme(url: &str) -> Result<String, StoreError> {
+    Ok(url::Url::parse(url)
+        .map_err(|e| StoreError::Unavailable(format!("invalid database URL: {e}")))?
+        .scheme()
+        .to_owned())
 }
