@@ -5,6 +5,7 @@
 //! services in [`service`]; the backends (`cogito-store`) implement the traits in [`store`].
 
 pub mod attributes;
+pub mod cache;
 pub mod clock;
 pub mod crypto;
 pub mod error;

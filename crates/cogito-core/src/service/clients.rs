@@ -308,6 +308,7 @@ impl Cogito {
             .update_client(&self.sealed_client(&next))
             .await
             .map_err(|e| CoreError::from_store("update client", e))?;
+        self.config_changed(&next.pool_id);
         Ok(next)
     }
 
@@ -320,7 +321,9 @@ impl Cogito {
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::client_not_found(client_id),
                 e => CoreError::from_store("delete client", e),
-            })
+            })?;
+        self.config_changed(pool_id);
+        Ok(())
     }
 
     /// `ListUserPoolClients`.

@@ -71,16 +71,35 @@ impl Cogito {
         }
     }
 
-    /// Reads a pool or fails with `ResourceNotFoundException`.
+    /// Reads a pool or fails with `ResourceNotFoundException`. Served from the versioned
+    /// configuration cache ([`crate::cache`]): no store lookup while the pool is unchanged.
     pub async fn pool(&self, pool_id: &str) -> CoreResult<UserPool> {
+        let missing = |e| match e {
+            StoreError::NotFound => CoreError::pool_not_found(pool_id),
+            e => CoreError::from_store("get pool", e),
+        };
+        let entry = self.keys.cache().entry(pool_id).await.map_err(missing)?;
+        if let Some(pool) = entry.pool() {
+            return Ok(pool);
+        }
+        let pool = self.store.get_pool(pool_id).await.map_err(missing)?;
+        entry.set_pool(&pool);
+        Ok(pool)
+    }
+
+    /// Reads a pool from the store, bypassing the cache (read-modify-write of its settings).
+    pub async fn stored_pool(&self, pool_id: &str) -> CoreResult<UserPool> {
         self.store.get_pool(pool_id).await.map_err(|e| match e {
             StoreError::NotFound => CoreError::pool_not_found(pool_id),
             e => CoreError::from_store("get pool", e),
         })
     }
 
-    /// Reads a client by id alone (public operations).
+    /// Reads a client by id alone (public operations), through the configuration cache.
     pub async fn client(&self, client_id: &str) -> CoreResult<AppClient> {
+        if let Some(pool_id) = self.keys.cache().pool_of_client(client_id) {
+            return self.pool_client(&pool_id, client_id).await;
+        }
         let client = self
             .store
             .find_client(client_id)
@@ -89,20 +108,33 @@ impl Cogito {
                 StoreError::NotFound => CoreError::client_not_found(client_id),
                 e => CoreError::from_store("find client", e),
             })?;
-        self.open_client(client)
+        self.keys
+            .cache()
+            .set_pool_of_client(client_id, &client.pool_id);
+        // Read again under the pool's version, so the cached copy is never older than it.
+        self.pool_client(&client.pool_id, client_id).await
     }
 
-    /// Reads a client of a pool.
+    /// Reads a client of a pool, through the configuration cache.
     pub async fn pool_client(&self, pool_id: &str, client_id: &str) -> CoreResult<AppClient> {
-        let client = self
-            .store
-            .get_client(pool_id, client_id)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound => CoreError::client_not_found(client_id),
-                e => CoreError::from_store("get client", e),
-            })?;
-        self.open_client(client)
+        let missing = |e| match e {
+            StoreError::NotFound => CoreError::client_not_found(client_id),
+            e => CoreError::from_store("get client", e),
+        };
+        let entry = self.keys.cache().entry(pool_id).await.map_err(missing)?;
+        if let Some(client) = entry.client(client_id) {
+            return Ok(client);
+        }
+        let client = self.store.get_client(pool_id, client_id).await;
+        let client = self.open_client(client.map_err(missing)?)?;
+        entry.set_client(&client);
+        Ok(client)
+    }
+
+    /// Drops the cached configuration of a pool after this instance changed it (other
+    /// instances notice the new version within [`crate::cache::RECHECK`]).
+    pub fn config_changed(&self, pool_id: &str) {
+        self.keys.forget(pool_id);
     }
 
     /// A client as read from the store, its secret opened (it is sealed at rest).

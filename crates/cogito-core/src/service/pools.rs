@@ -126,7 +126,7 @@ impl Cogito {
     /// Full-replacement update; immutable settings (schema, username/alias attributes, case
     /// sensitivity, name) are kept from the stored pool.
     pub async fn update_pool(&self, mut next: UserPool) -> CoreResult<UserPool> {
-        let current = self.pool(&next.id).await?;
+        let current = self.stored_pool(&next.id).await?;
         next.name = current.name.clone();
         next.schema = current.schema.clone();
         next.username_attributes = current.username_attributes.clone();
@@ -139,6 +139,7 @@ impl Cogito {
             .update_pool(&next)
             .await
             .map_err(|e| CoreError::from_store("update pool", e))?;
+        self.config_changed(&next.id);
         Ok(next)
     }
 
@@ -185,7 +186,7 @@ impl Cogito {
         pool_id: &str,
         attrs: &[SchemaAttribute],
     ) -> CoreResult<()> {
-        let mut pool = self.pool(pool_id).await?;
+        let mut pool = self.stored_pool(pool_id).await?;
         for input in attrs {
             let attr = custom_attribute(input)?;
             if pool.attribute(&attr.name).is_some() {
@@ -200,6 +201,8 @@ impl Cogito {
         self.store
             .update_pool(&pool)
             .await
-            .map_err(|e| CoreError::from_store("update pool", e))
+            .map_err(|e| CoreError::from_store("update pool", e))?;
+        self.config_changed(&pool.id);
+        Ok(())
     }
 }

@@ -591,8 +591,8 @@ pub struct Purged {
 pub trait MaintenanceStore: Send + Sync {
     /// Deletes at most `batch` rows of each kind that ended before `now_ms`: expired codes,
     /// auth sessions, authorization codes, hosted sessions, rate counters, signing keys retired
-    /// until before `now_ms`; refresh sessions
-    /// expired or revoked more than `keep_revoked_ms` ago (with their rotated tokens); outbox
+    /// until before `now_ms`; refresh sessions expired or revoked more than `keep_revoked_ms`
+    /// ago (with their rotated tokens); outbox
     /// rows older than `outbox_retention_ms`. Each kind is one bounded statement, so concurrent
     /// runs only compete for rows, never corrupt anything.
     async fn purge_expired(

@@ -6,4 +6,4 @@ pub mod claims;
 pub mod jwt;
 pub mod keys;
 
-pub use keys::{KeyRing, PoolKeys, SigningKey};
+pub use keys::{KeyRing, PoolKeys, Rotation, SigningKey};

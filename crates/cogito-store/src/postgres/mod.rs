@@ -67,11 +67,18 @@ const MIGRATION_LIMITS: &[(&str, &str)] = &[("statement_timeout", "60s"), ("lock
 
 /// The migrations of `migrations/postgres/`, in order. Append-only: a new file gets a new entry
 /// here and is never edited after release (embedded like SQLite's, see `sqlite::MIGRATIONS`).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "config versions",
+        include_str!("../../migrations/postgres/0002_config_versions.sql"),
+    ),
+];
 
 /// The durability settings that must be on for an acknowledged write to survive a crash.
 const DURABILITY_SETTINGS: &str = "SELECT name, setting FROM pg_settings \

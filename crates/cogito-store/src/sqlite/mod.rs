@@ -66,6 +66,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "counters and purge",
         include_str!("../../migrations/sqlite/0004_counters_and_purge.sql"),
     ),
+    (
+        5,
+        "config versions",
+        include_str!("../../migrations/sqlite/0005_config_versions.sql"),
+    ),
 ];
 
 /// The SQLite implementation of every store port ([`cogito_core::store::Store`]).

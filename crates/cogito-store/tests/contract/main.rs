@@ -92,6 +92,8 @@ macro_rules! contract_suite {
                 keys::signing_keys_oldest_first,
                 keys::settings_put_if_absent,
                 keys::settings_put_if_absent_concurrently,
+                keys::config_version_changes_with_every_config_write,
+                keys::rotate_keys_retires_the_keys_in_use,
                 outbox::outbox_newest_first,
                 outbox::outbox_filters,
                 outbox::outbox_default_limit,

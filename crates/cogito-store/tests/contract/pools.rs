@@ -110,6 +110,7 @@ pub async fn pool_delete_cascades(store: Arc<dyn Store>) {
                 purpose: "id".into(),
                 encrypted_private_key: vec![1, 2, 3],
                 created_ms: 1,
+                retired_until_ms: None,
             })
             .await
             .unwrap();
