@@ -165,6 +165,39 @@ impl Postgres {
         });
     }
 
+    /// The postmaster and its children (backends, background workers).
+    fn pids(&self) -> Vec<String> {
+        let pid_file = std::fs::read_to_string(self.data_dir().join("postmaster.pid"))
+            .expect("postmaster.pid");
+        let postmaster = pid_file
+            .lines()
+            .next()
+            .expect("pid line")
+            .trim()
+            .to_string();
+        let children = Command::new("pgrep")
+            .args(["-P", &postmaster])
+            .output()
+            .expect("pgrep");
+        let mut pids = vec![postmaster];
+        pids.extend(
+            String::from_utf8_lossy(&children.stdout)
+                .split_whitespace()
+                .map(str::to_string),
+        );
+        pids
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`) to every process of the cluster.
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .args(self.pids())
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
     fn server_log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
@@ -172,11 +205,19 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        // Best effort, also while unwinding: never leave a server running.
+        // Best effort, also while unwinding: never leave a server running (nor frozen).
+        if self.data_dir().join("postmaster.pid").exists() {
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .args(self.pids())
+                .stderr(Stdio::null())
+                .status();
+        }
         let data = self.data_dir();
         let mut cmd = if self.as_postgres_user {
             let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(self.bin.join("pg_ctl"));
+            c.args(["-u", "postgres", "--"])
+                .arg(self.bin.join("pg_ctl"));
             c
         } else {
             Command::new(self.bin.join("pg_ctl"))
@@ -375,7 +416,12 @@ impl Stream {
     }
 
     fn count(&self, pred: impl Fn(&Attempt) -> bool) -> usize {
-        self.attempts.lock().unwrap().iter().filter(|a| pred(a)).count()
+        self.attempts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|a| pred(a))
+            .count()
     }
 
     /// Waits until `pred` holds, at most `limit`; whether it held.
@@ -468,7 +514,10 @@ async fn all_users(sdk: &sdk::Client, pool: &str) -> Vec<(String, String)> {
 async fn usernames_with_a_code(cogito: &Cogito, pool: &str) -> Vec<String> {
     let body = reqwest::Client::new()
         // Pool ids (`us-east-1_…`) need no escaping.
-        .get(format!("{}/_dev/outbox?pool={pool}&limit=100000", cogito.url))
+        .get(format!(
+            "{}/_dev/outbox?pool={pool}&limit=100000",
+            cogito.url
+        ))
         .send()
         .await
         .expect("GET /_dev/outbox")
@@ -482,6 +531,33 @@ async fn usernames_with_a_code(cogito: &Cogito, pool: &str) -> Vec<String> {
         .filter(|m| m["code"].as_str().is_some_and(|c| !c.is_empty()))
         .filter_map(|m| m["username"].as_str().map(str::to_string))
         .collect()
+}
+
+/// Every acknowledged sign-up is there, complete (UNCONFIRMED, its code in the outbox); every
+/// user is one the stream sent, complete too (a failed request may have committed: its answer
+/// was lost, the write is atomic).
+async fn assert_complete(cogito: &Cogito, admin: &sdk::Client, pool: &str, attempts: &[Attempt]) {
+    let users = all_users(admin, pool).await;
+    let with_code = usernames_with_a_code(cogito, pool).await;
+    let sent: Vec<&str> = attempts.iter().map(|a| a.username.as_str()).collect();
+    for a in attempts
+        .iter()
+        .filter(|a| a.outcome == Outcome::Acknowledged)
+    {
+        assert!(
+            users.iter().any(|(u, _)| *u == a.username),
+            "acknowledged sign-up {} lost",
+            a.username
+        );
+    }
+    for (username, status) in &users {
+        assert!(sent.contains(&username.as_str()), "stray user {username}");
+        assert_eq!(status, "UNCONFIRMED", "{username}");
+        assert!(
+            with_code.contains(username),
+            "user {username} exists without its confirmation code"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -513,7 +589,10 @@ async fn postgres_restart_under_sign_ups_fails_fast_and_recovers() {
             s.started.elapsed() >= down + OUTAGE && s.count(|a| failed(a) && a.sent >= down) >= 3
         })
         .await;
-    assert!(outage_failures, "requests did not fail while PostgreSQL was down");
+    assert!(
+        outage_failures,
+        "requests did not fail while PostgreSQL was down"
+    );
     pg.pg_ctl_start();
     let up = stream.started.elapsed();
 
@@ -544,7 +623,11 @@ async fn postgres_restart_under_sign_ups_fails_fast_and_recovers() {
         let ok = matches!(&a.outcome, Outcome::Failed(500, code, message)
             if code == "InternalErrorException" && message == "Internal server error");
         assert!(ok, "not the clean error: {a:?}\n{log}");
-        assert!(a.took < FAIL_FAST, "answered only after {:?}: {a:?}", a.took);
+        assert!(
+            a.took < FAIL_FAST,
+            "answered only after {:?}: {a:?}",
+            a.took
+        );
         // Only requests overlapping the outage may fail.
         assert!(
             a.sent + a.took >= stopping && a.sent < up,
@@ -552,26 +635,10 @@ async fn postgres_restart_under_sign_ups_fails_fast_and_recovers() {
         );
     }
     assert!(failures.len() >= 3, "{failures:#?}");
+    let slowest = attempts.iter().max_by_key(|a| a.took).expect("attempts");
+    assert!(slowest.took < FAIL_FAST, "a request hung: {slowest:?}");
 
-    // Every acknowledged sign-up is there, complete; no half-written user from a failed one.
-    let users = all_users(&admin, &pool).await;
-    let with_code = usernames_with_a_code(&cogito, &pool).await;
-    let sent: Vec<&str> = attempts.iter().map(|a| a.username.as_str()).collect();
-    for a in attempts.iter().filter(|a| acked(a)) {
-        assert!(
-            users.iter().any(|(u, _)| *u == a.username),
-            "acknowledged sign-up {} lost",
-            a.username
-        );
-    }
-    for (username, status) in &users {
-        assert!(sent.contains(&username.as_str()), "stray user {username}");
-        assert_eq!(status, "UNCONFIRMED", "{username}");
-        assert!(
-            with_code.contains(username),
-            "user {username} exists without its confirmation code"
-        );
-    }
+    assert_complete(&cogito, &admin, &pool, &attempts).await;
     // cogito was never restarted and is still serving.
     assert!(cogito.alive(), "cogito exited\n{log}");
     eprintln!(
@@ -581,5 +648,82 @@ async fn postgres_restart_under_sign_ups_fails_fast_and_recovers() {
         attempts.iter().filter(|a| acked(a) && a.sent >= up).count(),
         failures.len(),
         failures.iter().map(|a| a.took).max(),
+    );
+}
+
+/// A PostgreSQL that stops answering without closing its connections (every process frozen
+/// with SIGSTOP: the kernel still accepts connections and acknowledges bytes, nothing answers).
+/// Requests sent while it is frozen fail within [`FAIL_FAST`] (no connection within the
+/// acquire timeout); those already on a connection when it froze fail at cogito's request
+/// deadline (8 s) instead of hanging until TCP gives up; service resumes once it thaws.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn frozen_postgres_fails_fast_and_recovers() {
+    /// cogito's request deadline plus slack for a loaded machine.
+    const IN_FLIGHT_BOUND: Duration = Duration::from_secs(10);
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let mut cogito = Cogito::start(&pg.url(), data.path()).await;
+    let admin = cogito.sdk();
+    let (pool, client) = pool_and_client(&admin).await;
+    let acked = |a: &Attempt| a.outcome == Outcome::Acknowledged;
+    let stream = Stream::start(&cogito, &client);
+    assert!(
+        stream
+            .wait_until(Duration::from_secs(20), |s| s.count(acked) >= 20)
+            .await,
+        "no sign-ups before the freeze\n{}",
+        cogito.log_text()
+    );
+    let freezing = stream.started.elapsed();
+    pg.signal("STOP");
+    let frozen = stream.started.elapsed();
+    let failed = |a: &Attempt| a.outcome != Outcome::Acknowledged;
+    // Frozen until every writer saw a failure (those in flight wait out the deadline).
+    let seen = stream
+        .wait_until(IN_FLIGHT_BOUND * 2, |s| {
+            s.started.elapsed() >= frozen + OUTAGE
+                && s.count(|a| failed(a) && a.sent >= frozen) >= Stream::WRITERS
+        })
+        .await;
+    pg.signal("CONT");
+    let thawed = stream.started.elapsed();
+    let resumed = stream
+        .wait_until(Duration::from_secs(15), |s| {
+            s.count(|a| acked(a) && a.sent >= thawed) >= 20
+        })
+        .await;
+    let attempts = stream.finish().await;
+    let log = cogito.log_text();
+    assert!(
+        seen,
+        "requests did not fail while PostgreSQL was frozen\n{log}"
+    );
+    assert!(resumed, "sign-ups did not resume after the thaw\n{log}");
+    let failures: Vec<&Attempt> = attempts.iter().filter(|a| failed(a)).collect();
+    for a in &failures {
+        let ok = matches!(&a.outcome, Outcome::Failed(500, code, message)
+            if code == "InternalErrorException" && message == "Internal server error");
+        assert!(ok, "not the clean error: {a:?}\n{log}");
+        assert!(
+            a.sent + a.took >= freezing && a.sent < thawed,
+            "failed outside the freeze ({freezing:?}..{thawed:?}): {a:?}"
+        );
+    }
+    for a in &attempts {
+        let bound = if a.sent >= frozen {
+            FAIL_FAST
+        } else {
+            IN_FLIGHT_BOUND
+        };
+        assert!(a.took < bound, "answered only after {:?}: {a:?}", a.took);
+    }
+    assert_complete(&cogito, &admin, &pool, &attempts).await;
+    assert!(cogito.alive(), "cogito exited\n{log}");
+    eprintln!(
+        "frozen {frozen:?}..{thawed:?}: {} failed, slowest {:?}",
+        failures.len(),
+        attempts.iter().map(|a| a.took).max()
     );
 }

@@ -26,6 +26,14 @@ use crate::error::ApiError;
 
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 
+/// The longest a request may take before it is answered with `InternalErrorException`: the
+/// PostgreSQL pool's acquire timeout (3 s) plus its `statement_timeout` (5 s), the most a
+/// well-behaved request spends waiting for the database (SQLite's busy timeout, 5 s, fits too).
+/// It bounds what no database-side limit can: a server that stops answering on an open
+/// connection (frozen, or its host gone without a reset) would otherwise hang the request until
+/// TCP gives up, many minutes later.
+const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// `POST /`.
 pub async fn handle(
     State(state): State<AppState>,
@@ -47,7 +55,16 @@ pub async fn handle(
     let span = tracing::info_span!("cognito", op = %op_name, request_id = %request_id);
     let _enter = span.enter();
     drop(_enter);
-    let result = dispatch(&state, &method, &uri, &headers, body, &op_name, &target).await;
+    let dispatched = dispatch(&state, &method, &uri, &headers, body, &op_name, &target);
+    // Dropping the operation mid-way rolls back its uncommitted transaction; a commit already
+    // sent may still land, as with any answer lost in transit (the write itself is atomic).
+    let result = tokio::time::timeout(REQUEST_DEADLINE, dispatched)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::from(cogito_core::CoreError::Internal(format!(
+                "{op_name} did not finish within {REQUEST_DEADLINE:?}"
+            ))))
+        });
     let mut resp = match result {
         Ok(v) => {
             let mut r = v.to_string().into_response();
