@@ -22,6 +22,10 @@ pub enum Command {
     Outbox(OutboxArgs),
     /// Start cogito in `--dev` mode with a seeded demo pool and the example app.
     Demo(DemoArgs),
+    /// Apply the database migrations and exit.
+    Migrate(MigrateArgs),
+    /// Copy a whole installation into an empty database (SQLite <-> PostgreSQL).
+    Copy(CopyArgs),
 }
 
 /// `cogito demo`.
@@ -155,4 +159,24 @@ pub struct OutboxArgs {
     /// How many messages.
     #[arg(long, default_value_t = 20)]
     pub limit: u32,
+}
+
+/// `cogito migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Storage.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// `cogito copy`.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Database URL of the installation to copy (only read), e.g.
+    /// `sqlite:///var/lib/cogito/cogito.db`.
+    #[arg(long)]
+    pub from: String,
+    /// Database URL of the empty destination, e.g. `postgres://cogito@db/cogito`; migrated first.
+    #[arg(long)]
+    pub to: String,
 }

@@ -1,10 +1,12 @@
 //! The `cogito` binary: `cogito serve` runs the identity provider; `cogito outbox` reads the
 //! messages it sent; `cogito demo` runs it in `--dev` mode with a seeded pool and the example
-//! app. Settings come from defaults, then `cogito.toml`, then `COGITO_*`
+//! app; `cogito migrate` and `cogito copy` migrate a database and move an installation between
+//! databases. Settings come from defaults, then `cogito.toml`, then `COGITO_*`
 //! environment variables, then command-line flags.
 
 mod cli;
 mod config_file;
+mod database;
 mod demo;
 mod files;
 mod outbox;
@@ -22,6 +24,8 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Serve(args) => serve::run(*args).await,
         cli::Command::Outbox(args) => outbox::run(args).await,
         cli::Command::Demo(args) => demo::run(args).await,
+        cli::Command::Migrate(args) => database::migrate(args).await,
+        cli::Command::Copy(args) => database::copy(args).await,
     }
 }
 
@@ -31,8 +35,9 @@ fn with_config_file() -> anyhow::Result<Vec<std::ffi::OsString>> {
         let pairs = config_file::read(&path)?;
         let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
         let serving = args.get(1).is_some_and(|a| a == "serve");
-        // The demo keeps its own data directory, whatever cogito.toml says.
-        if args.get(1).is_some_and(|a| a == "demo") {
+        // The demo keeps its own data directory, whatever cogito.toml says; a copy names both
+        // its databases on the command line.
+        if args.get(1).is_some_and(|a| a == "demo" || a == "copy") {
             return Ok(args);
         }
         // Values from the file are passed as `--flag=value` only when neither the environment
