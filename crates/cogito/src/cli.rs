@@ -22,6 +22,8 @@ pub enum Command {
     Outbox(OutboxArgs),
     /// Start cogito in `--dev` mode with a seeded demo pool and the example app.
     Demo(DemoArgs),
+    /// Signing keys: `cogito keys rotate --pool P`.
+    Keys(crate::keys::KeysArgs),
     /// Apply the database migrations and exit.
     Migrate(MigrateArgs),
     /// Copy a whole installation into an empty database (SQLite <-> PostgreSQL).

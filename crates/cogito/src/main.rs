@@ -9,6 +9,7 @@ mod config_file;
 mod database;
 mod demo;
 mod files;
+mod keys;
 mod outbox;
 mod serve;
 
@@ -24,6 +25,7 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Serve(args) => serve::run(*args).await,
         cli::Command::Outbox(args) => outbox::run(args).await,
         cli::Command::Demo(args) => demo::run(args).await,
+        cli::Command::Keys(args) => keys::run(args).await,
         cli::Command::Migrate(args) => database::migrate(args).await,
         cli::Command::Copy(args) => database::copy(args).await,
     }

@@ -196,6 +196,13 @@ impl KeyRing {
             .keys_of_pool(pool_id)
             .await
             .map_err(|e| CoreError::from_store("keys", e))?;
+        // New keys sealed under another master key would make the pool unusable: prove first
+        // that this one opens the keys in use.
+        for k in before.iter().filter(|k| k.retired_until_ms.is_none()) {
+            self.master.open(&k.encrypted_private_key).map_err(|e| {
+                CoreError::Internal(format!("the master key does not open the keys: {e}"))
+            })?;
+        }
         let longest = self.longest_token_secs(pool_id).await?;
         let retired_until_ms = self.clock.now_ms() + longest * 1000 + RETIRE_GRACE_MS;
         let new_keys = self.generate(pool_id).await?;
