@@ -41,9 +41,16 @@ impl SqliteSide {
     pub(crate) async fn open(url: &str, role: Role) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Unavailable(format!("invalid SQLite URL: {e}")))?;
-        if role == Role::Destination {
+        match role {
             // Creates the file if needed and applies the migrations, as `cogito serve` would.
-            crate::SqliteStore::open(url).await?;
+            Role::Destination => drop(crate::SqliteStore::open(url).await?),
+            Role::Source if !options.get_filename().exists() => {
+                return Err(StoreError::Unavailable(format!(
+                    "the SQLite database {} does not exist",
+                    options.get_filename().display()
+                )));
+            }
+            Role::Source => {}
         }
         let options = options
             .create_if_missing(false)

@@ -235,3 +235,13 @@ async fn a_destination_with_data_is_refused_and_left_alone() {
     );
     assert_eq!(dump(db.url()).await, before);
 }
+
+#[tokio::test]
+async fn a_missing_source_is_an_error_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (from, to) = (sqlite_url(&dir, "missing.db"), sqlite_url(&dir, "to.db"));
+    let err = copy_installation(&from, &to, |_| {}).await.unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert!(!dir.path().join("missing.db").exists());
+    assert!(!dir.path().join("to.db").exists());
+}
