@@ -90,7 +90,7 @@ impl Postgres {
                 .expect("chown");
             assert!(status.success(), "chown of the cluster directory failed");
         }
-        let pg = Self {
+        let mut pg = Self {
             bin,
             dir,
             port: free_port(),
@@ -102,7 +102,16 @@ impl Postgres {
                 .arg(&data)
                 .args(["-A", "trust", "-U", "postgres", "--no-sync"]);
         });
-        pg.pg_ctl_start();
+        // The free port may be taken before the server binds it: then try another.
+        let mut started = pg.pg_ctl_start();
+        for _ in 0..2 {
+            if started.is_ok() {
+                break;
+            }
+            pg.port = free_port();
+            started = pg.pg_ctl_start();
+        }
+        started.unwrap_or_else(|e| panic!("{e}\n{}", pg.server_log()));
         Some(pg)
     }
 
@@ -114,9 +123,8 @@ impl Postgres {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
-    /// Runs one of the PostgreSQL binaries (as `postgres` when we are root); panics with its
-    /// output when it fails.
-    fn run(&self, tool: &str, args: impl FnOnce(&mut Command)) {
+    /// A command running one of the PostgreSQL binaries (as `postgres` when we are root).
+    fn command(&self, tool: &str) -> Command {
         let mut cmd = if self.as_postgres_user {
             let mut c = Command::new("runuser");
             c.args(["-u", "postgres", "--"]).arg(self.bin.join(tool));
@@ -124,35 +132,46 @@ impl Postgres {
         } else {
             Command::new(self.bin.join(tool))
         };
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs one of the PostgreSQL binaries; its output when it fails.
+    fn try_run(&self, tool: &str, args: impl FnOnce(&mut Command)) -> Result<(), String> {
+        let mut cmd = self.command(tool);
         args(&mut cmd);
-        let out = cmd
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("running {tool}: {e}"));
-        assert!(
-            out.status.success(),
+        let out = cmd.output().map_err(|e| format!("running {tool}: {e}"))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        Err(format!(
             "{tool} failed ({}):\n{}\n{}",
             out.status,
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
-        );
+        ))
+    }
+
+    /// Runs one of the PostgreSQL binaries; panics with its output when it fails.
+    fn run(&self, tool: &str, args: impl FnOnce(&mut Command)) {
+        self.try_run(tool, args).unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// `pg_ctl start -w`: returns once the server accepts connections.
-    fn pg_ctl_start(&self) {
+    fn pg_ctl_start(&self) -> Result<(), String> {
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1",
             self.port,
             self.dir.path().display()
         );
         let (data, log) = (self.data_dir(), self.dir.path().join("server.log"));
-        self.run("pg_ctl", |c| {
+        self.try_run("pg_ctl", |c| {
             c.arg("-D")
                 .arg(&data)
                 .arg("-l")
                 .arg(&log)
                 .args(["-o", &options, "-w", "-t", "30", "start"]);
-        });
+        })
     }
 
     /// `pg_ctl stop -m <mode> -w`: returns once the server is gone.
@@ -167,32 +186,29 @@ impl Postgres {
 
     /// The postmaster and its children (backends, background workers).
     fn pids(&self) -> Vec<String> {
-        let pid_file = std::fs::read_to_string(self.data_dir().join("postmaster.pid"))
-            .expect("postmaster.pid");
-        let postmaster = pid_file
-            .lines()
-            .next()
-            .expect("pid line")
-            .trim()
-            .to_string();
+        let Ok(pid_file) = std::fs::read_to_string(self.data_dir().join("postmaster.pid")) else {
+            return Vec::new();
+        };
+        let Some(postmaster) = pid_file.lines().next().map(|l| l.trim().to_string()) else {
+            return Vec::new();
+        };
         let children = Command::new("pgrep")
             .args(["-P", &postmaster])
             .output()
-            .expect("pgrep");
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
         let mut pids = vec![postmaster];
-        pids.extend(
-            String::from_utf8_lossy(&children.stdout)
-                .split_whitespace()
-                .map(str::to_string),
-        );
+        pids.extend(children.split_whitespace().map(str::to_string));
         pids
     }
 
     /// Sends `signal` (`STOP`, `CONT`) to every process of the cluster.
     fn signal(&self, signal: &str) {
+        let pids = self.pids();
+        assert!(!pids.is_empty(), "no PostgreSQL processes to signal");
         let status = Command::new("kill")
             .arg(format!("-{signal}"))
-            .args(self.pids())
+            .args(pids)
             .status()
             .expect("kill");
         assert!(status.success(), "kill -{signal} failed");
@@ -205,28 +221,21 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        // Best effort, also while unwinding: never leave a server running (nor frozen).
-        if self.data_dir().join("postmaster.pid").exists() {
+        // Best effort and never panicking, also while unwinding: no server is left running,
+        // nor frozen.
+        let pids = self.pids();
+        if !pids.is_empty() {
             let _ = Command::new("kill")
                 .arg("-CONT")
-                .args(self.pids())
+                .args(pids)
                 .stderr(Stdio::null())
                 .status();
         }
-        let data = self.data_dir();
-        let mut cmd = if self.as_postgres_user {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"])
-                .arg(self.bin.join("pg_ctl"));
-            c
-        } else {
-            Command::new(self.bin.join("pg_ctl"))
-        };
-        let _ = cmd
+        let _ = self
+            .command("pg_ctl")
             .arg("-D")
-            .arg(&data)
+            .arg(self.data_dir())
             .args(["-m", "immediate", "-w", "-t", "30", "stop"])
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
@@ -593,7 +602,8 @@ async fn postgres_restart_under_sign_ups_fails_fast_and_recovers() {
         outage_failures,
         "requests did not fail while PostgreSQL was down"
     );
-    pg.pg_ctl_start();
+    pg.pg_ctl_start()
+        .unwrap_or_else(|e| panic!("restarting PostgreSQL: {e}"));
     let up = stream.started.elapsed();
 
     // Service resumes by itself: new sign-ups are acknowledged again.
