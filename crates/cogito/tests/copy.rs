@@ -1,8 +1,9 @@
 //! `cogito copy` and `cogito migrate` with the real binary: an installation built through the
 //! AWS SDK on SQLite is copied to PostgreSQL and back to a new SQLite file; on each copy the users
 //! sign in with their old passwords, the refresh and access tokens issued before the copy still
-//! work, group membership is in the tokens, the client secret and the JWKS key ids are the same,
-//! and the domain, attributes and users are there. A copy into a database that holds data is
+//! work, group membership is in the tokens, the client secret and the JWKS key ids are the same
+//! (the keys retired by a rotation before the copy included, and new tokens are signed with the
+//! same key as before), and the domain, attributes and users are there. A copy into a database that holds data is
 //! refused and changes nothing.
 
 use std::path::{Path, PathBuf};
@@ -179,7 +180,12 @@ fn sqlite_url(path: &Path) -> String {
 
 /// The claims of a JWT (not verified: the server verified it when it issued or accepted it).
 fn claims(jwt: &str) -> serde_json::Value {
-    let payload = jwt.split('.').nth(1).expect("payload");
+    jwt_part(jwt, 1)
+}
+
+/// The header (0) or the claims (1) of a JWT.
+fn jwt_part(jwt: &str, part: usize) -> serde_json::Value {
+    let payload = jwt.split('.').nth(part).expect("JWT part");
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
         .expect("base64url");
@@ -206,6 +212,8 @@ struct Installation {
     refresh_token: String,
     access_token: String,
     kids: Vec<String>,
+    /// The key id new ID tokens are signed with.
+    signing_kid: String,
 }
 
 /// A pool, a public client, a client with a secret, a group, two users (one created by the
@@ -312,8 +320,10 @@ async fn build(server: &Server) -> Installation {
     let auth = sign_in(&sdk, &client, &alice, &alice_pw)
         .await
         .expect("sign in before the copy");
+    let signing_kid = kid_of(auth.id_token.as_deref().expect("id token"));
     Installation {
         kids: server.kids(&pool).await,
+        signing_kid,
         pool,
         client,
         secret_client: secret_client.client_id.expect("client id"),
@@ -323,6 +333,10 @@ async fn build(server: &Server) -> Installation {
         refresh_token: auth.refresh_token.expect("refresh token"),
         access_token: auth.access_token.expect("access token"),
     }
+}
+
+fn kid_of(jwt: &str) -> String {
+    jwt_part(jwt, 0)["kid"].as_str().expect("kid").to_owned()
 }
 
 async fn sign_in(
@@ -353,6 +367,11 @@ async fn check(server: &Server, before: &Installation) {
         let id = claims(auth.id_token.as_deref().expect("id token"));
         assert_eq!(id["cognito:username"], username.as_str());
         assert_eq!(id["email"], format!("{username}@example.com"));
+        assert_eq!(
+            kid_of(auth.id_token.as_deref().unwrap()),
+            before.signing_kid,
+            "new tokens are signed with another key"
+        );
         let wrong = sign_in(&sdk, &before.client, username, "Wrong-Passw0rd!").await;
         assert!(
             wrong.is_err(),
@@ -464,7 +483,28 @@ async fn copy_round_trips_sqlite_postgres_sqlite_and_users_sign_in() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = sqlite_url(&dir.path().join("cogito.db"));
     let server = Server::start(&sqlite, dir.path()).await;
-    let installation = build(&server).await;
+    let mut installation = build(&server).await;
+    server.stop().await;
+    // Rotated keys: the retired ones (which signed the tokens above) stay published and valid.
+    let rotate = cogito()
+        .args(["keys", "rotate", "--pool", &installation.pool])
+        .args(["--database-url", &sqlite, "--master-key", MASTER_KEY])
+        .output()
+        .expect("cogito keys rotate");
+    assert!(rotate.status.success(), "{}", text(&rotate.stderr));
+    let server = Server::start(&sqlite, dir.path()).await;
+    installation.kids = server.kids(&installation.pool).await;
+    assert_eq!(installation.kids.len(), 4, "two retired and two new keys");
+    let (alice, pw) = &installation.users[0];
+    let auth = sign_in(&server.sdk(), &installation.client, alice, pw)
+        .await
+        .expect("sign in after the rotation");
+    let rotated_kid = kid_of(auth.id_token.as_deref().unwrap());
+    assert_ne!(
+        rotated_kid, installation.signing_kid,
+        "the rotation changed nothing"
+    );
+    installation.signing_kid = rotated_kid;
     check(&server, &installation).await;
     server.stop().await;
 
