@@ -2,9 +2,11 @@
 //! SignUps (issue 7 acceptance 5): while PostgreSQL is down every request fails quickly with
 //! `InternalErrorException` (HTTP 500, a generic message), afterwards sign-ups succeed again
 //! without restarting cogito, and every acknowledged sign-up is there, complete (an
-//! `UNCONFIRMED` user with its confirmation code in the outbox).
+//! `UNCONFIRMED` user with its confirmation code in the outbox). A second test freezes
+//! PostgreSQL (SIGSTOP) instead: connections stay open and nothing answers, and requests still
+//! fail within cogito's request deadline.
 //!
-//! The test runs a PostgreSQL cluster of its own (`initdb` into a temporary directory, a free
+//! The tests run a PostgreSQL cluster of its own (`initdb` into a temporary directory, a free
 //! port, `pg_ctl stop -m fast` / `start`), never the machine's shared server. Without PostgreSQL
 //! binaries it is skipped, unless `COGITO_REQUIRE_PG=1`, where it fails. As root the binaries
 //! run as the `postgres` user (`initdb` refuses root). Every wait is bounded; the cluster is
