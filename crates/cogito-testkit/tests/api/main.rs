@@ -4,6 +4,7 @@
 mod auth;
 mod bad_input;
 mod clients;
+mod config_cache;
 mod dev_trace;
 mod domain_hosts;
 mod domains;
