@@ -98,7 +98,10 @@ pub async fn settings_put_if_absent_concurrently(store: Arc<dyn Store>) {
 /// Reads the version of `p`, asserting that it differs from every version seen so far.
 async fn changed(store: &dyn Store, p: &str, seen: &mut Vec<i64>, what: &str) {
     let v = store.config_version(p).await.unwrap();
-    assert!(!seen.contains(&v), "{what}: version {v} not new (seen {seen:?})");
+    assert!(
+        !seen.contains(&v),
+        "{what}: version {v} not new (seen {seen:?})"
+    );
     seen.push(v);
 }
 
@@ -110,7 +113,11 @@ pub async fn config_version_changes_with_every_config_write(store: Arc<dyn Store
     changed(s, "p", &mut seen, "insert pool").await;
     s.insert_pool(&pool("other")).await.unwrap();
     let other = s.config_version("other").await.unwrap();
-    assert_eq!(s.config_version("p").await.unwrap(), seen[0], "other pools are separate");
+    assert_eq!(
+        s.config_version("p").await.unwrap(),
+        seen[0],
+        "other pools are separate"
+    );
     let mut next = pool("p");
     next.name = "renamed".into();
     s.update_pool(&next).await.unwrap();
@@ -209,11 +216,18 @@ pub async fn rotate_keys_retires_the_keys_in_use(store: Arc<dyn Store>) {
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(store.keys_of_pool("p").await.unwrap().len(), 6);
-    assert!(store.keys_of_pool("p").await.unwrap()[4].retired_until_ms.is_none());
+    assert!(
+        store.keys_of_pool("p").await.unwrap()[4]
+            .retired_until_ms
+            .is_none()
+    );
     assert_eq!(store.config_version("p").await.unwrap(), version);
 
     // The janitor deletes keys once they are retired until before now, and no others.
-    store.purge_expired(5_001, 0, i64::MAX / 4, 100).await.unwrap();
+    store
+        .purge_expired(5_001, 0, i64::MAX / 4, 100)
+        .await
+        .unwrap();
     let kids: Vec<_> = store
         .keys_of_pool("p")
         .await
