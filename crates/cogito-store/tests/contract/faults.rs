@@ -204,3 +204,33 @@ async fn a_full_disk_fails_writes_cleanly_and_loses_nothing() {
         Some(50_000)
     );
 }
+
+/// A key rotation (retire the keys in use + insert the new ones): a fault leaves the old keys in
+/// use, no new key, and the pool's configuration version as it was.
+#[tokio::test]
+async fn a_failed_key_rotation_changes_nothing() {
+    use cogito_core::store::{KeyStore, StoredKey};
+    let (_dir, store) = fresh().await;
+    let key = |kid: &str, purpose: &str| StoredKey {
+        pool_id: "p".into(),
+        kid: kid.into(),
+        purpose: purpose.into(),
+        encrypted_private_key: vec![1, 2, 3],
+        created_ms: 1,
+        retired_until_ms: None,
+    };
+    store.insert_key(&key("old-id", "id")).await.unwrap();
+    store
+        .insert_key(&key("old-access", "access"))
+        .await
+        .unwrap();
+    let before = store.keys_of_pool("p").await.unwrap();
+    let version = store.config_version("p").await.unwrap();
+    let new_keys = [key("new-id", "id"), key("new-access", "access")];
+    store.inject_fault_after(1);
+    assert!(injected(store.rotate_keys("p", &new_keys, 99).await));
+    assert_eq!(store.keys_of_pool("p").await.unwrap(), before);
+    assert_eq!(store.config_version("p").await.unwrap(), version);
+    store.rotate_keys("p", &new_keys, 99).await.unwrap();
+    assert_eq!(store.keys_of_pool("p").await.unwrap().len(), 4);
+}
