@@ -43,6 +43,31 @@ pub struct TestOptions {
     pub transport: Option<Arc<dyn Transport>>,
     /// Serve pool domains on host names `<prefix>.auth.localhost:<port>` instead of the path form.
     pub domain_host_names: bool,
+    /// The store, overriding `COGITO_TEST_BACKEND` (benchmarks compare both in one run).
+    pub backend: Option<Backend>,
+}
+
+/// A store backend of [`TestApp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in the app's temp directory.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server of `COGITO_TEST_DATABASE_URL`.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend `COGITO_TEST_BACKEND` asks for (`sqlite`, the default, or `postgres`).
+    ///
+    /// # Panics
+    /// On any other value.
+    pub fn from_env() -> Backend {
+        match std::env::var(BACKEND_VAR).as_deref() {
+            Err(_) | Ok("" | "sqlite") => Backend::Sqlite,
+            Ok("postgres" | "postgresql") => Backend::Postgres,
+            Ok(other) => panic!("{BACKEND_VAR}={other}: expected sqlite or postgres"),
+        }
+    }
 }
 
 /// A running server.
@@ -68,13 +93,16 @@ pub struct TestApp {
 pub const BACKEND_VAR: &str = "COGITO_TEST_BACKEND";
 
 /// Opens the store of a new app: SQLite in `dir`, or a fresh PostgreSQL database.
-async fn test_store(dir: &std::path::Path) -> (Arc<dyn Store>, Option<TempDatabase>) {
-    match std::env::var(BACKEND_VAR).as_deref() {
-        Err(_) | Ok("" | "sqlite") => {
+async fn test_store(
+    dir: &std::path::Path,
+    backend: Backend,
+) -> (Arc<dyn Store>, Option<TempDatabase>) {
+    match backend {
+        Backend::Sqlite => {
             let url = format!("sqlite://{}", dir.join("cogito.db").display());
             (cogito_store::open_store(&url).await.expect("store"), None)
         }
-        Ok("postgres" | "postgresql") => {
+        Backend::Postgres => {
             let server = std::env::var(testing::DATABASE_URL_VAR).unwrap_or_else(|_| {
                 panic!(
                     "PostgreSQL required: {BACKEND_VAR}=postgres needs {}",
@@ -89,7 +117,6 @@ async fn test_store(dir: &std::path::Path) -> (Arc<dyn Store>, Option<TempDataba
                 .expect("store");
             (store, Some(database))
         }
-        Ok(other) => panic!("{BACKEND_VAR}={other}: expected sqlite or postgres"),
     }
 }
 
@@ -130,10 +157,19 @@ impl TestApp {
         bytes
     }
 
+    /// The URL of the app's database (`sqlite://…` in its temp directory, or `postgres://…`).
+    pub fn database_url(&self) -> String {
+        match &self._database {
+            Some(database) => database.url().to_owned(),
+            None => format!("sqlite://{}", self.dir.path().join("cogito.db").display()),
+        }
+    }
+
     /// A server with options.
     pub async fn spawn_with(opts: TestOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (store, database) = test_store(dir.path()).await;
+        let backend = opts.backend.unwrap_or_else(Backend::from_env);
+        let (store, database) = test_store(dir.path(), backend).await;
         let clock = Arc::new(FakeClock::new());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

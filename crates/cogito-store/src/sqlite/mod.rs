@@ -204,6 +204,19 @@ impl SqliteStore {
         Ok(pages)
     }
 
+    /// The plan SQLite chooses for a `ListUsers` page query (`EXPLAIN QUERY PLAN`, one line per
+    /// step), for benchmarks and diagnostics; `None` when the filter cannot match any user.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database fails.
+    pub async fn explain_list_users(
+        &self,
+        pool_id: &str,
+        filter: Option<&cogito_core::store::UserFilter>,
+    ) -> StoreResult<Option<String>> {
+        user_list::explain(self, pool_id, filter).await
+    }
+
     /// `PRAGMA integrity_check`: `"ok"` for a sound database.
     pub async fn integrity_check(&self) -> StoreResult<String> {
         sqlx::query_scalar("PRAGMA integrity_check")

@@ -179,6 +179,26 @@ fn user_column_condition(filter: &UserFilter) -> Option<(&'static str, Option<Co
     ))
 }
 
+/// The plan SQLite chooses for a page query (`EXPLAIN QUERY PLAN`, one line per plan step), for
+/// benchmarks and diagnostics; `None` when the filter cannot match.
+pub(super) async fn explain(
+    store: &SqliteStore,
+    pool_id: &str,
+    filter: Option<&UserFilter>,
+) -> StoreResult<Option<String>> {
+    let Some(mut query) = build_query("EXPLAIN QUERY PLAN ", pool_id, filter, None, 10) else {
+        return Ok(None);
+    };
+    let rows: Vec<(i64, i64, i64, String)> = query
+        .build_query_as()
+        .fetch_all(&store.pool)
+        .await
+        .map_err(db_err)?;
+    Ok(Some(
+        rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n"),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
