@@ -75,17 +75,17 @@ impl Cogito {
             ));
         }
         let origin = claim("origin_jti").ok_or_else(invalid)?;
-        let revoked = CoreError::NotAuthorized("Access Token has been revoked".into());
-        match self.store.get_refresh_by_origin(&origin).await {
-            Ok(s) if s.revoked_ms.is_none() => {}
-            Ok(_) | Err(StoreError::NotFound) => return Err(revoked),
-            Err(e) => return Err(CoreError::from_store("session", e)),
-        }
         let sub = claim("sub").ok_or_else(invalid)?;
-        let user = match self.store.get_user_by_sub(&pool_id, &sub).await {
-            Ok(u) => u,
-            Err(StoreError::NotFound) => return Err(CoreError::user_not_found()),
-            Err(e) => return Err(CoreError::from_store("user", e)),
+        // One lookup: the user and whether this token's session is live. A deleted user's
+        // sessions went with it, so a missing user reads as a revoked token.
+        let user = match self.store.get_session_user(&pool_id, &sub, &origin).await {
+            Ok((user, true)) => user,
+            Ok((_, false)) | Err(StoreError::NotFound) => {
+                return Err(CoreError::NotAuthorized(
+                    "Access Token has been revoked".into(),
+                ));
+            }
+            Err(e) => return Err(CoreError::from_store("session", e)),
         };
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));

@@ -320,6 +320,15 @@ pub trait UserStore: Send + Sync {
     async fn import_users(&self, users: &[(User, Vec<LoginKey>)]) -> StoreResult<()>;
     /// Reads a user by a login key (username, e-mail/phone username, alias).
     async fn find_user_by_key(&self, pool_id: &str, key: &LoginKey) -> StoreResult<User>;
+    /// The user of an access token in one lookup: the user `sub` of the pool, and whether its
+    /// session `origin_jti` is live (exists for this user and is not revoked). `NotFound` when
+    /// the user is gone.
+    async fn get_session_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        origin_jti: &str,
+    ) -> StoreResult<(User, bool)>;
     /// Reads a user by `sub`.
     async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<User>;
     /// Applies `update` to the user and writes `effects`, in one transaction holding the user's

@@ -243,6 +243,32 @@ impl UserStore for SqliteStore {
         user_from_row(&row)
     }
 
+    async fn get_session_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        origin_jti: &str,
+    ) -> StoreResult<(User, bool)> {
+        // One indexed lookup of the user plus one of the session by its primary key.
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", COALESCE((SELECT (r.revoked_ms IS NULL) FROM refresh_sessions r \
+             WHERE r.origin_jti = ?3 AND r.pool_id = u.pool_id AND r.user_sub = u.sub), \
+             FALSE) AS session_live \
+             FROM users u WHERE u.pool_id = ?1 AND u.sub = ?2"
+        ))
+        .bind(pool_id)
+        .bind(sub)
+        .bind(origin_jti)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+        let live = row.try_get::<bool, _>("session_live").map_err(db_err)?;
+        Ok((user_from_row(&row)?, live))
+    }
+
     async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<User> {
         let row = sqlx::query(concat!(
             "SELECT ",

@@ -46,6 +46,7 @@ macro_rules! contract_suite {
                 clients::client_list_pages,
                 users::user_insert_and_read,
                 users::user_import_is_all_or_nothing,
+                users::user_with_session_in_one_lookup,
                 users::user_key_conflict_writes_nothing,
                 users::user_insert_into_missing_pool_is_not_found,
                 users::user_duplicate_sub_is_conflict,

@@ -370,3 +370,41 @@ pub async fn user_import_is_all_or_nothing(store: Arc<dyn Store>) {
     assert!(store.import_users(&twice).await.is_err());
     assert_not_found(store.get_user_by_sub("p", "sub-d1").await);
 }
+
+/// `get_session_user`: the user with whether the token's session is live — false when the
+/// session is revoked, missing, or another user's; `NotFound` once the user is gone.
+pub async fn user_with_session_in_one_lookup(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let alice = seed_user(&*store, "p", "alice", "sub-a").await;
+    seed_user(&*store, "p", "bob", "sub-b").await;
+    store
+        .insert_refresh(&refresh("p", "sub-a", "ja", "ha"))
+        .await
+        .unwrap();
+    store
+        .insert_refresh(&refresh("p", "sub-b", "jb", "hb"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_session_user("p", "sub-a", "ja").await.unwrap(),
+        (alice.clone(), true)
+    );
+    assert_eq!(
+        store.get_session_user("p", "sub-a", "jb").await.unwrap(),
+        (alice.clone(), false),
+        "bob's session is not alice's"
+    );
+    assert_eq!(
+        store.get_session_user("p", "sub-a", "nope").await.unwrap(),
+        (alice.clone(), false)
+    );
+    store.revoke_refresh("ja", 5).await.unwrap();
+    assert_eq!(
+        store.get_session_user("p", "sub-a", "ja").await.unwrap(),
+        (alice, false)
+    );
+    assert_not_found(store.get_session_user("p", "sub-x", "jb").await);
+    assert_not_found(store.get_session_user("other", "sub-b", "jb").await);
+    store.delete_user("p", "sub-b").await.unwrap();
+    assert_not_found(store.get_session_user("p", "sub-b", "jb").await);
+}
