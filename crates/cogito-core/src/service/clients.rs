@@ -6,7 +6,7 @@ use super::groups::map_cursor;
 use crate::error::{CoreError, CoreResult};
 use crate::model::client::unit_seconds;
 use crate::model::{AppClient, OAuthSettings, UserPool};
-use crate::store::{Page, StoreError};
+use crate::store::{Page, Revised, StoreError};
 
 const ALLOW_FLOWS: &[&str] = &[
     "ALLOW_ADMIN_USER_PASSWORD_AUTH",
@@ -291,25 +291,47 @@ impl Cogito {
         Ok(client)
     }
 
-    /// `UpdateUserPoolClient`: full replacement; id, secret and creation time are kept.
+    /// `UpdateUserPoolClient`: full replacement; id, secret and creation time are kept from the
+    /// stored client as it is when the write lands (an optimistic write on its revision, retried
+    /// when another write came first).
     pub async fn update_client(&self, mut next: AppClient) -> CoreResult<AppClient> {
         let pool = self.pool(&next.pool_id).await?;
-        let current = self.pool_client(&next.pool_id, &next.client_id).await?;
-        next.secret = current.secret;
-        next.created_ms = current.created_ms;
-        next.modified_ms = self.clock.now_ms();
-        if next.name.is_empty() {
-            next.name = current.name;
-        }
         default_refresh_validity(&mut next);
-        validate_client(&pool, &next)?;
-        self.validate_oauth(&next).await?;
-        self.store
-            .update_client(&self.sealed_client(&next))
-            .await
-            .map_err(|e| CoreError::from_store("update client", e))?;
-        self.config_changed(&next.pool_id);
-        Ok(next)
+        let missing = |e| match e {
+            StoreError::NotFound => CoreError::client_not_found(&next.client_id),
+            e => CoreError::from_store("update client", e),
+        };
+        for _ in 0..super::REVISE_ATTEMPTS {
+            let read = self
+                .store
+                .get_client_revised(&next.pool_id, &next.client_id)
+                .await;
+            let Revised { record, revision } = read.map_err(missing)?;
+            // The stored secret is sealed: it is written back as it is.
+            let stored = AppClient {
+                secret: record.secret.clone(),
+                created_ms: record.created_ms,
+                modified_ms: self.clock.now_ms(),
+                name: if next.name.is_empty() {
+                    record.name.clone()
+                } else {
+                    next.name.clone()
+                },
+                ..next.clone()
+            };
+            let opened = self.open_client(stored.clone())?;
+            validate_client(&pool, &opened)?;
+            self.validate_oauth(&opened).await?;
+            match self.store.update_client(&stored, revision).await {
+                Ok(_) => {
+                    self.config_changed(&next.pool_id);
+                    return Ok(opened);
+                }
+                Err(StoreError::Stale) => tokio::task::yield_now().await,
+                Err(e) => return Err(missing(e)),
+            }
+        }
+        Err(super::concurrently_modified(&next.client_id))
     }
 
     /// `DeleteUserPoolClient`.

@@ -60,6 +60,18 @@ pub struct Cogito {
     pub sealer: Arc<crate::crypto::MasterKey>,
 }
 
+/// How often a read-modify-write of a pool or client is tried before it gives up with
+/// `ConcurrentModificationException`: each lost attempt means another write of the record landed
+/// first, so this only runs out under sustained contention on one record.
+const REVISE_ATTEMPTS: usize = 32;
+
+/// The error of a read-modify-write that lost [`REVISE_ATTEMPTS`] races in a row.
+fn concurrently_modified(id: &str) -> CoreError {
+    CoreError::ConcurrentModification(format!(
+        "{id} was modified concurrently too often; try again."
+    ))
+}
+
 impl Cogito {
     /// The issuer of a pool's tokens.
     pub fn issuer(&self, pool_id: &str) -> String {
@@ -85,14 +97,6 @@ impl Cogito {
         let pool = self.store.get_pool(pool_id).await.map_err(missing)?;
         entry.set_pool(&pool);
         Ok(pool)
-    }
-
-    /// Reads a pool from the store, bypassing the cache (read-modify-write of its settings).
-    pub async fn stored_pool(&self, pool_id: &str) -> CoreResult<UserPool> {
-        self.store.get_pool(pool_id).await.map_err(|e| match e {
-            StoreError::NotFound => CoreError::pool_not_found(pool_id),
-            e => CoreError::from_store("get pool", e),
-        })
     }
 
     /// Reads a client by id alone (public operations), through the configuration cache.

@@ -1,5 +1,6 @@
 //! User pool management: create (defaults, schema, keys), describe, full-replacement update,
-//! delete (deletion protection), list, custom attributes.
+//! delete (deletion protection), list, custom attributes. Changes of a stored pool are
+//! optimistic read-modify-writes on its revision, retried when another write came first.
 
 use super::Cogito;
 use crate::error::{CoreError, CoreResult};
@@ -124,23 +125,48 @@ impl Cogito {
     }
 
     /// Full-replacement update; immutable settings (schema, username/alias attributes, case
-    /// sensitivity, name) are kept from the stored pool.
-    pub async fn update_pool(&self, mut next: UserPool) -> CoreResult<UserPool> {
-        let current = self.stored_pool(&next.id).await?;
-        next.name = current.name.clone();
-        next.schema = current.schema.clone();
-        next.username_attributes = current.username_attributes.clone();
-        next.alias_attributes = current.alias_attributes.clone();
-        next.case_sensitive = current.case_sensitive;
-        next.created_ms = current.created_ms;
-        next.modified_ms = self.clock.now_ms();
-        validate_pool(&next)?;
-        self.store
-            .update_pool(&next)
-            .await
-            .map_err(|e| CoreError::from_store("update pool", e))?;
-        self.config_changed(&next.id);
-        Ok(next)
+    /// sensitivity, name) are kept from the stored pool as it is when the write lands.
+    pub async fn update_pool(&self, next: UserPool) -> CoreResult<UserPool> {
+        let pool_id = next.id.clone();
+        self.revise_pool(&pool_id, |pool| {
+            let mut merged = next.clone();
+            merged.name = std::mem::take(&mut pool.name);
+            merged.schema = std::mem::take(&mut pool.schema);
+            merged.username_attributes = std::mem::take(&mut pool.username_attributes);
+            merged.alias_attributes = std::mem::take(&mut pool.alias_attributes);
+            merged.case_sensitive = pool.case_sensitive;
+            merged.created_ms = pool.created_ms;
+            validate_pool(&merged)?;
+            *pool = merged;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Applies `change` to the stored pool and writes it back only if nobody wrote the pool in
+    /// between (its [`crate::store::Revision`]); after losing such a race it re-reads the pool
+    /// and applies `change` again, so concurrent changes of different settings all land.
+    async fn revise_pool(
+        &self,
+        pool_id: &str,
+        change: impl Fn(&mut UserPool) -> CoreResult<()>,
+    ) -> CoreResult<UserPool> {
+        for _ in 0..super::REVISE_ATTEMPTS {
+            let read = self.store.get_pool_revised(pool_id).await;
+            let read = read.map_err(|e| missing_pool(pool_id, e))?;
+            let (mut record, revision) = (read.record, read.revision);
+            change(&mut record)?;
+            record.modified_ms = self.clock.now_ms();
+            match self.store.update_pool(&record, revision).await {
+                Ok(_) => {
+                    self.config_changed(pool_id);
+                    return Ok(record);
+                }
+                Err(StoreError::Stale) => tokio::task::yield_now().await,
+                Err(e) => return Err(missing_pool(pool_id, e)),
+            }
+        }
+        Err(super::concurrently_modified(pool_id))
     }
 
     /// Deletes a pool unless deletion protection is active.
@@ -186,23 +212,27 @@ impl Cogito {
         pool_id: &str,
         attrs: &[SchemaAttribute],
     ) -> CoreResult<()> {
-        let mut pool = self.stored_pool(pool_id).await?;
-        for input in attrs {
-            let attr = custom_attribute(input)?;
-            if pool.attribute(&attr.name).is_some() {
-                return Err(CoreError::invalid(format!(
-                    "Existing attribute already has name {}.",
-                    attr.name
-                )));
+        self.revise_pool(pool_id, |pool| {
+            for input in attrs {
+                let attr = custom_attribute(input)?;
+                if pool.attribute(&attr.name).is_some() {
+                    return Err(CoreError::invalid(format!(
+                        "Existing attribute already has name {}.",
+                        attr.name
+                    )));
+                }
+                pool.schema.push(attr);
             }
-            pool.schema.push(attr);
-        }
-        pool.modified_ms = self.clock.now_ms();
-        self.store
-            .update_pool(&pool)
-            .await
-            .map_err(|e| CoreError::from_store("update pool", e))?;
-        self.config_changed(&pool.id);
+            Ok(())
+        })
+        .await?;
         Ok(())
+    }
+}
+
+fn missing_pool(pool_id: &str, e: StoreError) -> CoreError {
+    match e {
+        StoreError::NotFound => CoreError::pool_not_found(pool_id),
+        e => CoreError::from_store("update pool", e),
     }
 }

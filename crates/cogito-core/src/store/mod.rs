@@ -33,6 +33,10 @@ pub enum StoreError {
     /// A unique key is already taken.
     #[error("conflict on {0:?}")]
     Conflict(UniqueKey),
+    /// A conditional update found the record changed since it was read (its [`Revision`]
+    /// moved on); nothing was written. The caller re-reads and re-applies its change.
+    #[error("record changed since it was read")]
+    Stale,
     /// The backend failed (I/O, connection, corruption). The string is for logs only.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -86,6 +90,20 @@ pub struct UserFilter {
     pub value: String,
 }
 
+/// The revision of a pool or client row: it moves on with every write of the record, so an
+/// update can require the row to be exactly as it was read (optimistic concurrency).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Revision(pub i64);
+
+/// A record together with the revision it was read at, to be passed back to its update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revised<T> {
+    /// The record as read.
+    pub record: T,
+    /// Its revision when read.
+    pub revision: Revision,
+}
+
 /// User pools.
 #[async_trait]
 pub trait PoolStore: Send + Sync {
@@ -93,8 +111,12 @@ pub trait PoolStore: Send + Sync {
     async fn insert_pool(&self, pool: &UserPool) -> StoreResult<()>;
     /// Reads a pool.
     async fn get_pool(&self, pool_id: &str) -> StoreResult<UserPool>;
-    /// Replaces a pool's settings. `NotFound` if absent.
-    async fn update_pool(&self, pool: &UserPool) -> StoreResult<()>;
+    /// Reads a pool with its revision, to change it with [`PoolStore::update_pool`].
+    async fn get_pool_revised(&self, pool_id: &str) -> StoreResult<Revised<UserPool>>;
+    /// Replaces a pool's settings, atomically and only if its row is still at revision `read`;
+    /// returns the new revision. `Stale` (nothing written) if the pool changed since it was
+    /// read; `NotFound` if absent.
+    async fn update_pool(&self, pool: &UserPool, read: Revision) -> StoreResult<Revision>;
     /// Deletes a pool and everything in it (clients, users, groups, codes, sessions, keys,
     /// outbox). `NotFound` if absent.
     async fn delete_pool(&self, pool_id: &str) -> StoreResult<()>;
@@ -113,8 +135,17 @@ pub trait ClientStore: Send + Sync {
     async fn get_client(&self, pool_id: &str, client_id: &str) -> StoreResult<AppClient>;
     /// Reads a client by id alone (public operations only name the client).
     async fn find_client(&self, client_id: &str) -> StoreResult<AppClient>;
-    /// Replaces a client. `NotFound` if absent.
-    async fn update_client(&self, client: &AppClient) -> StoreResult<()>;
+    /// Reads a client of a pool with its revision, to change it with
+    /// [`ClientStore::update_client`].
+    async fn get_client_revised(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+    ) -> StoreResult<Revised<AppClient>>;
+    /// Replaces a client, atomically and only if its row is still at revision `read`; returns
+    /// the new revision. `Stale` (nothing written) if the client changed since it was read;
+    /// `NotFound` if absent.
+    async fn update_client(&self, client: &AppClient, read: Revision) -> StoreResult<Revision>;
     /// Deletes a client. `NotFound` if absent.
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<()>;
     /// Clients of a pool ordered by id, after the cursor.

@@ -93,12 +93,17 @@ pub(crate) const DERIVED: &[&str] = &["config_clock", "config_versions"];
 pub(crate) const TABLES: &[Table] = &[
     Table {
         name: "pools",
-        columns: &[text("id"), text("record")],
+        columns: &[text("id"), text("record"), int("revision")],
         order: Order::Key(&["id"]),
     },
     Table {
         name: "clients",
-        columns: &[text("client_id"), text("pool_id"), text("record")],
+        columns: &[
+            text("client_id"),
+            text("pool_id"),
+            text("record"),
+            int("revision"),
+        ],
         order: Order::Key(&["client_id"]),
     },
     Table {

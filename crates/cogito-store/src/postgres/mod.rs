@@ -78,6 +78,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "config versions",
         include_str!("../../migrations/postgres/0002_config_versions.sql"),
     ),
+    (
+        3,
+        "revisions",
+        include_str!("../../migrations/postgres/0003_revisions.sql"),
+    ),
 ];
 
 /// The durability settings that must be on for an acknowledged write to survive a crash.

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use cogito_core::model::UserPool;
-use cogito_core::store::{Page, PoolStore, StoreError, StoreResult};
+use cogito_core::store::{Page, PoolStore, Revised, Revision, StoreError, StoreResult};
 use sqlx::Row;
 
 use super::{PostgresStore, commit, db_err, fetch_limit, from_json, require_row, to_json};
@@ -31,14 +31,44 @@ impl PoolStore for PostgresStore {
         from_json(&record)
     }
 
-    async fn update_pool(&self, pool: &UserPool) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE pools SET record = $2 WHERE id = $1")
+    async fn get_pool_revised(&self, pool_id: &str) -> StoreResult<Revised<UserPool>> {
+        let row = sqlx::query("SELECT record, revision FROM pools WHERE id = $1")
+            .bind(pool_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)?;
+        Ok(Revised {
+            record: from_json(&row.get::<String, _>(0))?,
+            revision: Revision(row.get(1)),
+        })
+    }
+
+    async fn update_pool(&self, pool: &UserPool, read: Revision) -> StoreResult<Revision> {
+        let next: Option<i64> = sqlx::query_scalar(
+            "UPDATE pools SET record = $2, revision = revision + 1 \
+             WHERE id = $1 AND revision = $3 RETURNING revision",
+        )
+        .bind(&pool.id)
+        .bind(to_json(pool)?)
+        .bind(read.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        if let Some(next) = next {
+            return Ok(Revision(next));
+        }
+        // No row at that revision: the pool moved on, or it is gone.
+        let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pools WHERE id = $1")
             .bind(&pool.id)
-            .bind(to_json(pool)?)
-            .execute(&self.pool)
+            .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        require_row(done.rows_affected())
+        Err(if exists.is_some() {
+            StoreError::Stale
+        } else {
+            StoreError::NotFound
+        })
     }
 
     async fn delete_pool(&self, pool_id: &str) -> StoreResult<()> {

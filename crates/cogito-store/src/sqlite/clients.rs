@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use cogito_core::model::AppClient;
-use cogito_core::store::{ClientStore, Page, StoreError, StoreResult};
+use cogito_core::store::{ClientStore, Page, Revised, Revision, StoreError, StoreResult};
 use sqlx::Row;
 
 use super::{SqliteStore, commit, db_err, fetch_limit, from_json, require_row, to_json};
@@ -45,16 +45,54 @@ impl ClientStore for SqliteStore {
         from_json(&record)
     }
 
-    async fn update_client(&self, client: &AppClient) -> StoreResult<()> {
-        let done =
-            sqlx::query("UPDATE clients SET record = ?3 WHERE client_id = ?1 AND pool_id = ?2")
+    async fn get_client_revised(
+        &self,
+        pool_id: &str,
+        client_id: &str,
+    ) -> StoreResult<Revised<AppClient>> {
+        let row = sqlx::query(
+            "SELECT record, revision FROM clients WHERE client_id = ?1 AND pool_id = ?2",
+        )
+        .bind(client_id)
+        .bind(pool_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+        Ok(Revised {
+            record: from_json(&row.get::<String, _>(0))?,
+            revision: Revision(row.get(1)),
+        })
+    }
+
+    async fn update_client(&self, client: &AppClient, read: Revision) -> StoreResult<Revision> {
+        let next: Option<i64> = sqlx::query_scalar(
+            "UPDATE clients SET record = ?3, revision = revision + 1 \
+             WHERE client_id = ?1 AND pool_id = ?2 AND revision = ?4 RETURNING revision",
+        )
+        .bind(&client.client_id)
+        .bind(&client.pool_id)
+        .bind(to_json(client)?)
+        .bind(read.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        if let Some(next) = next {
+            return Ok(Revision(next));
+        }
+        // No row at that revision: the client moved on, or it is gone.
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM clients WHERE client_id = ?1 AND pool_id = ?2")
                 .bind(&client.client_id)
                 .bind(&client.pool_id)
-                .bind(to_json(client)?)
-                .execute(&self.pool)
+                .fetch_optional(&self.pool)
                 .await
                 .map_err(db_err)?;
-        require_row(done.rows_affected())
+        Err(if exists.is_some() {
+            StoreError::Stale
+        } else {
+            StoreError::NotFound
+        })
     }
 
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> StoreResult<()> {

@@ -71,6 +71,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "config versions",
         include_str!("../../migrations/sqlite/0005_config_versions.sql"),
     ),
+    (
+        6,
+        "revisions",
+        include_str!("../../migrations/sqlite/0006_revisions.sql"),
+    ),
 ];
 
 /// The SQLite implementation of every store port ([`cogito_core::store::Store`]).

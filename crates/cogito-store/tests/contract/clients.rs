@@ -32,14 +32,15 @@ pub async fn client_crud(store: Arc<dyn Store>) {
         "CallbackURLs".into(),
         serde_json::json!(["https://a.example/cb"]),
     );
-    store.update_client(&c).await.unwrap();
+    let read = store.get_client_revised("p1", "c1").await.unwrap().revision;
+    store.update_client(&c, read).await.unwrap();
     assert_eq!(store.find_client("c1").await.unwrap(), c);
     assert_eq!(
-        store.update_client(&client("p1", "nope")).await,
+        store.update_client(&client("p1", "nope"), read).await,
         Err(StoreError::NotFound)
     );
     assert_eq!(
-        store.update_client(&client("p2", "c1")).await,
+        store.update_client(&client("p2", "c1"), read).await,
         Err(StoreError::NotFound)
     );
 
@@ -102,4 +103,61 @@ pub async fn client_list_pages(store: Arc<dyn Store>) {
             .items
             .is_empty()
     );
+}
+
+pub async fn client_update_at_a_stale_revision_writes_nothing(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    store.insert_client(&client("p", "c")).await.unwrap();
+    let read = store.get_client_revised("p", "c").await.unwrap();
+    assert_eq!(read.record, client("p", "c"));
+
+    let mut first = client("p", "c");
+    first.name = "first".into();
+    let next = store.update_client(&first, read.revision).await.unwrap();
+    assert_ne!(next, read.revision, "a write moves the revision on");
+    assert_eq!(
+        store.get_client_revised("p", "c").await.unwrap().revision,
+        next
+    );
+    let version = store.config_version("p").await.unwrap();
+
+    // A second writer that read before the first one wrote is refused and changes nothing.
+    let mut second = client("p", "c");
+    second.read_attributes = Some(vec!["email".into()]);
+    assert_eq!(
+        store.update_client(&second, read.revision).await,
+        Err(StoreError::Stale)
+    );
+    assert_eq!(store.get_client("p", "c").await.unwrap(), first);
+    assert_eq!(store.config_version("p").await.unwrap(), version);
+
+    // At the current revision it lands.
+    store.update_client(&second, next).await.unwrap();
+    assert_eq!(store.get_client("p", "c").await.unwrap(), second);
+}
+
+pub async fn client_updates_from_one_read_have_one_winner(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    store.insert_client(&client("p", "c")).await.unwrap();
+    let read = store.get_client_revised("p", "c").await.unwrap().revision;
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut c = client("p", "c");
+                c.name = format!("writer {i}");
+                (c.clone(), store.update_client(&c, read).await)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            (c, Ok(_)) => winners.push(c),
+            (_, Err(StoreError::Stale)) => {}
+            (_, Err(e)) => panic!("update failed with {e:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one writer of one revision wins");
+    assert_eq!(store.get_client("p", "c").await.unwrap(), winners[0]);
 }

@@ -120,13 +120,15 @@ pub async fn config_version_changes_with_every_config_write(store: Arc<dyn Store
     );
     let mut next = pool("p");
     next.name = "renamed".into();
-    s.update_pool(&next).await.unwrap();
+    let read = s.get_pool_revised("p").await.unwrap().revision;
+    s.update_pool(&next, read).await.unwrap();
     changed(s, "p", &mut seen, "update pool").await;
     s.insert_client(&client("p", "c1")).await.unwrap();
     changed(s, "p", &mut seen, "insert client").await;
     let mut c = client("p", "c1");
     c.name = "renamed".into();
-    s.update_client(&c).await.unwrap();
+    let read = s.get_client_revised("p", "c1").await.unwrap().revision;
+    s.update_client(&c, read).await.unwrap();
     changed(s, "p", &mut seen, "update client").await;
     s.insert_key(&key("p", "k1", 1)).await.unwrap();
     changed(s, "p", &mut seen, "insert key").await;

@@ -20,11 +20,12 @@ pub async fn pool_crud(store: Arc<dyn Store>) {
         "EmailConfiguration".into(),
         serde_json::json!({"From": "a@b.c"}),
     );
-    store.update_pool(&p).await.unwrap();
+    let read = store.get_pool_revised(&p.id).await.unwrap().revision;
+    store.update_pool(&p, read).await.unwrap();
     assert_eq!(store.get_pool(&p.id).await.unwrap(), p);
 
     assert_eq!(
-        store.update_pool(&pool("us-east-1_missing")).await,
+        store.update_pool(&pool("us-east-1_missing"), read).await,
         Err(StoreError::NotFound)
     );
     store.delete_pool(&p.id).await.unwrap();
@@ -199,4 +200,57 @@ pub async fn pool_delete_cascades(store: Arc<dyn Store>) {
             .items
             .is_empty()
     );
+}
+
+pub async fn pool_update_at_a_stale_revision_writes_nothing(store: Arc<dyn Store>) {
+    store.insert_pool(&pool("p")).await.unwrap();
+    let read = store.get_pool_revised("p").await.unwrap();
+    assert_eq!(read.record, pool("p"));
+
+    let mut first = pool("p");
+    first.name = "first".into();
+    let next = store.update_pool(&first, read.revision).await.unwrap();
+    assert_ne!(next, read.revision, "a write moves the revision on");
+    assert_eq!(store.get_pool_revised("p").await.unwrap().revision, next);
+    let version = store.config_version("p").await.unwrap();
+
+    // A second writer that read before the first one wrote is refused and changes nothing.
+    let mut second = pool("p");
+    second.mfa_configuration = "ON".into();
+    assert_eq!(
+        store.update_pool(&second, read.revision).await,
+        Err(StoreError::Stale)
+    );
+    assert_eq!(store.get_pool("p").await.unwrap(), first);
+    assert_eq!(store.get_pool_revised("p").await.unwrap().revision, next);
+    assert_eq!(store.config_version("p").await.unwrap(), version);
+
+    // At the current revision it lands.
+    store.update_pool(&second, next).await.unwrap();
+    assert_eq!(store.get_pool("p").await.unwrap(), second);
+}
+
+pub async fn pool_updates_from_one_read_have_one_winner(store: Arc<dyn Store>) {
+    store.insert_pool(&pool("p")).await.unwrap();
+    let read = store.get_pool_revised("p").await.unwrap().revision;
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut p = pool("p");
+                p.name = format!("writer {i}");
+                (p.clone(), store.update_pool(&p, read).await)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            (p, Ok(_)) => winners.push(p),
+            (_, Err(StoreError::Stale)) => {}
+            (_, Err(e)) => panic!("update failed with {e:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one writer of one revision wins");
+    assert_eq!(store.get_pool("p").await.unwrap(), winners[0]);
 }

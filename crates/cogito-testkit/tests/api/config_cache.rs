@@ -59,12 +59,16 @@ async fn pool_and_client_are_cached_until_their_version_changes() {
     let cached_client = core.client(&client).await.unwrap();
 
     // Another instance changes both (its services write the store; ours are not told).
-    let mut changed_pool = core.store.get_pool(&pool).await.unwrap();
+    let read = core.store.get_pool_revised(&pool).await.unwrap();
+    let mut changed_pool = read.record;
     changed_pool.name = "renamed elsewhere".into();
-    core.store.update_pool(&changed_pool).await.unwrap();
-    let mut changed_client = core.store.get_client(&pool, &client).await.unwrap();
+    let update = core.store.update_pool(&changed_pool, read.revision);
+    update.await.unwrap();
+    let read = core.store.get_client_revised(&pool, &client).await.unwrap();
+    let mut changed_client = read.record;
     changed_client.name = "renamed elsewhere".into();
-    core.store.update_client(&changed_client).await.unwrap();
+    let update = core.store.update_client(&changed_client, read.revision);
+    update.await.unwrap();
 
     // Served from memory right after (no store read per request) ...
     assert_eq!(core.pool(&pool).await.unwrap().name, cached_pool.name);

@@ -5,6 +5,7 @@ mod auth;
 mod bad_input;
 mod clients;
 mod config_cache;
+mod config_races;
 mod dev_trace;
 mod domain_hosts;
 mod domains;
