@@ -30,6 +30,7 @@ mod maintenance;
 mod oauth;
 mod outbox;
 mod pools;
+mod readers;
 mod sessions;
 mod user_list;
 mod users;
@@ -85,6 +86,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 pub struct SqliteStore {
     pool: SqlitePool,
     faults: std::sync::Arc<FaultPlan>,
+    /// Read-only connections for the hot point reads (see `readers`); `None` in memory, where
+    /// every connection would be another database.
+    readers: Option<std::sync::Arc<readers::Readers>>,
 }
 
 /// Test hook: fail the Nth fault point of multi-statement writes (between the statements of a
@@ -121,6 +125,7 @@ impl SqliteStore {
     }
 
     async fn connect(options: SqliteConnectOptions, in_memory: bool) -> StoreResult<Self> {
+        let path = options.get_filename().to_path_buf();
         let faults = std::sync::Arc::new(FaultPlan::default());
         let page_cap = faults.clone();
         let options = options
@@ -170,7 +175,12 @@ impl SqliteStore {
         migrator().run(&pool).await.map_err(|e| {
             StoreError::Unavailable(format!("migrating the SQLite database failed: {e}"))
         })?;
-        Ok(Self { pool, faults })
+        let readers = (!in_memory).then(|| std::sync::Arc::new(readers::Readers::new(path)));
+        Ok(Self {
+            pool,
+            faults,
+            readers,
+        })
     }
 
     /// Test hook: the `n`th fault point from now (1 = the next) fails with `Unavailable`;

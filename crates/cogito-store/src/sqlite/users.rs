@@ -32,10 +32,57 @@ macro_rules! user_columns {
 }
 pub(super) use user_columns;
 
+/// A row of either driver, read by column name: sqlx's (writes, listing) or rusqlite's (the
+/// hot point reads of `readers`).
+pub(super) trait Columns {
+    /// A `TEXT NOT NULL` column.
+    fn text(&self, col: &str) -> StoreResult<String>;
+    /// A nullable `TEXT` column.
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
+    /// An `INTEGER` column.
+    fn int(&self, col: &str) -> StoreResult<i64>;
+    /// A boolean (`INTEGER` 0/1) column.
+    fn flag(&self, col: &str) -> StoreResult<bool>;
+}
+
+impl Columns for SqliteRow {
+    fn text(&self, col: &str) -> StoreResult<String> {
+        self.try_get(col).map_err(db_err)
+    }
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+        self.try_get(col).map_err(db_err)
+    }
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        self.try_get(col).map_err(db_err)
+    }
+    fn flag(&self, col: &str) -> StoreResult<bool> {
+        self.try_get(col).map_err(db_err)
+    }
+}
+
+fn column_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(format!("unreadable column: {e}"))
+}
+
+impl Columns for rusqlite::Row<'_> {
+    fn text(&self, col: &str) -> StoreResult<String> {
+        self.get(col).map_err(column_err)
+    }
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+        self.get(col).map_err(column_err)
+    }
+    fn int(&self, col: &str) -> StoreResult<i64> {
+        self.get(col).map_err(column_err)
+    }
+    fn flag(&self, col: &str) -> StoreResult<bool> {
+        self.get(col).map_err(column_err)
+    }
+}
+
 /// Decodes a row selected with [`user_columns!`].
-pub(super) fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
-    let text = |col: &str| row.try_get::<String, _>(col).map_err(db_err);
-    let int = |col: &str| row.try_get::<i64, _>(col).map_err(db_err);
+pub(super) fn user_from_row(row: &impl Columns) -> StoreResult<User> {
+    let text = |col: &str| row.text(col);
+    let int = |col: &str| row.int(col);
     let status = text("status")?;
     Ok(User {
         pool_id: text("pool_id")?,
@@ -44,10 +91,8 @@ pub(super) fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
         status: UserStatus::parse(&status).ok_or_else(|| {
             StoreError::Unavailable(format!("unknown user status in database: {status}"))
         })?,
-        enabled: row.try_get::<bool, _>("enabled").map_err(db_err)?,
-        password_hash: row
-            .try_get::<Option<String>, _>("password_hash")
-            .map_err(db_err)?,
+        enabled: row.flag("enabled")?,
+        password_hash: row.opt_text("password_hash")?,
         password_set_ms: int("password_set_ms")?,
         password_history: from_json(&text("password_history")?)?,
         attributes: from_json::<BTreeMap<String, String>>(&text("attributes")?)?,
@@ -58,6 +103,32 @@ pub(super) fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
         last_failure_ms: int("last_failure_ms")?,
     })
 }
+
+/// A user by login key (username, e-mail/phone username, alias).
+const USER_BY_KEY: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM login_keys k JOIN users u ON u.pool_id = k.pool_id AND u.sub = k.sub \
+     WHERE k.pool_id = ?1 AND k.kind = ?2 AND k.value = ?3"
+);
+
+/// A user by `sub`.
+const USER_BY_SUB: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users u WHERE u.pool_id = ?1 AND u.sub = ?2"
+);
+
+/// A user by `sub` with whether the session `?3` is its and live: one indexed lookup of the
+/// user plus one of the session by its primary key.
+const SESSION_USER: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    ", COALESCE((SELECT (r.revoked_ms IS NULL) FROM refresh_sessions r \
+     WHERE r.origin_jti = ?3 AND r.pool_id = u.pool_id AND r.user_sub = u.sub), \
+     FALSE) AS session_live \
+     FROM users u WHERE u.pool_id = ?1 AND u.sub = ?2"
+);
 
 /// Inserts (`insert == true`) or replaces the `users` row of `user`. Returns the rows touched.
 async fn write_user_row(
@@ -227,19 +298,21 @@ impl UserStore for SqliteStore {
     }
 
     async fn find_user_by_key(&self, pool_id: &str, key: &LoginKey) -> StoreResult<User> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM login_keys k JOIN users u ON u.pool_id = k.pool_id AND u.sub = k.sub \
-             WHERE k.pool_id = ?1 AND k.kind = ?2 AND k.value = ?3"
-        ))
-        .bind(pool_id)
-        .bind(key.kind.as_str())
-        .bind(&key.value)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .ok_or(StoreError::NotFound)?;
+        let args = (pool_id, key.kind.as_str(), key.value.as_str());
+        if let Some(readers) = &self.readers {
+            return readers.with(|c| {
+                c.prepare_cached(USER_BY_KEY)?
+                    .query_row(args, |row| Ok(user_from_row(row)))
+            })?;
+        }
+        let row = sqlx::query(USER_BY_KEY)
+            .bind(args.0)
+            .bind(args.1)
+            .bind(args.2)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)?;
         user_from_row(&row)
     }
 
@@ -249,38 +322,39 @@ impl UserStore for SqliteStore {
         sub: &str,
         origin_jti: &str,
     ) -> StoreResult<(User, bool)> {
-        // One indexed lookup of the user plus one of the session by its primary key.
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            ", COALESCE((SELECT (r.revoked_ms IS NULL) FROM refresh_sessions r \
-             WHERE r.origin_jti = ?3 AND r.pool_id = u.pool_id AND r.user_sub = u.sub), \
-             FALSE) AS session_live \
-             FROM users u WHERE u.pool_id = ?1 AND u.sub = ?2"
-        ))
-        .bind(pool_id)
-        .bind(sub)
-        .bind(origin_jti)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .ok_or(StoreError::NotFound)?;
-        let live = row.try_get::<bool, _>("session_live").map_err(db_err)?;
-        Ok((user_from_row(&row)?, live))
+        if let Some(readers) = &self.readers {
+            return readers.with(|c| {
+                c.prepare_cached(SESSION_USER)?
+                    .query_row((pool_id, sub, origin_jti), |row| {
+                        Ok(user_from_row(row).and_then(|u| Ok((u, row.flag("session_live")?))))
+                    })
+            })?;
+        }
+        let row = sqlx::query(SESSION_USER)
+            .bind(pool_id)
+            .bind(sub)
+            .bind(origin_jti)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)?;
+        Ok((user_from_row(&row)?, row.flag("session_live")?))
     }
 
     async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> StoreResult<User> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users u WHERE u.pool_id = ?1 AND u.sub = ?2"
-        ))
-        .bind(pool_id)
-        .bind(sub)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .ok_or(StoreError::NotFound)?;
+        if let Some(readers) = &self.readers {
+            return readers.with(|c| {
+                c.prepare_cached(USER_BY_SUB)?
+                    .query_row((pool_id, sub), |row| Ok(user_from_row(row)))
+            })?;
+        }
+        let row = sqlx::query(USER_BY_SUB)
+            .bind(pool_id)
+            .bind(sub)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound)?;
         user_from_row(&row)
     }
 
