@@ -56,7 +56,10 @@ impl Cogito {
         }
         let keys = self.keys.keys(&pool_id).await.map_err(|_| invalid())?;
         let key = keys.access_key(&parsed.kid).ok_or_else(invalid)?;
-        parsed.verify(&key.public).map_err(|_| invalid())?;
+        self.keys
+            .verified()
+            .check(token, || parsed.verify(&key.public))
+            .map_err(|_| invalid())?;
         if claim("token_use").as_deref() != Some("access") {
             return Err(invalid());
         }

@@ -135,6 +135,7 @@ pub struct KeyRing {
     master: Arc<MasterKey>,
     clock: Arc<dyn Clock>,
     cache: Arc<ConfigCache>,
+    verified: super::verified::VerifiedTokens,
 }
 
 impl KeyRing {
@@ -146,7 +147,13 @@ impl KeyRing {
             master,
             clock,
             cache,
+            verified: Default::default(),
         }
+    }
+
+    /// Access tokens whose signature this process has already checked (see `verified`).
+    pub fn verified(&self) -> &super::verified::VerifiedTokens {
+        &self.verified
     }
 
     /// The configuration cache the keys live in (shared with the pool and client reads).

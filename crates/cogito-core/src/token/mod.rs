@@ -5,5 +5,6 @@
 pub mod claims;
 pub mod jwt;
 pub mod keys;
+pub mod verified;
 
 pub use keys::{KeyRing, PoolKeys, Rotation, SigningKey};
