@@ -165,6 +165,135 @@ async fn write_login_keys(
     Ok(())
 }
 
+/// The rows of a bulk import as three array-bound statements (`UNNEST`), one round trip each
+/// instead of several per user. A key taken already, or twice in the batch, is inserted by
+/// neither (`ON CONFLICT DO NOTHING`) and reported as `Conflict(LoginKey(k))`.
+async fn import_batch(conn: &mut PgConnection, users: &[(User, Vec<LoginKey>)]) -> StoreResult<()> {
+    let column = |f: &dyn Fn(&User) -> String| users.iter().map(|(u, _)| f(u)).collect::<Vec<_>>();
+    let int = |f: &dyn Fn(&User) -> i64| users.iter().map(|(u, _)| f(u)).collect::<Vec<_>>();
+    let mut history = Vec::with_capacity(users.len());
+    let mut attributes = Vec::with_capacity(users.len());
+    for (u, _) in users {
+        history.push(to_json(&u.password_history)?);
+        attributes.push(to_json(&u.attributes)?);
+    }
+    sqlx::query(
+        "INSERT INTO users (pool_id, sub, username, username_norm, status, enabled, \
+         password_hash, password_set_ms, password_history, attributes, created_ms, modified_ms, \
+         failed_attempts, locked_until_ms, last_failure_ms) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+         $6::bool[], $7::text[], $8::int8[], $9::text[], $10::text[], $11::int8[], $12::int8[], \
+         $13::int8[], $14::int8[], $15::int8[])",
+    )
+    .bind(column(&|u| u.pool_id.clone()))
+    .bind(column(&|u| u.sub.clone()))
+    .bind(column(&|u| u.username.clone()))
+    .bind(column(&|u| normalise(&u.username)))
+    .bind(column(&|u| u.status.as_str().to_owned()))
+    .bind(users.iter().map(|(u, _)| u.enabled).collect::<Vec<_>>())
+    .bind(
+        users
+            .iter()
+            .map(|(u, _)| u.password_hash.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(int(&|u| u.password_set_ms))
+    .bind(history)
+    .bind(attributes)
+    .bind(int(&|u| u.created_ms))
+    .bind(int(&|u| u.modified_ms))
+    .bind(int(&|u| i64::from(u.failed_attempts)))
+    .bind(int(&|u| u.locked_until_ms))
+    .bind(int(&|u| u.last_failure_ms))
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+
+    let mut keys: Vec<(&User, &LoginKey)> = Vec::new();
+    for (u, user_keys) in users {
+        for (i, k) in user_keys.iter().enumerate() {
+            if !user_keys[..i].contains(k) {
+                keys.push((u, k)); // the same key listed twice for one user is one key
+            }
+        }
+    }
+    let inserted: Vec<(String, String, String)> = sqlx::query_as(
+        "INSERT INTO login_keys (pool_id, kind, value, sub) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) \
+         ON CONFLICT (pool_id, kind, value) DO NOTHING RETURNING kind, value, sub",
+    )
+    .bind(
+        keys.iter()
+            .map(|(u, _)| u.pool_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        keys.iter()
+            .map(|(_, k)| k.kind.as_str().to_owned())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        keys.iter()
+            .map(|(_, k)| k.value.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(keys.iter().map(|(u, _)| u.sub.clone()).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    if inserted.len() != keys.len() {
+        let landed: std::collections::HashSet<(&str, &str, &str)> = inserted
+            .iter()
+            .map(|(kind, value, sub)| (kind.as_str(), value.as_str(), sub.as_str()))
+            .collect();
+        let lost = keys
+            .iter()
+            .find(|(u, k)| !landed.contains(&(k.kind.as_str(), k.value.as_str(), u.sub.as_str())))
+            .map_or_else(|| keys[0].1.clone(), |(_, k)| (*k).clone());
+        return Err(StoreError::Conflict(UniqueKey::LoginKey(lost)));
+    }
+
+    let mut index: Vec<(&User, &String, String)> = Vec::new();
+    for (u, _) in users {
+        for (name, value) in &u.attributes {
+            index.push((u, name, normalise(value)));
+        }
+    }
+    sqlx::query(
+        "INSERT INTO user_attributes (pool_id, sub, name, value_norm, created_ms) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[])",
+    )
+    .bind(
+        index
+            .iter()
+            .map(|(u, _, _)| u.pool_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        index
+            .iter()
+            .map(|(u, _, _)| u.sub.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        index
+            .iter()
+            .map(|(_, n, _)| (*n).clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(index.iter().map(|(_, _, v)| v.clone()).collect::<Vec<_>>())
+    .bind(
+        index
+            .iter()
+            .map(|(u, _, _)| u.created_ms)
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
 /// Reads a user row inside a transaction and locks it until the commit.
 async fn locked_user(conn: &mut PgConnection, pool_id: &str, sub: &str) -> StoreResult<User> {
     let row = sqlx::query(concat!(
@@ -217,11 +346,7 @@ impl UserStore for PostgresStore {
 
     async fn import_users(&self, users: &[(User, Vec<LoginKey>)]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        for (user, keys) in users {
-            write_user_row(&mut tx, user, true).await?;
-            write_login_keys(&mut tx, user, keys, false).await?;
-            write_attribute_index(&mut tx, user).await?;
-        }
+        import_batch(&mut tx, users).await?;
         commit(tx).await
     }
 
