@@ -11,7 +11,6 @@ use axum::http::request::Parts;
 use axum::http::{Request, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use cogito_core::model::{Domain, UserPool};
-use cogito_core::store::StoreError;
 use std::collections::HashMap;
 use tower::ServiceExt;
 
@@ -73,9 +72,9 @@ impl FromRequestParts<AppState> for DomainCtx {
             .await
             .map_err(|_| not_found())?;
         let name = params.get("domain").ok_or_else(not_found)?;
-        let domain = match state.core.store.get_domain(name).await {
-            Ok(d) => d,
-            Err(StoreError::NotFound) => return Err(not_found()),
+        let domain = match state.core.domain(name).await {
+            Ok(Some(d)) => d,
+            Ok(None) => return Err(not_found()),
             Err(e) => {
                 tracing::error!(error = %e, "domain lookup failed");
                 return Err(

@@ -170,3 +170,38 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+#[cfg(test)]
+mod layering {
+    /// The edge reaches storage only through the core's services: no source file of this crate
+    /// uses the harness's back door to the store or a store port method.
+    #[test]
+    fn the_edge_does_not_reach_into_the_store() {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("src dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("source");
+                    let squeezed: String = text.split_whitespace().collect();
+                    // Split so that this test does not find itself.
+                    for needle in [
+                        ["store_for_", "harness"].concat(),
+                        ["core.", "store."].concat(),
+                    ] {
+                        if squeezed.contains(&needle) {
+                            found.push(format!("{}: {needle}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        assert!(found.is_empty(), "{found:#?}");
+    }
+}

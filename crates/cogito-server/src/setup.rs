@@ -10,7 +10,6 @@ use cogito_core::crypto::MasterKey;
 use cogito_core::password::{HashCost, PasswordHasher};
 use cogito_core::service::{Cogito, CoreConfig, Transport};
 use cogito_core::store::{Store, StoreError};
-use cogito_core::token::KeyRing;
 
 use crate::{AppState, ServerConfig};
 
@@ -35,20 +34,14 @@ pub struct Parts {
 /// Builds the shared state.
 pub fn build(parts: Parts) -> Result<AppState, cogito_core::CoreError> {
     let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    let core = Cogito {
-        keys: KeyRing::new(
-            parts.store.clone(),
-            parts.master.clone(),
-            parts.clock.clone(),
-        ),
-        store: parts.store,
-        clock: parts.clock,
-        hasher: PasswordHasher::new(parts.hash_cost, threads)?,
-        transport: parts.transport,
-        config: parts.core,
-        code_key: parts.master.derive("confirmation codes"),
-        sealer: parts.master.clone(),
-    };
+    let core = Cogito::new(
+        parts.store,
+        parts.clock,
+        parts.master.clone(),
+        PasswordHasher::new(parts.hash_cost, threads)?,
+        parts.transport,
+        parts.core,
+    );
     Ok(AppState {
         core: Arc::new(core),
         config: Arc::new(parts.server),

@@ -25,7 +25,7 @@ async fn setup() -> (TestApp, String, String, String) {
             cogito_core::attributes::login_keys(&app.state.core.pool(&pool).await.unwrap(), &user);
         app.state
             .core
-            .store
+            .store_for_harness()
             .insert_user(&user, &keys, false, &cogito_core::store::Effects::none())
             .await
             .unwrap();

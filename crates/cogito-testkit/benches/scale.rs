@@ -96,7 +96,10 @@ async fn load(app: &TestApp, pool_id: &str, users: usize) -> Duration {
         let keys = cogito_core::attributes::login_keys(&pool, &user);
         batch.push((user, keys));
         if batch.len() == BATCH || i + 1 == users {
-            core.store.import_users(&batch).await.expect("import");
+            core.store_for_harness()
+                .import_users(&batch)
+                .await
+                .expect("import");
             batch.clear();
             if (i + 1) % 100_000 == 0 || i + 1 == users {
                 eprintln!("  loaded {:>9} users in {:.0?}", i + 1, started.elapsed());

@@ -42,8 +42,8 @@ pub struct CoreConfig {
 
 /// The core services.
 pub struct Cogito {
-    /// Storage.
-    pub store: Arc<dyn Store>,
+    /// Storage: private to the core, so the edge reaches it only through the services.
+    pub(crate) store: Arc<dyn Store>,
     /// Time.
     pub clock: Arc<dyn Clock>,
     /// Signing keys.
@@ -73,6 +73,36 @@ fn concurrently_modified(id: &str) -> CoreError {
 }
 
 impl Cogito {
+    /// The services over a store: signing keys and the configuration cache over it, and the
+    /// keys derived from the master key.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        master: Arc<crate::crypto::MasterKey>,
+        hasher: PasswordHasher,
+        transport: Arc<dyn Transport>,
+        config: CoreConfig,
+    ) -> Self {
+        Self {
+            keys: KeyRing::new(store.clone(), master.clone(), clock.clone()),
+            store,
+            clock,
+            hasher,
+            transport,
+            config,
+            code_key: master.derive("confirmation codes"),
+            sealer: master,
+        }
+    }
+
+    /// The store itself, for the test harness and benchmarks that seed or inspect rows
+    /// directly. Not for the edge, which goes through the services (checked by a test of
+    /// `cogito-server`).
+    #[doc(hidden)]
+    pub fn store_for_harness(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     /// The issuer of a pool's tokens.
     pub fn issuer(&self, pool_id: &str) -> String {
         if self.config.cognito_issuer {

@@ -65,7 +65,9 @@ impl Cogito {
         Ok(())
     }
 
-    async fn stored_ui(
+    /// The customisation stored for exactly this pool (`client_id` `None`) or client, without
+    /// falling back; `None` when there is none.
+    pub async fn stored_ui(
         &self,
         pool_id: &str,
         client_id: Option<&str>,

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use cogito_core::model::UiCustomization;
 use cogito_core::service::ui_customization::image_media_type;
-use cogito_core::store::StoreError;
 
 use crate::AppState;
 
@@ -74,14 +73,8 @@ fn read_text(path: &Path) -> Option<String> {
 }
 
 async fn stored(state: &AppState, pool_id: &str, client_id: Option<&str>) -> Option<Layer> {
-    match state
-        .core
-        .store
-        .get_ui_customization(pool_id, client_id)
-        .await
-    {
-        Ok(ui) => Some(Layer::Stored(Box::new(ui))),
-        Err(StoreError::NotFound) => None,
+    match state.core.stored_ui(pool_id, client_id).await {
+        Ok(ui) => ui.map(|ui| Layer::Stored(Box::new(ui))),
         Err(e) => {
             tracing::warn!(error = %e, "UI customisation lookup failed");
             None

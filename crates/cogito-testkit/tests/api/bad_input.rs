@@ -96,7 +96,7 @@ fn assert_error(a: &Answer, status: u16, type_name: &str) -> String {
 
 /// What the store holds: pool ids, user count per pool, outbox size.
 async fn snapshot(app: &TestApp) -> (Vec<String>, Vec<u64>, usize) {
-    let store = &app.state.core.store;
+    let store = &app.state.core.store_for_harness();
     let pools: Vec<String> = store
         .list_pools(None, 60)
         .await
@@ -496,7 +496,15 @@ async fn sign_up_failing_validation_creates_nothing_and_sends_nothing() {
         a.body
     );
     assert_eq!(snapshot(&app).await, before);
-    assert_eq!(app.state.core.store.count_users(&pool).await.unwrap(), 0);
+    assert_eq!(
+        app.state
+            .core
+            .store_for_harness()
+            .count_users(&pool)
+            .await
+            .unwrap(),
+        0
+    );
     assert!(app.outbox("gooduser").await.is_empty());
 }
 

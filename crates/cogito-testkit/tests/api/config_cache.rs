@@ -59,15 +59,27 @@ async fn pool_and_client_are_cached_until_their_version_changes() {
     let cached_client = core.client(&client).await.unwrap();
 
     // Another instance changes both (its services write the store; ours are not told).
-    let read = core.store.get_pool_revised(&pool).await.unwrap();
+    let read = core
+        .store_for_harness()
+        .get_pool_revised(&pool)
+        .await
+        .unwrap();
     let mut changed_pool = read.record;
     changed_pool.name = "renamed elsewhere".into();
-    let update = core.store.update_pool(&changed_pool, read.revision);
+    let update = core
+        .store_for_harness()
+        .update_pool(&changed_pool, read.revision);
     update.await.unwrap();
-    let read = core.store.get_client_revised(&pool, &client).await.unwrap();
+    let read = core
+        .store_for_harness()
+        .get_client_revised(&pool, &client)
+        .await
+        .unwrap();
     let mut changed_client = read.record;
     changed_client.name = "renamed elsewhere".into();
-    let update = core.store.update_client(&changed_client, read.revision);
+    let update = core
+        .store_for_harness()
+        .update_client(&changed_client, read.revision);
     update.await.unwrap();
 
     // Served from memory right after (no store read per request) ...
@@ -84,12 +96,15 @@ async fn pool_and_client_are_cached_until_their_version_changes() {
     .await;
 
     // A deletion elsewhere: never served from the cache once the version moved.
-    core.store.delete_client(&pool, &client).await.unwrap();
+    core.store_for_harness()
+        .delete_client(&pool, &client)
+        .await
+        .unwrap();
     eventually("client deletion seen", Duration::from_secs(5), async || {
         core.client(&client).await.is_err()
     })
     .await;
-    core.store.delete_pool(&pool).await.unwrap();
+    core.store_for_harness().delete_pool(&pool).await.unwrap();
     eventually("pool deletion seen", Duration::from_secs(5), async || {
         core.pool(&pool).await.is_err()
     })
@@ -168,14 +183,14 @@ async fn rotation_retires_keys_until_their_tokens_expired() {
     let now = app.clock.now_ms();
     app.state
         .core
-        .store
+        .store_for_harness()
         .purge_expired(now, 0, i64::MAX / 4, 100)
         .await
         .unwrap();
     let stored: Vec<_> = app
         .state
         .core
-        .store
+        .store_for_harness()
         .keys_of_pool(&pool)
         .await
         .unwrap()

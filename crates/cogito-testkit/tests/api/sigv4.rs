@@ -64,7 +64,7 @@ async fn wrong_secret_is_an_invalid_signature() {
     assert!(
         app.state
             .core
-            .store
+            .store_for_harness()
             .list_pools(None, 60)
             .await
             .unwrap()
@@ -105,7 +105,7 @@ async fn unsigned_admin_call_is_missing_authentication_token() {
     assert!(
         app.state
             .core
-            .store
+            .store_for_harness()
             .list_pools(None, 60)
             .await
             .unwrap()
@@ -313,7 +313,7 @@ async fn replayed_request_with_a_changed_body_is_refused() {
     assert_eq!(
         app.state
             .core
-            .store
+            .store_for_harness()
             .list_pools(None, 60)
             .await
             .unwrap()

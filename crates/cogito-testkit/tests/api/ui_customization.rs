@@ -279,7 +279,7 @@ async fn template_overrides_survive_set_ui_customization() {
         .insert("login.html".into(), "<p>custom login</p>".into());
     app.state
         .core
-        .store
+        .store_for_harness()
         .put_ui_customization(&ui)
         .await
         .unwrap();

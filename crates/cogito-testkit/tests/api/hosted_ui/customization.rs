@@ -181,7 +181,7 @@ async fn set_ui_customization_css_logo_and_stored_templates() {
     assert!(second_css.body.contains(".pool-api") && !second_css.body.contains(".client-api"));
 
     // Stored template overrides: the pool's, and one client's own.
-    let store = &s.app.state.core.store;
+    let store = &s.app.state.core.store_for_harness();
     let mut pool_ui = store.get_ui_customization(&s.pool, None).await.unwrap();
     pool_ui.templates.insert(
         "login.html".into(),
