@@ -13,6 +13,7 @@ mod groups;
 mod hardening;
 mod helpers;
 mod hosted_ui;
+mod integrity_races;
 mod oauth_clients;
 mod oauth_oidc_client;
 mod oauth_scopes;
