@@ -573,6 +573,85 @@ async fn global_sign_out_across(a: &Server, b: &Server, client: &str) {
     );
 }
 
+/// SEC-43 split across A and B: ForgotPassword and wrong ConfirmForgotPassword guesses
+/// alternate between the instances over several cycles; the per-user hourly cap (10 requests
+/// and entries combined, `Capped::PasswordReset`) holds in total, not per instance or per code.
+async fn reset_cap_across(a: &Server, b: &Server, pool: &str, client: &str) {
+    const CAP: usize = 10;
+    a.sdk()
+        .admin_create_user()
+        .user_pool_id(pool)
+        .username("gina")
+        .user_attributes(attr("email", "gina@example.com"))
+        .user_attributes(attr("email_verified", "true"))
+        .message_action(sdk::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("admin create user");
+    a.sdk()
+        .admin_set_user_password()
+        .user_pool_id(pool)
+        .username("gina")
+        .password(PW)
+        .permanent(true)
+        .send()
+        .await
+        .expect("set password");
+    let servers = [a, b];
+    let (mut accepted, mut n) = (0, 0);
+    'cycles: for _ in 0..CAP {
+        let r = servers[n % 2]
+            .sdk()
+            .forgot_password()
+            .client_id(client)
+            .username("gina")
+            .send()
+            .await;
+        n += 1;
+        match r {
+            Ok(_) => accepted += 1,
+            Err(e) => {
+                assert_eq!(e.code(), Some("LimitExceededException"), "{e:?}");
+                break;
+            }
+        }
+        for g in 0..3 {
+            let r = servers[n % 2]
+                .sdk()
+                .confirm_forgot_password()
+                .client_id(client)
+                .username("gina")
+                .confirmation_code(format!("{:06}", 100_000 + g))
+                .password("Guessed1!pw")
+                .send()
+                .await;
+            n += 1;
+            match r.err().and_then(|e| e.code().map(str::to_owned)).as_deref() {
+                Some("CodeMismatchException") => accepted += 1,
+                Some("LimitExceededException") => break 'cycles,
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    assert_eq!(
+        accepted, CAP,
+        "requests and wrong guesses accepted over A and B"
+    );
+    for s in servers {
+        let r = s
+            .sdk()
+            .forgot_password()
+            .client_id(client)
+            .username("gina")
+            .send()
+            .await;
+        assert_eq!(
+            r.err().and_then(|e| e.code().map(str::to_owned)).as_deref(),
+            Some("LimitExceededException")
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_one_postgresql_database() {
     let Some(pg) = TempDatabase::from_env().await else {
@@ -593,6 +672,7 @@ async fn two_instances_on_one_postgresql_database() {
     client_change_reaches_b(&a, &b, &pool).await;
     lockout_across(&a, &b, &pool, &client).await;
     global_sign_out_across(&a, &b, &client).await;
+    reset_cap_across(&a, &b, &pool, &client).await;
     for s in [&a, &b] {
         let log = s.log();
         assert!(!log.contains("panicked"), "{log}");
