@@ -1,6 +1,7 @@
 //! Compatibility suite: the official AWS SDK for Rust (real SigV4 signing, endpoint override)
 //! against a spawned cogito. One binary, one module per operation family.
 
+mod alias_races;
 mod auth;
 mod bad_input;
 mod clients;
