@@ -135,21 +135,12 @@ async fn write_login_keys(
 ) -> StoreResult<()> {
     const INSERT: &str = "INSERT INTO login_keys (pool_id, kind, value, sub) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (pool_id, kind, value) DO NOTHING RETURNING sub";
-    const STEAL: &str = "INSERT INTO login_keys (pool_id, kind, value, sub) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (pool_id, kind, value) \
-         DO UPDATE SET sub = EXCLUDED.sub RETURNING sub";
     let mut written: Vec<&LoginKey> = Vec::with_capacity(keys.len());
     for key in keys {
         if written.contains(&key) {
             continue; // the same key listed twice is one key
         }
-        // The username itself is never stolen: only aliases move (ForceAliasCreation).
-        let sql = if steal && key.kind != LoginKeyKind::Username {
-            STEAL
-        } else {
-            INSERT
-        };
-        let inserted: Option<String> = sqlx::query_scalar(sql)
+        let inserted: Option<String> = sqlx::query_scalar(INSERT)
             .bind(&user.pool_id)
             .bind(key.kind.as_str())
             .bind(&key.value)
@@ -157,11 +148,94 @@ async fn write_login_keys(
             .fetch_optional(&mut *conn)
             .await
             .map_err(db_err)?;
+        // The username itself is never stolen: only aliases move (ForceAliasCreation).
         if inserted.is_none() {
-            return Err(StoreError::Conflict(UniqueKey::LoginKey(key.clone())));
+            if !steal || key.kind == LoginKeyKind::Username {
+                return Err(StoreError::Conflict(UniqueKey::LoginKey(key.clone())));
+            }
+            // Taken (the insert waited for its holder's commit): lock the row, learn the
+            // holder, move the alias and unverify it there.
+            let former: Option<String> = sqlx::query_scalar(
+                "SELECT sub FROM login_keys WHERE pool_id = $1 AND kind = $2 AND value = $3 \
+                 FOR UPDATE",
+            )
+            .bind(&user.pool_id)
+            .bind(key.kind.as_str())
+            .bind(&key.value)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            sqlx::query(
+                "INSERT INTO login_keys (pool_id, kind, value, sub) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (pool_id, kind, value) DO UPDATE SET sub = EXCLUDED.sub",
+            )
+            .bind(&user.pool_id)
+            .bind(key.kind.as_str())
+            .bind(&key.value)
+            .bind(&user.sub)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            if let (Some(former), Some(flag)) = (former, verified_flag(key.kind))
+                && former != user.sub
+            {
+                unverify(conn, &user.pool_id, &former, flag).await?;
+            }
         }
         written.push(key);
     }
+    Ok(())
+}
+
+/// The attribute that says an alias of this kind is verified.
+fn verified_flag(kind: LoginKeyKind) -> Option<&'static str> {
+    match kind {
+        LoginKeyKind::Email => Some("email_verified"),
+        LoginKeyKind::PhoneNumber => Some("phone_number_verified"),
+        LoginKeyKind::Username | LoginKeyKind::PreferredUsername => None,
+    }
+}
+
+/// The former holder of an alias that moved to another user is no longer verified for it
+/// (Cognito moves the alias to the newest verifier): `flag` becomes `false` in its record and
+/// in the attribute index, in the transaction that moved the alias.
+///
+/// Its row is taken with `SKIP LOCKED`: waiting for it while this transaction holds its own
+/// user's row and the alias row would deadlock with a holder stealing the alias back at the
+/// same moment. A holder whose row is busy keeps its flag; when that busy transaction is itself
+/// taking the alias back (the race this guards), the flag ends up right either way.
+async fn unverify(
+    conn: &mut PgConnection,
+    pool_id: &str,
+    sub: &str,
+    flag: &str,
+) -> StoreResult<()> {
+    let changed: Option<i32> = sqlx::query_scalar(
+        "UPDATE users SET attributes = jsonb_set(attributes::jsonb, ARRAY[$3], '\"false\"')::text \
+         WHERE (pool_id, sub) = (SELECT pool_id, sub FROM users \
+         WHERE pool_id = $1 AND sub = $2 FOR NO KEY UPDATE SKIP LOCKED) RETURNING 1",
+    )
+    .bind(pool_id)
+    .bind(sub)
+    .bind(flag)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    if changed.is_none() {
+        tracing::debug!("former alias holder busy; its verified flag is left as it is");
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO user_attributes (pool_id, sub, name, value_norm, created_ms) \
+         SELECT pool_id, sub, $3, 'false', created_ms FROM users WHERE pool_id = $1 AND sub = $2 \
+         ON CONFLICT (pool_id, sub, name) DO UPDATE SET value_norm = 'false'",
+    )
+    .bind(pool_id)
+    .bind(sub)
+    .bind(flag)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
     Ok(())
 }
 

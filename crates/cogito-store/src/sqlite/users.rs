@@ -210,13 +210,21 @@ async fn write_login_keys(
         }
         // The username itself is never stolen: only aliases move (ForceAliasCreation).
         if steal && key.kind != LoginKeyKind::Username {
-            sqlx::query("DELETE FROM login_keys WHERE pool_id = ?1 AND kind = ?2 AND value = ?3")
-                .bind(&user.pool_id)
-                .bind(key.kind.as_str())
-                .bind(&key.value)
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
+            let former: Option<String> = sqlx::query_scalar(
+                "DELETE FROM login_keys WHERE pool_id = ?1 AND kind = ?2 AND value = ?3 \
+                 RETURNING sub",
+            )
+            .bind(&user.pool_id)
+            .bind(key.kind.as_str())
+            .bind(&key.value)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            if let (Some(former), Some(flag)) = (former, verified_flag(key.kind))
+                && former != user.sub
+            {
+                unverify(conn, &user.pool_id, &former, flag).await?;
+            }
         }
         sqlx::query("INSERT INTO login_keys (pool_id, kind, value, sub) VALUES (?1, ?2, ?3, ?4)")
             .bind(&user.pool_id)
@@ -251,6 +259,48 @@ async fn locked_user(conn: &mut SqliteConnection, pool_id: &str, sub: &str) -> S
     .map_err(db_err)?
     .ok_or(StoreError::NotFound)?;
     user_from_row(&row)
+}
+
+/// The attribute that says an alias of this kind is verified.
+fn verified_flag(kind: LoginKeyKind) -> Option<&'static str> {
+    match kind {
+        LoginKeyKind::Email => Some("email_verified"),
+        LoginKeyKind::PhoneNumber => Some("phone_number_verified"),
+        LoginKeyKind::Username | LoginKeyKind::PreferredUsername => None,
+    }
+}
+
+/// The former holder of an alias that moved to another user is no longer verified for it
+/// (Cognito moves the alias to the newest verifier): `flag` becomes `false` in its record and
+/// in the attribute index, in the transaction that moved the alias.
+async fn unverify(
+    conn: &mut SqliteConnection,
+    pool_id: &str,
+    sub: &str,
+    flag: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE users SET attributes = json_set(attributes, '$.' || ?3, 'false') \
+         WHERE pool_id = ?1 AND sub = ?2",
+    )
+    .bind(pool_id)
+    .bind(sub)
+    .bind(flag)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO user_attributes (pool_id, sub, name, value_norm, created_ms) \
+         SELECT pool_id, sub, ?3, 'false', created_ms FROM users WHERE pool_id = ?1 AND sub = ?2 \
+         ON CONFLICT (pool_id, sub, name) DO UPDATE SET value_norm = 'false'",
+    )
+    .bind(pool_id)
+    .bind(sub)
+    .bind(flag)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
 }
 
 /// Rewrites a user's login keys (deleting its own first).

@@ -30,7 +30,6 @@ async fn email_verified(app: &TestApp, pool: &str, user: &str) -> bool {
 /// afterwards exactly one of them holds it as verified, and signing in with the e-mail reaches
 /// that one.
 #[tokio::test]
-#[ignore = "REL-21 bug: a moved alias leaves the former holder with email_verified=true"]
 async fn rel_21_parallel_verifications_of_one_email_leave_one_verified_holder() {
     let app = TestApp::spawn().await;
     let pool = app
