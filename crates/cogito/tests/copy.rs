@@ -6,140 +6,47 @@
 //! same key as before), and the domain, attributes and users are there. A copy into a database that holds data is
 //! refused and changes nothing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use cogito_store::postgres::testing::TempDatabase;
 use cogito_testkit::sdk;
-use sdk::config::{BehaviorVersion, Credentials, Region};
-use sdk::types::{AttributeType, AuthFlowType, ExplicitAuthFlowsType, MessageActionType};
+use sdk::types::{AuthFlowType, ExplicitAuthFlowsType, MessageActionType};
 
 const KEY_ID: &str = "AKIACOPYTEST00000001";
 const SECRET: &str = "copy-test-secret-access-key-0123456789abc";
 const PUBLIC_URL: &str = "http://cogito.copy.test";
 const MASTER_KEY: &str = "6b1f0c2e9d8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c";
 
-/// A running `cogito serve`; killed and reaped on drop.
-struct Server {
-    child: Option<Child>,
-    url: String,
-    log: PathBuf,
+mod support;
+
+use support::{Server, attr};
+
+/// `cogito serve` on `database_url` (data directory `dir`) with the test's master key and
+/// public URL.
+async fn serve(database_url: &str, dir: &Path) -> Server {
+    let args: Vec<std::ffi::OsString> = vec![
+        "--data-dir".into(),
+        dir.into(),
+        "--database-url".into(),
+        database_url.into(),
+        "--master-key".into(),
+        MASTER_KEY.into(),
+        // Token issuers name the public URL: the same for every server of the test, as for an
+        // installation moved to another database.
+        "--public-url".into(),
+        PUBLIC_URL.into(),
+    ];
+    Server::start(dir, "copy", (KEY_ID, SECRET), &args).await
 }
 
-impl Server {
-    /// Starts `cogito serve` on `database_url` (data directory `dir`) on a free port.
-    async fn start(database_url: &str, dir: &Path) -> Self {
-        for attempt in 0..3 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("free port")
-                .port();
-            let log = dir.join(format!("serve-{port}-{attempt}.log"));
-            let out = std::fs::File::create(&log).expect("log file");
-            let err = out.try_clone().expect("log file");
-            let child = cogito()
-                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-                .arg("--data-dir")
-                .arg(dir)
-                .args(["--database-url", database_url, "--master-key", MASTER_KEY])
-                // Token issuers name the public URL: the same for every server of the test, as
-                // for an installation moved to another database.
-                .args(["--public-url", PUBLIC_URL])
-                .args(["--admin-access-key-id", KEY_ID])
-                .args(["--admin-secret-access-key", SECRET])
-                .args(["--hash-memory-kib", "256", "--hash-iterations", "1"])
-                .stdout(out)
-                .stderr(err)
-                .spawn()
-                .expect("spawn cogito serve");
-            let mut server = Self {
-                child: Some(child),
-                url: format!("http://127.0.0.1:{port}"),
-                log,
-            };
-            if server.wait_healthy().await {
-                return server;
-            }
-            let log = std::fs::read_to_string(&server.log).unwrap_or_default();
-            eprintln!("cogito did not become healthy (attempt {attempt}):\n{log}");
-        }
-        panic!("cogito never became healthy");
-    }
-
-    async fn wait_healthy(&mut self) -> bool {
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Some(child) = self.child.as_mut()
-                && child.try_wait().expect("try_wait").is_some()
-            {
-                return false;
-            }
-            if let Ok(r) = http.get(format!("{}/health", self.url)).send().await
-                && r.status().is_success()
-            {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        false
-    }
-
-    /// SIGTERM, then waits (bounded) for the exit.
-    async fn stop(mut self) {
-        let mut child = self.child.take().expect("running");
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .expect("kill -TERM");
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while child.try_wait().expect("try_wait").is_none() {
-            assert!(Instant::now() < deadline, "cogito did not stop");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn sdk(&self) -> sdk::Client {
-        let conf = sdk::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(&self.url)
-            .credentials_provider(Credentials::new(KEY_ID, SECRET, None, None, "copy"))
-            .retry_config(sdk::config::retry::RetryConfig::disabled())
-            .build();
-        sdk::Client::from_conf(conf)
-    }
-
-    /// The key ids of a pool's JWKS, sorted.
-    async fn kids(&self, pool: &str) -> Vec<String> {
-        let jwks: serde_json::Value =
-            reqwest::get(format!("{}/{pool}/.well-known/jwks.json", self.url))
-                .await
-                .expect("jwks")
-                .json()
-                .await
-                .expect("jwks json");
-        let mut kids: Vec<String> = jwks["keys"]
-            .as_array()
-            .expect("keys")
-            .iter()
-            .map(|k| k["kid"].as_str().expect("kid").to_owned())
-            .collect();
-        kids.sort();
-        kids
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+/// The key ids of a pool's JWKS, sorted.
+async fn kids(server: &Server, pool: &str) -> Vec<String> {
+    let mut kids = server.jwks_kids(pool).await;
+    kids.sort();
+    kids
 }
 
 /// The binary, without a config file or a terminal.
@@ -190,14 +97,6 @@ fn jwt_part(jwt: &str, part: usize) -> serde_json::Value {
         .decode(payload)
         .expect("base64url");
     serde_json::from_slice(&bytes).expect("claims json")
-}
-
-fn attr(name: &str, value: &str) -> AttributeType {
-    AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .unwrap()
 }
 
 /// What was built before the copy, and what must be found after it.
@@ -322,7 +221,7 @@ async fn build(server: &Server) -> Installation {
         .expect("sign in before the copy");
     let signing_kid = kid_of(auth.id_token.as_deref().expect("id token"));
     Installation {
-        kids: server.kids(&pool).await,
+        kids: kids(server, &pool).await,
         signing_kid,
         pool,
         client,
@@ -433,7 +332,7 @@ async fn check(server: &Server, before: &Installation) {
         .expect("the old access token is accepted");
     assert_eq!(me.username, *alice);
 
-    assert_eq!(server.kids(&before.pool).await, before.kids, "JWKS kids");
+    assert_eq!(kids(server, &before.pool).await, before.kids, "JWKS kids");
     let domain = sdk
         .describe_user_pool_domain()
         .domain(&before.domain)
@@ -482,7 +381,7 @@ async fn copy_round_trips_sqlite_postgres_sqlite_and_users_sign_in() {
     };
     let dir = tempfile::tempdir().unwrap();
     let sqlite = sqlite_url(&dir.path().join("cogito.db"));
-    let server = Server::start(&sqlite, dir.path()).await;
+    let server = serve(&sqlite, dir.path()).await;
     let mut installation = build(&server).await;
     server.stop().await;
     // Rotated keys: the retired ones (which signed the tokens above) stay published and valid.
@@ -492,8 +391,8 @@ async fn copy_round_trips_sqlite_postgres_sqlite_and_users_sign_in() {
         .output()
         .expect("cogito keys rotate");
     assert!(rotate.status.success(), "{}", text(&rotate.stderr));
-    let server = Server::start(&sqlite, dir.path()).await;
-    installation.kids = server.kids(&installation.pool).await;
+    let server = serve(&sqlite, dir.path()).await;
+    installation.kids = kids(&server, &installation.pool).await;
     assert_eq!(installation.kids.len(), 4, "two retired and two new keys");
     let (alice, pw) = &installation.users[0];
     let auth = sign_in(&server.sdk(), &installation.client, alice, pw)
@@ -511,13 +410,13 @@ async fn copy_round_trips_sqlite_postgres_sqlite_and_users_sign_in() {
     let out = copy(&sqlite, pg.url());
     assert_copied(&out);
     assert!(text(&out.stdout).contains("from sqlite to postgres"));
-    let server = Server::start(pg.url(), dir.path()).await;
+    let server = serve(pg.url(), dir.path()).await;
     check(&server, &installation).await;
     server.stop().await;
 
     let back = sqlite_url(&dir.path().join("back.db"));
     assert_copied(&copy(pg.url(), &back));
-    let server = Server::start(&back, dir.path()).await;
+    let server = serve(&back, dir.path()).await;
     check(&server, &installation).await;
 }
 
@@ -525,13 +424,13 @@ async fn copy_round_trips_sqlite_postgres_sqlite_and_users_sign_in() {
 async fn copy_into_a_database_with_data_is_refused_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let source = sqlite_url(&dir.path().join("source.db"));
-    let server = Server::start(&source, dir.path()).await;
+    let server = serve(&source, dir.path()).await;
     let installation = build(&server).await;
     server.stop().await;
 
     // A destination with a pool of its own.
     let dest = sqlite_url(&dir.path().join("dest.db"));
-    let server = Server::start(&dest, dir.path()).await;
+    let server = serve(&dest, dir.path()).await;
     let own = server
         .sdk()
         .create_user_pool()
@@ -554,7 +453,7 @@ async fn copy_into_a_database_with_data_is_refused_and_changes_nothing() {
         "{}",
         text(&out.stderr)
     );
-    let server = Server::start(&dest, dir.path()).await;
+    let server = serve(&dest, dir.path()).await;
     let pools = server
         .sdk()
         .list_user_pools()
@@ -580,7 +479,7 @@ async fn copy_into_a_database_with_data_is_refused_and_changes_nothing() {
         "second copy into PostgreSQL succeeded"
     );
     assert!(text(&out.stderr).contains("already holds data"));
-    let server = Server::start(pg.url(), dir.path()).await;
+    let server = serve(pg.url(), dir.path()).await;
     check(&server, &installation).await;
 }
 

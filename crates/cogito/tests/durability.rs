@@ -4,190 +4,32 @@
 //!
 //! Every loop is bounded in count and time; children are killed when their guard drops.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cogito_testkit::sdk;
-use sdk::config::{BehaviorVersion, Credentials, Region};
-use sdk::types::{AttributeType, ExplicitAuthFlowsType, MessageActionType, VerifiedAttributeType};
+use sdk::types::MessageActionType;
 
 const KEY_ID: &str = "AKIADURABILITY000001";
 const SECRET: &str = "durability-secret-access-key-0123456789ab";
 const PW: &str = "Passw0rd!";
 
-/// A running `cogito serve`; killed (SIGKILL) and reaped on drop.
-struct Server {
-    child: Option<Child>,
-    url: String,
-    log: PathBuf,
-}
+mod support;
 
-impl Server {
-    /// Starts `cogito serve` on a free loopback port over `data_dir` and waits for `/health`.
-    async fn start(data_dir: &Path, logs: &Path) -> Self {
-        for attempt in 0..3 {
-            let port = {
-                let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-                l.local_addr().expect("addr").port()
-            };
-            let log = logs.join(format!("serve-{port}-{attempt}.log"));
-            let out = std::fs::File::create(&log).expect("log file");
-            let err = out.try_clone().expect("log file");
-            let child = Command::new(env!("CARGO_BIN_EXE_cogito"))
-                .args([
-                    "serve",
-                    "--listen",
-                    &format!("127.0.0.1:{port}"),
-                    "--data-dir",
-                ])
-                .arg(data_dir)
-                .args([
-                    "--admin-access-key-id",
-                    KEY_ID,
-                    "--admin-secret-access-key",
-                    SECRET,
-                ])
-                .args(["--hash-memory-kib", "256", "--hash-iterations", "1"])
-                .env("RUST_LOG", "warn")
-                .stdin(Stdio::null())
-                .stdout(out)
-                .stderr(err)
-                .spawn()
-                .expect("spawn cogito");
-            let mut server = Self {
-                child: Some(child),
-                url: format!("http://127.0.0.1:{port}"),
-                log,
-            };
-            if server.wait_healthy(Duration::from_secs(30)).await {
-                return server;
-            }
-            // The port may have been taken in between; try another one.
-            let log = std::fs::read_to_string(&server.log).unwrap_or_default();
-            eprintln!("cogito did not become healthy (attempt {attempt}):\n{log}");
-        }
-        panic!("cogito never became healthy");
-    }
+use support::{Server, attr, pool_and_client};
 
-    async fn wait_healthy(&mut self, limit: Duration) -> bool {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .unwrap();
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Some(child) = self.child.as_mut()
-                && child.try_wait().expect("try_wait").is_some()
-            {
-                return false;
-            }
-            if let Ok(r) = http.get(format!("{}/health", self.url)).send().await
-                && r.status().is_success()
-            {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        false
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.as_ref().expect("running").id()
-    }
-
-    /// SIGKILL, then reap.
-    fn kill9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().expect("SIGKILL");
-            child.wait().expect("reap");
-        }
-    }
-
-    /// Sends SIGTERM and waits (bounded) for the exit status.
-    async fn terminate(&mut self, limit: Duration) -> ExitStatus {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status()
-            .expect("kill -TERM");
-        assert!(status.success(), "kill -TERM failed");
-        let deadline = Instant::now() + limit;
-        loop {
-            let child = self.child.as_mut().expect("running");
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                self.child = None;
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "cogito did not exit within {limit:?} of SIGTERM"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// An SDK client signing with the admin credentials, retries off, bounded per call.
-    fn sdk(&self) -> sdk::Client {
-        let timeouts = sdk::config::timeout::TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .operation_timeout(Duration::from_secs(20))
-            .build();
-        let conf = sdk::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(&self.url)
-            .credentials_provider(Credentials::new(KEY_ID, SECRET, None, None, "durability"))
-            .retry_config(sdk::config::retry::RetryConfig::disabled())
-            .timeout_config(timeouts)
-            .build();
-        sdk::Client::from_conf(conf)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn attr(name: &str, value: &str) -> AttributeType {
-    AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .unwrap()
-}
-
-/// A pool with e-mail verification and a client allowing password sign-in.
-async fn pool_and_client(sdk: &sdk::Client) -> (String, String) {
-    let pool = sdk
-        .create_user_pool()
-        .pool_name("durability")
-        .auto_verified_attributes(VerifiedAttributeType::Email)
-        .send()
-        .await
-        .expect("create pool")
-        .user_pool
-        .and_then(|p| p.id)
-        .expect("pool id");
-    let client = sdk
-        .create_user_pool_client()
-        .user_pool_id(&pool)
-        .client_name("app")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .expect("create client")
-        .user_pool_client
-        .and_then(|c| c.client_id)
-        .expect("client id");
-    (pool, client)
+/// `cogito serve` over the data directory `data`, logging into `logs`.
+async fn serve(data: &Path, logs: &Path) -> Server {
+    Server::start(
+        logs,
+        "durability",
+        (KEY_ID, SECRET),
+        &["--data-dir".into(), data.into()],
+    )
+    .await
 }
 
 /// What a writer task observed.
@@ -314,8 +156,8 @@ async fn acknowledged_writes_survive_kill_9() {
     const KILL_AFTER_ACKS: usize = 120;
     let data = tempfile::tempdir().unwrap();
     let logs = tempfile::tempdir().unwrap();
-    let mut server = Server::start(data.path(), logs.path()).await;
-    let (pool, client) = pool_and_client(&server.sdk()).await;
+    let mut server = serve(data.path(), logs.path()).await;
+    let (pool, client) = pool_and_client(&server.sdk(), "durability").await;
 
     let burst = Burst::start(&server, &pool, &client);
     burst.wait_for_acks(KILL_AFTER_ACKS).await;
@@ -338,7 +180,7 @@ async fn acknowledged_writes_survive_kill_9() {
     );
 
     // Restart over the same data directory: every acknowledged user is there.
-    let server = Server::start(data.path(), logs.path()).await;
+    let server = serve(data.path(), logs.path()).await;
     assert_all_present(&server, &pool, &ledger.acked).await;
     // The restarted server takes writes again.
     server
@@ -362,9 +204,9 @@ async fn concurrent_sign_ups_of_one_username_create_one_user() {
     const N: usize = 20;
     let data = tempfile::tempdir().unwrap();
     let logs = tempfile::tempdir().unwrap();
-    let server = Server::start(data.path(), logs.path()).await;
+    let server = serve(data.path(), logs.path()).await;
     let admin = server.sdk();
-    let (pool, client) = pool_and_client(&admin).await;
+    let (pool, client) = pool_and_client(&admin, "durability").await;
 
     let barrier = Arc::new(tokio::sync::Barrier::new(N));
     let mut tasks = Vec::new();
@@ -416,9 +258,9 @@ async fn concurrent_sign_ups_of_one_username_create_one_user() {
 async fn outbox_command_prints_the_latest_code() {
     let data = tempfile::tempdir().unwrap();
     let logs = tempfile::tempdir().unwrap();
-    let server = Server::start(data.path(), logs.path()).await;
+    let server = serve(data.path(), logs.path()).await;
     let sdk = server.sdk();
-    let (pool, client) = pool_and_client(&sdk).await;
+    let (pool, client) = pool_and_client(&sdk, "durability").await;
     sdk.sign_up()
         .client_id(&client)
         .username("olivia")
@@ -475,8 +317,8 @@ async fn outbox_command_prints_the_latest_code() {
 async fn sigterm_under_load_exits_0_and_keeps_every_acknowledged_write() {
     let data = tempfile::tempdir().unwrap();
     let logs = tempfile::tempdir().unwrap();
-    let mut server = Server::start(data.path(), logs.path()).await;
-    let (pool, client) = pool_and_client(&server.sdk()).await;
+    let mut server = serve(data.path(), logs.path()).await;
+    let (pool, client) = pool_and_client(&server.sdk(), "durability").await;
 
     let burst = Burst::start(&server, &pool, &client);
     burst.wait_for_acks(60).await;
@@ -494,7 +336,7 @@ async fn sigterm_under_load_exits_0_and_keeps_every_acknowledged_write() {
         ledger.unexpected
     );
 
-    let server = Server::start(data.path(), logs.path()).await;
+    let server = serve(data.path(), logs.path()).await;
     assert_all_present(&server, &pool, &ledger.acked).await;
 }
 
@@ -502,7 +344,7 @@ async fn sigterm_under_load_exits_0_and_keeps_every_acknowledged_write() {
 async fn sigterm_when_idle_exits_0() {
     let data = tempfile::tempdir().unwrap();
     let logs = tempfile::tempdir().unwrap();
-    let mut server = Server::start(data.path(), logs.path()).await;
+    let mut server = serve(data.path(), logs.path()).await;
     let status = server.terminate(Duration::from_secs(30)).await;
     assert_eq!(status.code(), Some(0), "exit status {status:?}");
 }
@@ -519,9 +361,9 @@ async fn secrets_are_sealed_at_rest_and_data_files_are_private() {
     std::fs::create_dir(&data).unwrap();
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
     let logs = tempfile::tempdir().unwrap();
-    let server = Server::start(&data, logs.path()).await;
+    let server = serve(&data, logs.path()).await;
     let sdk = server.sdk();
-    let (pool, client) = pool_and_client(&sdk).await;
+    let (pool, client) = pool_and_client(&sdk, "durability").await;
     let secret = sdk
         .create_user_pool_client()
         .user_pool_id(&pool)

@@ -10,16 +10,15 @@
 //! admin credentials, the real lockout policy. Waits are polls with deadlines, never fixed sleeps;
 //! children are killed when their guard drops.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use cogito_store::postgres::testing::TempDatabase;
 use cogito_testkit::sdk;
-use sdk::config::{BehaviorVersion, Credentials, Region};
 use sdk::error::ProvideErrorMetadata;
-use sdk::types::{AttributeType, AuthFlowType, ExplicitAuthFlowsType, VerifiedAttributeType};
+use sdk::types::{AuthFlowType, ExplicitAuthFlowsType};
 
 const KEY_ID: &str = "AKIAMULTIINSTANCE001";
 const SECRET: &str = "multi-instance-secret-access-key-0123456";
@@ -32,131 +31,24 @@ const PROPAGATION: Duration = Duration::from_secs(10);
 /// The lockout threshold of the core (`cogito_core::service::auth::LOCKOUT`).
 const LOCKOUT_THRESHOLD: usize = 5;
 
-/// A running `cogito serve`; killed (SIGKILL) and reaped on drop.
-struct Server {
-    child: Option<Child>,
-    url: String,
-    log: PathBuf,
-}
+mod support;
 
-impl Server {
-    /// Starts `cogito serve` on a free loopback port over `database_url` and waits for `/health`.
-    async fn start(database_url: &str, data_dir: &Path, name: &str) -> Self {
-        for attempt in 0..3 {
-            let port = {
-                let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-                l.local_addr().expect("addr").port()
-            };
-            let log = data_dir.join(format!("serve-{name}-{attempt}.log"));
-            let out = std::fs::File::create(&log).expect("log file");
-            let err = out.try_clone().expect("log file");
-            let child = Command::new(env!("CARGO_BIN_EXE_cogito"))
-                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-                .arg("--data-dir")
-                .arg(data_dir)
-                .args(["--database-url", database_url, "--master-key", MASTER])
-                // Instances behind one load balancer share the public URL (the tokens' issuer).
-                .args(["--public-url", PUBLIC_URL])
-                .args([
-                    "--admin-access-key-id",
-                    KEY_ID,
-                    "--admin-secret-access-key",
-                    SECRET,
-                ])
-                .args(["--hash-memory-kib", "256", "--hash-iterations", "1"])
-                .env("RUST_LOG", "warn")
-                .stdin(Stdio::null())
-                .stdout(out)
-                .stderr(err)
-                .spawn()
-                .expect("spawn cogito");
-            let mut server = Self {
-                child: Some(child),
-                url: format!("http://127.0.0.1:{port}"),
-                log,
-            };
-            if server.wait_healthy(Duration::from_secs(30)).await {
-                return server;
-            }
-            let log = std::fs::read_to_string(&server.log).unwrap_or_default();
-            eprintln!("cogito {name} did not become healthy (attempt {attempt}):\n{log}");
-        }
-        panic!("cogito {name} never became healthy");
-    }
+use support::{Server, attr, http, pool_and_client};
 
-    async fn wait_healthy(&mut self, limit: Duration) -> bool {
-        let http = http();
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Some(child) = self.child.as_mut()
-                && child.try_wait().expect("try_wait").is_some()
-            {
-                return false;
-            }
-            if let Ok(r) = http.get(format!("{}/health", self.url)).send().await
-                && r.status().is_success()
-            {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        false
-    }
-
-    /// An SDK client signing with the admin credentials, retries off, bounded per call.
-    fn sdk(&self) -> sdk::Client {
-        let timeouts = sdk::config::timeout::TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .operation_timeout(Duration::from_secs(20))
-            .build();
-        let conf = sdk::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(&self.url)
-            .credentials_provider(Credentials::new(KEY_ID, SECRET, None, None, "multi"))
-            .retry_config(sdk::config::retry::RetryConfig::disabled())
-            .timeout_config(timeouts)
-            .build();
-        sdk::Client::from_conf(conf)
-    }
-
-    /// The `kid`s of the pool's JWKS as this instance serves it.
-    async fn jwks_kids(&self, pool: &str) -> Vec<String> {
-        let doc: serde_json::Value = http()
-            .get(format!("{}/{pool}/.well-known/jwks.json", self.url))
-            .send()
-            .await
-            .expect("jwks")
-            .json()
-            .await
-            .expect("jwks json");
-        doc["keys"]
-            .as_array()
-            .expect("keys")
-            .iter()
-            .map(|k| k["kid"].as_str().expect("kid").to_string())
-            .collect()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .unwrap()
+/// `cogito serve` `name` on `database_url` with the shared master key and public URL.
+async fn serve(database_url: &str, data_dir: &Path, name: &str) -> Server {
+    let args: Vec<std::ffi::OsString> = vec![
+        "--data-dir".into(),
+        data_dir.into(),
+        "--database-url".into(),
+        database_url.into(),
+        "--master-key".into(),
+        MASTER.into(),
+        // Instances behind one load balancer share the public URL (the tokens' issuer).
+        "--public-url".into(),
+        PUBLIC_URL.into(),
+    ];
+    Server::start(data_dir, name, (KEY_ID, SECRET), &args).await
 }
 
 /// Runs the `cogito` binary to completion (bounded) and returns its stdout.
@@ -193,41 +85,6 @@ where
         assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-fn attr(name: &str, value: &str) -> AttributeType {
-    AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .unwrap()
-}
-
-/// A pool with e-mail verification and a client allowing password and refresh sign-in.
-async fn pool_and_client(sdk: &sdk::Client) -> (String, String) {
-    let pool = sdk
-        .create_user_pool()
-        .pool_name("multi")
-        .auto_verified_attributes(VerifiedAttributeType::Email)
-        .send()
-        .await
-        .expect("create pool")
-        .user_pool
-        .and_then(|p| p.id)
-        .expect("pool id");
-    let client = sdk
-        .create_user_pool_client()
-        .user_pool_id(&pool)
-        .client_name("app")
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .expect("create client")
-        .user_pool_client
-        .and_then(|c| c.client_id)
-        .expect("client id");
-    (pool, client)
 }
 
 /// A confirmed user with a permanent password, created through `sdk`.
@@ -661,9 +518,9 @@ async fn two_instances_on_one_postgresql_database() {
     let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
     std::fs::create_dir_all(&dir_a).unwrap();
     std::fs::create_dir_all(&dir_b).unwrap();
-    let a = Server::start(pg.url(), &dir_a, "a").await;
-    let b = Server::start(pg.url(), &dir_b, "b").await;
-    let (pool, client) = pool_and_client(&a.sdk()).await;
+    let a = serve(pg.url(), &dir_a, "a").await;
+    let b = serve(pg.url(), &dir_b, "b").await;
+    let (pool, client) = pool_and_client(&a.sdk(), "multi").await;
     confirmed_user(&a.sdk(), &pool, "alice").await;
 
     refresh_across(&a, &b, &client).await;
@@ -683,9 +540,9 @@ async fn two_instances_on_one_postgresql_database() {
 async fn two_instances_on_one_sqlite_file() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("cogito.db").display());
-    let a = Server::start(&db, dir.path(), "a").await;
-    let b = Server::start(&db, dir.path(), "b").await;
-    let (pool, client) = pool_and_client(&a.sdk()).await;
+    let a = serve(&db, dir.path(), "a").await;
+    let b = serve(&db, dir.path(), "b").await;
+    let (pool, client) = pool_and_client(&a.sdk(), "multi").await;
     confirmed_user(&a.sdk(), &pool, "alice").await;
 
     refresh_across(&a, &b, &client).await;
