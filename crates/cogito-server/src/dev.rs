@@ -4,8 +4,10 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use cogito_core::model::OutboxMessage;
 use cogito_core::store::OutboxQuery;
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -26,7 +28,23 @@ pub async fn outbox(State(state): State<AppState>, Query(p): Query<OutboxParams>
         limit: p.limit.unwrap_or(50),
     };
     match state.core.outbox(&q).await {
-        Ok(m) => Json(m).into_response(),
+        Ok(m) => Json(m.iter().map(message_json).collect::<Vec<_>>()).into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
+}
+
+/// One outbox message as `/_dev/outbox` and `cogito outbox` show it.
+pub fn message_json(m: &OutboxMessage) -> Value {
+    json!({
+        "id": m.id,
+        "pool_id": m.pool_id,
+        "username": m.username,
+        "medium": m.medium.as_str(),
+        "destination": m.destination,
+        "subject": m.subject,
+        "body": m.body,
+        "code": m.code,
+        "purpose": m.purpose,
+        "created_ms": m.created_ms,
+    })
 }

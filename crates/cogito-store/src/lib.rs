@@ -21,6 +21,7 @@ pub mod copy;
 pub mod migrate;
 mod paging;
 pub mod postgres;
+mod records;
 pub mod sqlite;
 
 pub use postgres::PostgresStore;

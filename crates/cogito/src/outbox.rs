@@ -33,7 +33,7 @@ pub async fn run(args: OutboxArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     for m in messages {
-        println!("{}", serde_json::to_string(&m)?);
+        println!("{}", cogito_server::dev::message_json(&m));
     }
     Ok(())
 }

@@ -3,11 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 /// `TokenValidityUnits`: `seconds|minutes|hours|days` per token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenValidityUnits {
     /// Unit of `AccessTokenValidity`.
     pub access_token: String,
@@ -38,8 +35,17 @@ pub fn unit_seconds(unit: &str) -> Option<i64> {
     }
 }
 
+/// `RefreshTokenRotation` of an app client (security bar SEC-19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshTokenRotation {
+    /// `Feature = ENABLED`.
+    pub enabled: bool,
+    /// `RetryGracePeriodSeconds`: how long a rotated-out token still works.
+    pub retry_grace_period_seconds: i64,
+}
+
 /// An app client of a user pool.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AppClient {
     /// Pool.
     pub pool_id: String,
@@ -74,8 +80,9 @@ pub struct AppClient {
     /// Last modification, epoch ms.
     pub modified_ms: i64,
     /// OAuth 2.0 settings (`AllowedOAuthFlows`, scopes, callback and logout URLs, …).
-    #[serde(default)]
     pub oauth: super::oauth::OAuthSettings,
+    /// `RefreshTokenRotation`; `None` when not given (tokens are not rotated).
+    pub refresh_token_rotation: Option<RefreshTokenRotation>,
     /// Every other member (analytics, …), echoed by `DescribeUserPoolClient`.
     pub extra: BTreeMap<String, serde_json::Value>,
 }

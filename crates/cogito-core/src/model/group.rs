@@ -1,9 +1,7 @@
 //! Groups: named sets of users whose names travel in `cognito:groups`.
 
-use serde::{Deserialize, Serialize};
-
 /// A group in a user pool (reference §8.12).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Group {
     /// Pool the group belongs to.
     pub pool_id: String,

@@ -1,11 +1,8 @@
 //! Outbox messages: every code, invitation and notification cogito sends is recorded here,
 //! whether or not a transport (SMTP, SMS webhook) also delivered it.
 
-use serde::{Deserialize, Serialize};
-
 /// How a message travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryMedium {
     /// E-mail (SMTP when configured).
     Email,
@@ -24,7 +21,7 @@ impl DeliveryMedium {
 }
 
 /// One message in the outbox.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutboxMessage {
     /// Unique id.
     pub id: String,

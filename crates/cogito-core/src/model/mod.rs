@@ -1,7 +1,8 @@
 //! The domain records: user pools, app clients, users, groups, codes, sessions and outbox
-//! messages. Config-like records use Cognito's PascalCase member names because they *are*
-//! Cognito's concepts; behaviour-free members a pool or client carries are kept verbatim in
-//! `extra` and echoed back.
+//! messages. These are plain Rust records with no serialisation: the Cognito wire shapes are
+//! built at the edge (`cogito-server`) and the stored shapes are private to `cogito-store`, so
+//! renaming one never changes the other. Every member that changes behaviour is a typed field;
+//! behaviour-free members a pool or client carries are kept verbatim in `extra` and echoed back.
 
 pub mod client;
 pub mod group;

@@ -1,11 +1,9 @@
 //! OAuth 2.0 / hosted-UI records: user-pool domains, resource servers with custom scopes, the
 //! OAuth settings of app clients, authorization codes, hosted-UI sessions and UI customisation.
 
-use serde::{Deserialize, Serialize};
-
 /// A user-pool domain (`CreateUserPoolDomain`): a prefix (`mydomain` → reachable as
 /// `mydomain.auth.<host>` and under the path form `/domain/mydomain/...`) or a custom domain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Domain {
     /// The domain prefix or custom host name (unique across the instance).
     pub domain: String,
@@ -20,7 +18,7 @@ pub struct Domain {
 }
 
 /// One custom scope of a resource server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceServerScope {
     /// `ScopeName`.
     pub name: String,
@@ -29,7 +27,7 @@ pub struct ResourceServerScope {
 }
 
 /// A resource server (`CreateResourceServer`): its scopes are `<identifier>/<scope>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceServer {
     /// Pool.
     pub pool_id: String,
@@ -42,34 +40,27 @@ pub struct ResourceServer {
 }
 
 /// The OAuth settings of an app client (reference §4.9). Stored with the client.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OAuthSettings {
     /// `AllowedOAuthFlowsUserPoolClient`.
-    #[serde(default)]
     pub enabled: bool,
     /// `AllowedOAuthFlows`: `code`, `implicit`, `client_credentials`.
-    #[serde(default)]
     pub flows: Vec<String>,
     /// `AllowedOAuthScopes`.
-    #[serde(default)]
     pub scopes: Vec<String>,
     /// `CallbackURLs` (exact match).
-    #[serde(default)]
     pub callback_urls: Vec<String>,
     /// `LogoutURLs` (exact match).
-    #[serde(default)]
     pub logout_urls: Vec<String>,
     /// `DefaultRedirectURI`.
-    #[serde(default)]
     pub default_redirect_uri: Option<String>,
     /// `SupportedIdentityProviders` (`COGNITO`, …).
-    #[serde(default)]
     pub identity_providers: Vec<String>,
 }
 
 /// An authorization code: single use, 5 minutes, bound to client, redirect URI and PKCE
 /// challenge. Only a hash of the code is stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizationCode {
     /// SHA-256 of the code, hex.
     pub code_hash: String,
@@ -98,7 +89,7 @@ pub struct AuthorizationCode {
 }
 
 /// A hosted-UI session (the SSO cookie refers to it by a random id stored hashed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostedSession {
     /// SHA-256 of the session id, hex.
     pub id_hash: String,
@@ -114,7 +105,7 @@ pub struct HostedSession {
 
 /// UI customisation of a pool (client_id `None`) or of one client: CSS, logo, template
 /// overrides (`SetUICustomization` and cogito's own extension).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UiCustomization {
     /// Pool.
     pub pool_id: String,
@@ -125,7 +116,6 @@ pub struct UiCustomization {
     /// Logo image bytes.
     pub image: Option<Vec<u8>>,
     /// Template overrides: template name (e.g. `login.html`) → template source.
-    #[serde(default)]
     pub templates: std::collections::BTreeMap<String, String>,
     /// Last modification, epoch ms.
     pub modified_ms: i64,

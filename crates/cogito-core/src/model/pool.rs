@@ -1,14 +1,12 @@
 //! User pools: the settings that change behaviour (password policy, schema, username and alias
 //! attributes, verification, invitation templates, lockout-relevant limits) plus everything
-//! else a pool was given, kept verbatim for `DescribeUserPool`.
+//! else a pool was given, kept verbatim for `DescribeUserPool`. Plain records: the wire shape
+//! lives at the edge (`cogito-server`) and the stored shape in `cogito-store`.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 /// `Policies.PasswordPolicy` (reference §8.7).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordPolicy {
     /// 6–99.
     pub minimum_length: u32,
@@ -21,7 +19,6 @@ pub struct PasswordPolicy {
     /// Needs a symbol.
     pub require_symbols: bool,
     /// Previous passwords that may not be reused (0–24).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub password_history_size: Option<u32>,
     /// Validity of temporary passwords in days (0 = 7).
     pub temporary_password_validity_days: u32,
@@ -42,33 +39,26 @@ impl Default for PasswordPolicy {
 }
 
 /// Constraints on a string attribute.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StringConstraints {
     /// Minimum length, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_length: Option<String>,
     /// Maximum length, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_length: Option<String>,
 }
 
 /// Constraints on a number attribute.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NumberConstraints {
     /// Minimum value, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_value: Option<String>,
     /// Maximum value, as a decimal string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_value: Option<String>,
 }
 
 /// One attribute of the pool schema (`SchemaAttributeType`). `name` is the full name
 /// (`email`, `custom:age`, `dev:x`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaAttribute {
     /// Full attribute name.
     pub name: String,
@@ -81,16 +71,13 @@ pub struct SchemaAttribute {
     /// Must be given at sign-up.
     pub required: bool,
     /// String length limits.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub string_attribute_constraints: Option<StringConstraints>,
     /// Number limits.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_attribute_constraints: Option<NumberConstraints>,
 }
 
 /// A message template with `{####}` (and `{username}` for invitations).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageTemplates {
     /// E-mail subject.
     pub email_subject: String,
@@ -100,8 +87,23 @@ pub struct MessageTemplates {
     pub sms_message: String,
 }
 
+/// One entry of `AccountRecoverySetting.RecoveryMechanisms`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryMechanism {
+    /// 1 is tried first.
+    pub priority: u32,
+    /// `verified_email`, `verified_phone_number` or `admin_only`.
+    pub name: String,
+}
+
+/// `UnusedAccountValidityDays` when a pool does not say.
+pub const DEFAULT_UNUSED_ACCOUNT_VALIDITY_DAYS: u32 = 7;
+
+/// `DefaultEmailOption` when a pool does not say.
+pub const DEFAULT_EMAIL_OPTION: &str = "CONFIRM_WITH_CODE";
+
 /// A user pool.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserPool {
     /// `<region>_<suffix>`.
     pub id: String,
@@ -133,6 +135,14 @@ pub struct UserPool {
     pub deletion_protection: bool,
     /// `OFF`, `ON`, `OPTIONAL`.
     pub mfa_configuration: String,
+    /// `AccountRecoverySetting.RecoveryMechanisms`, in the order given; `None` when the pool
+    /// was created without one (the legacy rule of reference §8.3 applies).
+    pub account_recovery: Option<Vec<RecoveryMechanism>>,
+    /// `AdminCreateUserConfig.UnusedAccountValidityDays`: days a temporary password is valid.
+    pub unused_account_validity_days: u32,
+    /// `VerificationMessageTemplate.DefaultEmailOption`: `CONFIRM_WITH_CODE` or
+    /// `CONFIRM_WITH_LINK`.
+    pub default_email_option: String,
     /// Every other member the pool was created or updated with, echoed by `DescribeUserPool`.
     pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -1,10 +1,8 @@
 //! Short-lived records: confirmation codes, auth-challenge sessions, and refresh sessions (one per
 //! sign-in, the unit that revocation acts on).
 
-use serde::{Deserialize, Serialize};
-
 /// What a code confirms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodePurpose {
     /// Sign-up confirmation (`ConfirmSignUp`).
     SignUp,
@@ -26,7 +24,7 @@ impl CodePurpose {
 }
 
 /// A pending code for one user and purpose. Only a hash of the code is stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Code {
     /// Pool of the user.
     pub pool_id: String,
@@ -45,7 +43,7 @@ pub struct Code {
 }
 
 /// An auth-challenge session (`Session` member), e.g. for `NEW_PASSWORD_REQUIRED`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuthSession {
     /// SHA-256 of the opaque session string, hex.
     pub id_hash: String,
@@ -63,7 +61,7 @@ pub struct AuthSession {
 
 /// One sign-in: the refresh token (stored only as a hash) and the `origin_jti` every token
 /// minted from it carries. Revoking it revokes all of them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RefreshSession {
     /// `origin_jti` of the sign-in.
     pub origin_jti: String,
@@ -84,6 +82,5 @@ pub struct RefreshSession {
     /// When it was revoked, epoch ms.
     pub revoked_ms: Option<i64>,
     /// Granted OAuth scopes (space-separated); `None` for API sign-ins.
-    #[serde(default)]
     pub scope: Option<String>,
 }

@@ -3,11 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 /// Account status (reference §8.8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserStatus {
     /// Signed up, not yet confirmed.
     Unconfirmed,
@@ -44,7 +41,7 @@ impl UserStatus {
 }
 
 /// A user of a pool.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct User {
     /// Pool the user belongs to.
     pub pool_id: String,
@@ -90,7 +87,7 @@ impl User {
 }
 
 /// The kind of a login key: one way to name a user at sign-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginKeyKind {
     /// The internal username.
     Username,
@@ -116,7 +113,7 @@ impl LoginKeyKind {
 
 /// A normalised name a user can sign in with. The store keeps these unique per pool, which is
 /// what makes "one username, one user" hold under concurrency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginKey {
     /// What it is.
     pub kind: LoginKeyKind,

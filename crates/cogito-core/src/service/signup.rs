@@ -541,20 +541,11 @@ pub fn code_refused(refusal: CodeRefusal) -> CoreError {
 
 fn recovery_medium(pool: &UserPool, user: &User) -> CoreResult<DeliveryMedium> {
     let order: Vec<String> = pool
-        .extra
-        .get("AccountRecoverySetting")
-        .and_then(|s| s.get("RecoveryMechanisms"))
-        .and_then(|m| m.as_array())
+        .account_recovery
+        .as_ref()
         .map(|mechs| {
-            let mut v: Vec<(i64, String)> = mechs
-                .iter()
-                .filter_map(|m| {
-                    Some((
-                        m.get("Priority")?.as_i64()?,
-                        m.get("Name")?.as_str()?.to_string(),
-                    ))
-                })
-                .collect();
+            let mut v: Vec<(u32, String)> =
+                mechs.iter().map(|m| (m.priority, m.name.clone())).collect();
             v.sort();
             v.into_iter().map(|(_, n)| n).collect()
         })

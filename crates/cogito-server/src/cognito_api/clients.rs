@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use cogito_core::model::client::TokenValidityUnits;
+use cogito_core::model::client::{RefreshTokenRotation, TokenValidityUnits};
 use cogito_core::model::{AppClient, OAuthSettings};
 use cogito_core::service::Cogito;
 use cogito_core::service::clients::default_flows;
@@ -36,6 +36,7 @@ const TYPED: &[&str] = &[
     "LogoutURLs",
     "DefaultRedirectURI",
     "SupportedIdentityProviders",
+    "RefreshTokenRotation",
 ];
 
 use super::wire::{string_list as list, string_member as s};
@@ -116,6 +117,15 @@ fn client_from_input(input: &Value) -> Result<AppClient, ApiError> {
         created_ms: 0,
         modified_ms: 0,
         oauth: oauth_from_input(input),
+        refresh_token_rotation: input
+            .get("RefreshTokenRotation")
+            .map(|r| RefreshTokenRotation {
+                enabled: s(r, "Feature").as_deref() == Some("ENABLED"),
+                retry_grace_period_seconds: r
+                    .get("RetryGracePeriodSeconds")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0),
+            }),
         extra,
     })
 }
@@ -157,7 +167,25 @@ pub fn client_type(c: &AppClient) -> Value {
         c.access_token_validity.map(|v| json!(v)),
     );
     opt("IdTokenValidity", c.id_token_validity.map(|v| json!(v)));
-    opt("TokenValidityUnits", c.units.as_ref().map(|u| json!(u)));
+    opt(
+        "TokenValidityUnits",
+        c.units.as_ref().map(|u| {
+            json!({
+                "AccessToken": u.access_token,
+                "IdToken": u.id_token,
+                "RefreshToken": u.refresh_token,
+            })
+        }),
+    );
+    opt(
+        "RefreshTokenRotation",
+        c.refresh_token_rotation.map(|r| {
+            json!({
+                "Feature": if r.enabled { "ENABLED" } else { "DISABLED" },
+                "RetryGracePeriodSeconds": r.retry_grace_period_seconds,
+            })
+        }),
+    );
     opt(
         "ReadAttributes",
         c.read_attributes.as_ref().map(|v| json!(v)),

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use cogito_core::model::pool::{
-    MessageTemplates, NumberConstraints, StringConstraints, default_invitation,
+    DEFAULT_EMAIL_OPTION, DEFAULT_UNUSED_ACCOUNT_VALIDITY_DAYS, MessageTemplates,
+    NumberConstraints, RecoveryMechanism, StringConstraints, default_invitation,
     default_verification,
 };
 use cogito_core::model::{PasswordPolicy, SchemaAttribute, UserPool};
@@ -32,6 +33,7 @@ const TYPED: &[&str] = &[
     "SmsVerificationMessage",
     "DeletionProtection",
     "MfaConfiguration",
+    "AccountRecoverySetting",
 ];
 
 use super::wire::string_member as s;
@@ -131,19 +133,7 @@ pub fn pool_from_input(input: &Value) -> Result<UserPool, ApiError> {
             "SMS configuration is required when MFA is enabled",
         ));
     }
-    let mut extra = super::wire::extra_members(input, TYPED);
-    if let Some(acu) = input
-        .get("AdminCreateUserConfig")
-        .and_then(|c| c.get("UnusedAccountValidityDays"))
-    {
-        extra.insert("UnusedAccountValidityDays".into(), acu.clone());
-    }
-    if let Some(opt) = input
-        .get("VerificationMessageTemplate")
-        .and_then(|c| c.get("DefaultEmailOption"))
-    {
-        extra.insert("DefaultEmailOption".into(), opt.clone());
-    }
+    let extra = super::wire::extra_members(input, TYPED);
     Ok(UserPool {
         id: s(input, "UserPoolId").unwrap_or_default(),
         name: s(input, "PoolName").unwrap_or_default(),
@@ -168,8 +158,85 @@ pub fn pool_from_input(input: &Value) -> Result<UserPool, ApiError> {
         invitation,
         deletion_protection: s(input, "DeletionProtection").as_deref() == Some("ACTIVE"),
         mfa_configuration: mfa,
+        account_recovery: account_recovery(input),
+        unused_account_validity_days: input
+            .get("AdminCreateUserConfig")
+            .and_then(|c| c.get("UnusedAccountValidityDays"))
+            .and_then(Value::as_u64)
+            .and_then(|d| u32::try_from(d).ok())
+            .unwrap_or(DEFAULT_UNUSED_ACCOUNT_VALIDITY_DAYS),
+        default_email_option: input
+            .get("VerificationMessageTemplate")
+            .and_then(|c| s(c, "DefaultEmailOption"))
+            .unwrap_or_else(|| DEFAULT_EMAIL_OPTION.to_owned()),
         extra,
     })
+}
+
+/// `AccountRecoverySetting.RecoveryMechanisms`, in the order given.
+fn account_recovery(input: &Value) -> Option<Vec<RecoveryMechanism>> {
+    let list = input
+        .get("AccountRecoverySetting")?
+        .get("RecoveryMechanisms")?
+        .as_array()?;
+    Some(
+        list.iter()
+            .filter_map(|m| {
+                Some(RecoveryMechanism {
+                    priority: u32::try_from(m.get("Priority")?.as_u64()?).ok()?,
+                    name: s(m, "Name")?,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// `PasswordPolicyType`.
+fn password_policy_type(p: &PasswordPolicy) -> Value {
+    let mut out = json!({
+        "MinimumLength": p.minimum_length,
+        "RequireUppercase": p.require_uppercase,
+        "RequireLowercase": p.require_lowercase,
+        "RequireNumbers": p.require_numbers,
+        "RequireSymbols": p.require_symbols,
+        "TemporaryPasswordValidityDays": p.temporary_password_validity_days,
+    });
+    if let Some(n) = p.password_history_size {
+        out["PasswordHistorySize"] = json!(n);
+    }
+    out
+}
+
+/// `SchemaAttributeType`.
+pub fn schema_attribute_type(a: &SchemaAttribute) -> Value {
+    let mut out = json!({
+        "Name": a.name,
+        "AttributeDataType": a.attribute_data_type,
+        "DeveloperOnlyAttribute": a.developer_only_attribute,
+        "Mutable": a.mutable,
+        "Required": a.required,
+    });
+    if let Some(c) = &a.string_attribute_constraints {
+        let mut m = Map::new();
+        if let Some(v) = &c.min_length {
+            m.insert("MinLength".into(), json!(v));
+        }
+        if let Some(v) = &c.max_length {
+            m.insert("MaxLength".into(), json!(v));
+        }
+        out["StringAttributeConstraints"] = Value::Object(m);
+    }
+    if let Some(c) = &a.number_attribute_constraints {
+        let mut m = Map::new();
+        if let Some(v) = &c.min_value {
+            m.insert("MinValue".into(), json!(v));
+        }
+        if let Some(v) = &c.max_value {
+            m.insert("MaxValue".into(), json!(v));
+        }
+        out["NumberAttributeConstraints"] = Value::Object(m);
+    }
+    out
 }
 
 /// `UserPoolType`.
@@ -178,12 +245,7 @@ pub fn pool_type(pool: &UserPool, estimated_users: u64) -> Value {
     let mut out: Map<String, Value> = pool
         .extra
         .iter()
-        .filter(|(k, _)| {
-            !matches!(
-                k.as_str(),
-                "UnusedAccountValidityDays" | "DefaultEmailOption"
-            )
-        })
+        .filter(|(k, _)| !TYPED.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let v = &pool.verification;
@@ -194,20 +256,20 @@ pub fn pool_type(pool: &UserPool, estimated_users: u64) -> Value {
         "Arn": format!("arn:aws:cognito-idp:{region}:000000000000:userpool/{}", pool.id),
         "CreationDate": timestamp(pool.created_ms),
         "LastModifiedDate": timestamp(pool.modified_ms),
-        "Policies": { "PasswordPolicy": pool.password_policy },
-        "SchemaAttributes": pool.schema,
+        "Policies": { "PasswordPolicy": password_policy_type(&pool.password_policy) },
+        "SchemaAttributes": pool.schema.iter().map(schema_attribute_type).collect::<Vec<_>>(),
         "AutoVerifiedAttributes": pool.auto_verified_attributes,
         "UsernameConfiguration": { "CaseSensitive": pool.case_sensitive },
         "VerificationMessageTemplate": {
             "EmailMessage": v.email_message, "EmailSubject": v.email_subject, "SmsMessage": v.sms_message,
-            "DefaultEmailOption": pool.extra.get("DefaultEmailOption").cloned().unwrap_or(json!("CONFIRM_WITH_CODE")),
+            "DefaultEmailOption": pool.default_email_option,
         },
         "EmailVerificationMessage": v.email_message,
         "EmailVerificationSubject": v.email_subject,
         "SmsVerificationMessage": v.sms_message,
         "AdminCreateUserConfig": {
             "AllowAdminCreateUserOnly": pool.allow_admin_create_user_only,
-            "UnusedAccountValidityDays": pool.extra.get("UnusedAccountValidityDays").cloned().unwrap_or(json!(7)),
+            "UnusedAccountValidityDays": pool.unused_account_validity_days,
             "InviteMessageTemplate": { "EmailMessage": i.email_message, "EmailSubject": i.email_subject, "SMSMessage": i.sms_message },
         },
         "MfaConfiguration": pool.mfa_configuration,
@@ -222,6 +284,16 @@ pub fn pool_type(pool: &UserPool, estimated_users: u64) -> Value {
     }
     if !pool.username_attributes.is_empty() {
         out.insert("UsernameAttributes".into(), json!(pool.username_attributes));
+    }
+    if let Some(list) = &pool.account_recovery {
+        let mechanisms: Vec<Value> = list
+            .iter()
+            .map(|m| json!({ "Priority": m.priority, "Name": m.name }))
+            .collect();
+        out.insert(
+            "AccountRecoverySetting".into(),
+            json!({ "RecoveryMechanisms": mechanisms }),
+        );
     }
     out.entry("LambdaConfig").or_insert(json!({}));
     out.entry("EmailConfiguration")

@@ -7,7 +7,7 @@ use cogito_core::model::AppClient;
 use cogito_core::store::{ClientStore, Page, Revised, Revision, StoreError, StoreResult};
 use sqlx::Row;
 
-use super::{SqliteStore, commit, db_err, fetch_limit, from_json, require_row, to_json};
+use super::{SqliteStore, commit, db_err, decode, encode, fetch_limit, require_row};
 use crate::paging::{finish_page, key_cursor, page_size, parse_key_cursor};
 
 #[async_trait]
@@ -16,7 +16,7 @@ impl ClientStore for SqliteStore {
         sqlx::query("INSERT INTO clients (client_id, pool_id, record) VALUES (?1, ?2, ?3)")
             .bind(&client.client_id)
             .bind(&client.pool_id)
-            .bind(to_json(client)?)
+            .bind(encode(client)?)
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
@@ -32,7 +32,7 @@ impl ClientStore for SqliteStore {
                 .await
                 .map_err(db_err)?
                 .ok_or(StoreError::NotFound)?;
-        from_json(&record)
+        decode(&record)
     }
 
     async fn find_client(&self, client_id: &str) -> StoreResult<AppClient> {
@@ -42,7 +42,7 @@ impl ClientStore for SqliteStore {
             .await
             .map_err(db_err)?
             .ok_or(StoreError::NotFound)?;
-        from_json(&record)
+        decode(&record)
     }
 
     async fn get_client_revised(
@@ -60,7 +60,7 @@ impl ClientStore for SqliteStore {
         .map_err(db_err)?
         .ok_or(StoreError::NotFound)?;
         Ok(Revised {
-            record: from_json(&row.get::<String, _>(0))?,
+            record: decode(&row.get::<String, _>(0))?,
             revision: Revision(row.get(1)),
         })
     }
@@ -72,7 +72,7 @@ impl ClientStore for SqliteStore {
         )
         .bind(&client.client_id)
         .bind(&client.pool_id)
-        .bind(to_json(client)?)
+        .bind(encode(client)?)
         .bind(read.0)
         .fetch_optional(&self.pool)
         .await
@@ -137,7 +137,7 @@ impl ClientStore for SqliteStore {
         .map_err(db_err)?;
         let clients = rows
             .iter()
-            .map(|row| from_json::<AppClient>(&row.try_get::<String, _>("record").map_err(db_err)?))
+            .map(|row| decode::<AppClient>(&row.try_get::<String, _>("record").map_err(db_err)?))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(finish_page(clients, size, |c| key_cursor(&c.client_id)))
     }

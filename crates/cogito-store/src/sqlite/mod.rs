@@ -22,6 +22,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{SqlSafeStr, Sqlite, Transaction};
 
+use crate::records::{decode, encode, from_json, to_json};
+
 mod clients;
 mod effects;
 mod groups;
@@ -326,18 +328,6 @@ fn require_row(rows_affected: u64) -> StoreResult<()> {
     } else {
         Ok(())
     }
-}
-
-/// Serialises a record stored as a JSON column.
-fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value)
-        .map_err(|e| StoreError::Unavailable(format!("cannot serialise record: {e}")))
-}
-
-/// Deserialises a record stored as a JSON column.
-fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
-    serde_json::from_str(text)
-        .map_err(|e| StoreError::Unavailable(format!("corrupt record in database: {e}")))
 }
 
 /// Reads an integer column that holds a `u32`.

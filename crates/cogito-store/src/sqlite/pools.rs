@@ -6,7 +6,7 @@ use cogito_core::model::UserPool;
 use cogito_core::store::{Page, PoolStore, Revised, Revision, StoreError, StoreResult};
 use sqlx::Row;
 
-use super::{SqliteStore, commit, db_err, fetch_limit, from_json, require_row, to_json};
+use super::{SqliteStore, commit, db_err, decode, encode, fetch_limit, require_row};
 use crate::paging::{finish_page, key_cursor, page_size, parse_key_cursor};
 
 #[async_trait]
@@ -14,7 +14,7 @@ impl PoolStore for SqliteStore {
     async fn insert_pool(&self, pool: &UserPool) -> StoreResult<()> {
         sqlx::query("INSERT INTO pools (id, record) VALUES (?1, ?2)")
             .bind(&pool.id)
-            .bind(to_json(pool)?)
+            .bind(encode(pool)?)
             .execute(&self.pool)
             .await
             .map_err(db_err)?;
@@ -28,7 +28,7 @@ impl PoolStore for SqliteStore {
             .await
             .map_err(db_err)?
             .ok_or(StoreError::NotFound)?;
-        from_json(&record)
+        decode(&record)
     }
 
     async fn get_pool_revised(&self, pool_id: &str) -> StoreResult<Revised<UserPool>> {
@@ -39,7 +39,7 @@ impl PoolStore for SqliteStore {
             .map_err(db_err)?
             .ok_or(StoreError::NotFound)?;
         Ok(Revised {
-            record: from_json(&row.get::<String, _>(0))?,
+            record: decode(&row.get::<String, _>(0))?,
             revision: Revision(row.get(1)),
         })
     }
@@ -50,7 +50,7 @@ impl PoolStore for SqliteStore {
              WHERE id = ?1 AND revision = ?3 RETURNING revision",
         )
         .bind(&pool.id)
-        .bind(to_json(pool)?)
+        .bind(encode(pool)?)
         .bind(read.0)
         .fetch_optional(&self.pool)
         .await
@@ -109,7 +109,7 @@ impl PoolStore for SqliteStore {
             .map_err(db_err)?;
         let pools = rows
             .iter()
-            .map(|row| from_json::<UserPool>(&row.try_get::<String, _>("record").map_err(db_err)?))
+            .map(|row| decode::<UserPool>(&row.try_get::<String, _>("record").map_err(db_err)?))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(finish_page(pools, size, |p| key_cursor(&p.id)))
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use cogito_core::model::client::TokenValidityUnits;
+use cogito_core::model::client::{RefreshTokenRotation, TokenValidityUnits};
 use cogito_core::store::{Store, StoreError, UniqueKey};
 
 use crate::support::*;
@@ -28,6 +28,12 @@ pub async fn client_crud(store: Arc<dyn Store>) {
     c.name = "renamed".into();
     c.units = Some(TokenValidityUnits::default());
     c.read_attributes = Some(vec!["email".into(), "name".into()]);
+    c.refresh_token_rotation = Some(RefreshTokenRotation {
+        enabled: true,
+        retry_grace_period_seconds: 5,
+    });
+    c.oauth.callback_urls = vec!["https://a.example/cb".into()];
+    c.oauth.default_redirect_uri = Some("https://a.example/cb".into());
     c.extra.insert(
         "CallbackURLs".into(),
         serde_json::json!(["https://a.example/cb"]),

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use cogito_core::model::CodePurpose;
+use cogito_core::model::pool::RecoveryMechanism;
 use cogito_core::store::{OutboxQuery, Store, StoreError, StoredKey, UniqueKey};
 
 use crate::support::*;
@@ -16,6 +17,13 @@ pub async fn pool_crud(store: Arc<dyn Store>) {
     p.name = "renamed".into();
     p.mfa_configuration = "OPTIONAL".into();
     p.password_policy.minimum_length = 12;
+    p.schema[1].string_attribute_constraints = None;
+    p.account_recovery = Some(vec![RecoveryMechanism {
+        priority: 1,
+        name: "admin_only".into(),
+    }]);
+    p.unused_account_validity_days = 2;
+    p.default_email_option = "CONFIRM_WITH_LINK".into();
     p.extra.insert(
         "EmailConfiguration".into(),
         serde_json::json!({"From": "a@b.c"}),

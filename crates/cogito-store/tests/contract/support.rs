@@ -39,6 +39,9 @@ pub fn pool(id: &str) -> UserPool {
         invitation: default_invitation(),
         deletion_protection: false,
         mfa_configuration: "OFF".into(),
+        account_recovery: None,
+        unused_account_validity_days: 7,
+        default_email_option: "CONFIRM_WITH_CODE".into(),
         extra: BTreeMap::from([("UserPoolTags".into(), serde_json::json!({"team": "a"}))]),
     }
 }
@@ -63,6 +66,7 @@ pub fn client(pool_id: &str, client_id: &str) -> AppClient {
         created_ms: 1_000,
         modified_ms: 1_000,
         oauth: Default::default(),
+        refresh_token_rotation: None,
         extra: BTreeMap::new(),
     }
 }

@@ -6,8 +6,6 @@
 //! minted from it) is revoked. The sign-in keeps its `origin_jti` and its absolute expiry
 //! (decision Q8), so rotation never extends a session.
 
-use serde_json::Value;
-
 use super::*;
 use crate::crypto::{fingerprint, secrets_equal};
 use crate::error::{CoreError, CoreResult};
@@ -28,19 +26,18 @@ pub struct RotationPolicy {
     pub grace_secs: i64,
 }
 
-/// The `RefreshTokenRotation` member of a client.
+/// The `RefreshTokenRotation` setting of a client (grace clamped to Cognito's 0–60 s).
 pub fn rotation_policy(client: &AppClient) -> RotationPolicy {
-    let conf = client.extra.get("RefreshTokenRotation");
-    let enabled = conf.and_then(|c| c.get("Feature")).and_then(Value::as_str) == Some("ENABLED");
-    let grace_secs = conf
-        .and_then(|c| c.get("RetryGracePeriodSeconds"))
-        .and_then(Value::as_i64)
-        .unwrap_or(0)
-        .clamp(0, MAX_GRACE_SECS);
-    RotationPolicy {
-        enabled,
-        grace_secs,
-    }
+    client.refresh_token_rotation.map_or(
+        RotationPolicy {
+            enabled: false,
+            grace_secs: 0,
+        },
+        |r| RotationPolicy {
+            enabled: r.enabled,
+            grace_secs: r.retry_grace_period_seconds.clamp(0, MAX_GRACE_SECS),
+        },
+    )
 }
 
 /// What a presented refresh token turned out to be.
@@ -184,30 +181,39 @@ impl Cogito {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::model::client::RefreshTokenRotation;
 
-    fn client(extra: Value) -> AppClient {
-        let mut c: AppClient = serde_json::from_value(json!({
-            "pool_id": "p", "client_id": "c", "name": "n", "secret": null,
-            "explicit_auth_flows": [], "access_token_validity": null, "id_token_validity": null,
-            "refresh_token_validity": 30, "units": null, "read_attributes": null,
-            "write_attributes": null, "prevent_user_existence_errors": "ENABLED",
-            "enable_token_revocation": true, "auth_session_validity": 3, "created_ms": 0,
-            "modified_ms": 0, "extra": {}
-        }))
-        .unwrap();
-        if let Value::Object(m) = extra {
-            c.extra = m.into_iter().collect();
+    fn client(rotation: Option<(bool, i64)>) -> AppClient {
+        AppClient {
+            pool_id: "p".into(),
+            client_id: "c".into(),
+            name: "n".into(),
+            secret: None,
+            explicit_auth_flows: vec![],
+            access_token_validity: None,
+            id_token_validity: None,
+            refresh_token_validity: 30,
+            units: None,
+            read_attributes: None,
+            write_attributes: None,
+            prevent_user_existence_errors: "ENABLED".into(),
+            enable_token_revocation: true,
+            auth_session_validity: 3,
+            created_ms: 0,
+            modified_ms: 0,
+            oauth: Default::default(),
+            refresh_token_rotation: rotation.map(|(enabled, grace)| RefreshTokenRotation {
+                enabled,
+                retry_grace_period_seconds: grace,
+            }),
+            extra: Default::default(),
         }
-        c
     }
 
     #[test]
     fn policy_from_the_client() {
-        assert!(!rotation_policy(&client(json!({}))).enabled);
-        let p = rotation_policy(&client(json!({
-            "RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 10}
-        })));
+        assert!(!rotation_policy(&client(None)).enabled);
+        let p = rotation_policy(&client(Some((true, 10))));
         assert_eq!(
             p,
             RotationPolicy {
@@ -215,9 +221,7 @@ mod tests {
                 grace_secs: 10
             }
         );
-        let p = rotation_policy(&client(json!({
-            "RefreshTokenRotation": {"Feature": "DISABLED", "RetryGracePeriodSeconds": 600}
-        })));
+        let p = rotation_policy(&client(Some((false, 600))));
         assert!(!p.enabled);
         assert_eq!(p.grace_secs, 60);
     }
