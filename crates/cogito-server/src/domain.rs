@@ -96,9 +96,12 @@ impl FromRequestParts<AppState> for DomainCtx {
     }
 }
 
-/// Routes served on every pool domain (OAuth 2.0 endpoints and hosted pages).
+/// Routes served on every pool domain (OAuth 2.0 endpoints and hosted pages), each within the
+/// request deadline.
 pub fn routes() -> Router<AppState> {
-    crate::oauth2::routes().merge(crate::hosted_ui::routes())
+    crate::oauth2::routes()
+        .merge(crate::hosted_ui::routes())
+        .layer(axum::middleware::from_fn(crate::deadline::bounded))
 }
 
 /// Serves a request that arrived on a domain host name (`<prefix>.<suffix>`) by rewriting it to

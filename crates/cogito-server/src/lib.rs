@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod cognito_api;
+pub mod deadline;
 pub mod delivery;
 pub mod dev;
 pub mod domain;
@@ -99,9 +100,8 @@ pub fn app(state: AppState) -> Router {
             .map(HeaderName::from_static),
         )
         .max_age(std::time::Duration::from_secs(600));
-    let mut router = Router::new()
-        .route("/", post(cognito_api::handle))
-        .route("/health", get(|| async { "ok" }))
+    // The Cognito API applies its own deadline (its errors have their own shape).
+    let metadata = Router::new()
         .route("/{pool_id}/.well-known/jwks.json", get(oidc::jwks))
         .route(
             "/{pool_id}/.well-known/openid-configuration",
@@ -110,7 +110,12 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/_ui/{pool_id}/{client_id}/logo",
             get(hosted_ui::assets::logo_by_id),
-        );
+        )
+        .layer(axum::middleware::from_fn(deadline::bounded));
+    let mut router = Router::new()
+        .route("/", post(cognito_api::handle))
+        .route("/health", get(|| async { "ok" }))
+        .merge(metadata);
     let domains: Router = Router::new()
         .nest("/domain/{domain}", domain::routes())
         .with_state(state.clone());

@@ -115,24 +115,23 @@ impl Cogito {
         managed_login_version: Option<i64>,
         custom_config_given: bool,
     ) -> CoreResult<Domain> {
-        let mut domain = self.owned_domain(pool_id, name).await?;
+        let domain = self.owned_domain(pool_id, name).await?;
         if custom_config_given && !domain.custom {
             return Err(CoreError::invalid(
                 "CustomDomainConfig can only be given for a custom domain.",
             ));
         }
-        if let Some(v) = managed_login_version {
-            check_managed_login_version(v)?;
-            domain.managed_login_version = v;
-        }
+        let Some(v) = managed_login_version else {
+            return Ok(domain);
+        };
+        check_managed_login_version(v)?;
         self.store
-            .update_domain(&domain)
+            .set_domain_login_version(pool_id, &domain.domain, v)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => no_such_domain(),
                 e => CoreError::from_store("update domain", e),
-            })?;
-        Ok(domain)
+            })
     }
 
     /// `DeleteUserPoolDomain`: the pool must own the domain.

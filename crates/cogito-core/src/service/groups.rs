@@ -3,7 +3,7 @@
 use super::Cogito;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{Group, User};
-use crate::store::{Page, StoreError};
+use crate::store::{GroupChanges, Page, StoreError};
 
 fn group_not_found() -> CoreError {
     CoreError::ResourceNotFound("Group not found.".into())
@@ -66,19 +66,17 @@ impl Cogito {
         name: &str,
         spec: GroupSpec,
     ) -> CoreResult<Group> {
-        let mut group = self.group(pool_id, name).await?;
-        if spec.description.is_some() {
-            group.description = spec.description;
-        }
-        if spec.precedence.is_some() {
-            group.precedence = spec.precedence;
-        }
-        if spec.role_arn.is_some() {
-            group.role_arn = spec.role_arn;
-        }
-        group.modified_ms = self.clock.now_ms();
-        self.store.update_group(&group).await.map_err(map_group)?;
-        Ok(group)
+        self.pool(pool_id).await?;
+        let changes = GroupChanges {
+            description: spec.description,
+            precedence: spec.precedence,
+            role_arn: spec.role_arn,
+            modified_ms: self.clock.now_ms(),
+        };
+        self.store
+            .update_group(pool_id, name, &changes)
+            .await
+            .map_err(map_group)
     }
 
     /// `DeleteGroup`.

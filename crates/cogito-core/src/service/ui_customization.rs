@@ -90,27 +90,19 @@ impl Cogito {
     ) -> CoreResult<UiCustomization> {
         self.check_ui_target(pool_id, client_id).await?;
         validate(css.as_deref(), image.as_deref())?;
-        let templates = self
-            .stored_ui(pool_id, client_id)
-            .await?
-            .map(|ui| ui.templates)
-            .unwrap_or_default();
-        let ui = UiCustomization {
-            pool_id: pool_id.into(),
-            client_id: client_id.map(str::to_owned),
-            css,
-            image,
-            templates,
-            modified_ms: self.clock.now_ms(),
-        };
         self.store
-            .put_ui_customization(&ui)
+            .set_ui_look(
+                pool_id,
+                client_id,
+                css.as_deref(),
+                image.as_deref(),
+                self.clock.now_ms(),
+            )
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => CoreError::pool_not_found(pool_id),
                 e => CoreError::from_store("put UI customization", e),
-            })?;
-        Ok(ui)
+            })
     }
 
     /// `GetUICustomization`, and what the hosted UI applies: the client's own customisation,

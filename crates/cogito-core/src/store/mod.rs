@@ -397,6 +397,19 @@ pub trait UserStore: Send + Sync {
     ) -> StoreResult<Page<User>>;
 }
 
+/// Changes of `UpdateGroup`: a `Some` member replaces the stored value, `None` keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupChanges {
+    /// New description.
+    pub description: Option<String>,
+    /// New precedence.
+    pub precedence: Option<i64>,
+    /// New role ARN.
+    pub role_arn: Option<String>,
+    /// Modification time, epoch ms (always written).
+    pub modified_ms: i64,
+}
+
 /// Groups and memberships.
 #[async_trait]
 pub trait GroupStore: Send + Sync {
@@ -404,8 +417,15 @@ pub trait GroupStore: Send + Sync {
     async fn insert_group(&self, group: &Group) -> StoreResult<()>;
     /// Reads a group.
     async fn get_group(&self, pool_id: &str, name: &str) -> StoreResult<Group>;
-    /// Replaces a group. `NotFound` if absent.
-    async fn update_group(&self, group: &Group) -> StoreResult<()>;
+    /// Applies `changes` to a group in one statement (members not given keep their stored
+    /// value, so concurrent updates of different members are never lost) and returns the group
+    /// as written. `NotFound` if absent.
+    async fn update_group(
+        &self,
+        pool_id: &str,
+        name: &str,
+        changes: &GroupChanges,
+    ) -> StoreResult<Group>;
     /// Deletes a group and its memberships.
     async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<()>;
     /// Groups of a pool ordered by name, after the cursor.
@@ -567,8 +587,15 @@ pub trait OAuthStore: Send + Sync {
     async fn get_domain(&self, domain: &str) -> StoreResult<Domain>;
     /// The domain of a pool.
     async fn domain_of_pool(&self, pool_id: &str) -> StoreResult<Domain>;
-    /// Replaces a domain record. `NotFound` if absent.
-    async fn update_domain(&self, domain: &Domain) -> StoreResult<()>;
+    /// Sets the managed-login version of the domain `domain` of `pool_id` (its only mutable
+    /// setting) in one statement and returns the domain as written. `NotFound` if the pool does
+    /// not own such a domain.
+    async fn set_domain_login_version(
+        &self,
+        pool_id: &str,
+        domain: &str,
+        version: i64,
+    ) -> StoreResult<Domain>;
     /// Deletes a domain. `NotFound` if absent.
     async fn delete_domain(&self, domain: &str) -> StoreResult<()>;
     /// Inserts a resource server. `Conflict(Id)` if the identifier is taken in the pool.
@@ -609,8 +636,20 @@ pub trait OAuthStore: Send + Sync {
     async fn delete_hosted_session(&self, id_hash: &str) -> StoreResult<()>;
     /// Deletes every hosted-UI session of a user (idempotent; password change, SEC-23).
     async fn delete_hosted_sessions_of_user(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
-    /// Writes the UI customisation of a pool (`client_id: None`) or client, replacing it.
+    /// Writes the UI customisation of a pool (`client_id: None`) or client, replacing it with
+    /// its template overrides (seeding and copying). `NotFound` if the pool or client is missing.
     async fn put_ui_customization(&self, ui: &UiCustomization) -> StoreResult<()>;
+    /// `SetUICustomization`: sets the CSS and logo of a pool (`client_id: None`) or client in one
+    /// statement, creating the customisation when absent; template overrides already stored
+    /// stay. Returns the customisation as written. `NotFound` if the pool or client is missing.
+    async fn set_ui_look(
+        &self,
+        pool_id: &str,
+        client_id: Option<&str>,
+        css: Option<&str>,
+        image: Option<&[u8]>,
+        modified_ms: i64,
+    ) -> StoreResult<UiCustomization>;
     /// Reads the UI customisation of a pool or client. `NotFound` if none was set.
     async fn get_ui_customization(
         &self,

@@ -26,13 +26,9 @@ use crate::error::ApiError;
 
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 
-/// The longest a request may take before it is answered with `InternalErrorException`: the
-/// PostgreSQL pool's acquire timeout (3 s) plus its `statement_timeout` (5 s), the most a
-/// well-behaved request spends waiting for the database (SQLite's busy timeout, 5 s, fits too).
-/// It bounds what no database-side limit can: a server that stops answering on an open
-/// connection (frozen, or its host gone without a reset) would otherwise hang the request until
-/// TCP gives up, many minutes later.
-const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(8);
+/// The longest a request may take before it is answered with `InternalErrorException` (see
+/// [`crate::deadline`]).
+const REQUEST_DEADLINE: std::time::Duration = crate::deadline::REQUEST_DEADLINE;
 
 /// `POST /`.
 pub async fn handle(

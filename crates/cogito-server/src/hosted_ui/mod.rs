@@ -126,10 +126,27 @@ pub fn error_page(
     status: StatusCode,
     message: &str,
 ) -> Response {
-    let branding = Arc::new(
-        ctx.map(|c| Branding::files_only(state, &c.pool.id))
-            .unwrap_or_default(),
-    );
+    let branding = ctx
+        .map(|c| Branding::files_only(state, &c.pool.id))
+        .unwrap_or_default();
+    let https = ctx.is_some_and(|c| c.base_url.starts_with("https://"));
+    render_error_page(ctx, branding, https, status, message)
+}
+
+/// An error page in the default look, for answers that have no domain at hand (a request past
+/// its deadline).
+pub fn plain_error_page(status: StatusCode, message: &str) -> Response {
+    render_error_page(None, Branding::default(), false, status, message)
+}
+
+fn render_error_page(
+    ctx: Option<&DomainCtx>,
+    branding: Branding,
+    https: bool,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    let branding = Arc::new(branding);
     let messages = Arc::new(Messages::load(
         i18n::DEFAULT_LANG,
         &branding.messages(i18n::DEFAULT_LANG),
@@ -147,7 +164,6 @@ pub fn error_page(
     vars.extend(view.vars);
     let html = render::render(&branding, &messages, view.template, &Value::from(vars));
     let mut resp = (status, Html(html)).into_response();
-    let https = ctx.is_some_and(|c| c.base_url.starts_with("https://"));
     headers::apply(&mut resp, None, https);
     resp
 }

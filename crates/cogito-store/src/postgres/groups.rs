@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use cogito_core::model::{Group, User};
-use cogito_core::store::{GroupStore, Page, StoreError, StoreResult};
+use cogito_core::store::{GroupChanges, GroupStore, Page, StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 
@@ -76,22 +76,30 @@ impl GroupStore for PostgresStore {
         group_from_row(&row)
     }
 
-    async fn update_group(&self, group: &Group) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE groups SET description = $3, precedence = $4, role_arn = $5, \
-             created_ms = $6, modified_ms = $7 WHERE pool_id = $1 AND name = $2",
-        )
-        .bind(&group.pool_id)
-        .bind(&group.name)
-        .bind(&group.description)
-        .bind(group.precedence)
-        .bind(&group.role_arn)
-        .bind(group.created_ms)
-        .bind(group.modified_ms)
-        .execute(&self.pool)
+    async fn update_group(
+        &self,
+        pool_id: &str,
+        name: &str,
+        changes: &GroupChanges,
+    ) -> StoreResult<Group> {
+        // One statement: members not given keep the stored value (no read-modify-write).
+        let row = sqlx::query(concat!(
+            "UPDATE groups AS g SET description = COALESCE($3, g.description), \
+             precedence = COALESCE($4, g.precedence), role_arn = COALESCE($5, g.role_arn), \
+             modified_ms = $6 WHERE g.pool_id = $1 AND g.name = $2 RETURNING ",
+            group_columns!()
+        ))
+        .bind(pool_id)
+        .bind(name)
+        .bind(&changes.description)
+        .bind(changes.precedence)
+        .bind(&changes.role_arn)
+        .bind(changes.modified_ms)
+        .fetch_optional(&self.pool)
         .await
-        .map_err(db_err)?;
-        require_row(done.rows_affected())
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+        group_from_row(&row)
     }
 
     async fn delete_group(&self, pool_id: &str, name: &str) -> StoreResult<()> {

@@ -32,8 +32,13 @@ impl OAuthStore for PostgresStore {
         domains::domain_of_pool(self, pool_id).await
     }
 
-    async fn update_domain(&self, domain: &Domain) -> StoreResult<()> {
-        domains::update_domain(self, domain).await
+    async fn set_domain_login_version(
+        &self,
+        pool_id: &str,
+        domain: &str,
+        version: i64,
+    ) -> StoreResult<Domain> {
+        domains::set_domain_login_version(self, pool_id, domain, version).await
     }
 
     async fn delete_domain(&self, domain: &str) -> StoreResult<()> {
@@ -103,6 +108,24 @@ impl OAuthStore for PostgresStore {
 
     async fn put_ui_customization(&self, ui: &UiCustomization) -> StoreResult<()> {
         ui::put_ui_customization(self, ui).await
+    }
+
+    async fn set_ui_look(
+        &self,
+        pool_id: &str,
+        client_id: Option<&str>,
+        css: Option<&str>,
+        image: Option<&[u8]>,
+        modified_ms: i64,
+    ) -> StoreResult<UiCustomization> {
+        let look = ui::Look {
+            pool_id,
+            client_id,
+            css,
+            image,
+            modified_ms,
+        };
+        ui::set_ui_look(self, &look).await
     }
 
     async fn get_ui_customization(

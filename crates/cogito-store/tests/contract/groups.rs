@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use cogito_core::store::{Store, StoreError, UniqueKey};
+use cogito_core::store::{GroupChanges, Store, StoreError, UniqueKey};
 
 use crate::support::*;
 
@@ -23,18 +23,25 @@ pub async fn group_crud(store: Arc<dyn Store>) {
         Err(StoreError::NotFound)
     );
 
-    g.description = None;
-    g.precedence = None;
-    g.role_arn = Some("arn:aws:iam::123456789012:role/Admin".into());
+    // Only the given members change; the others keep their stored value.
+    let changes = GroupChanges {
+        role_arn: Some("arn:aws:iam::123456789012:role/Admin".into()),
+        modified_ms: 2_000,
+        ..GroupChanges::default()
+    };
+    g.role_arn = changes.role_arn.clone();
     g.modified_ms = 2_000;
-    store.update_group(&g).await.unwrap();
+    assert_eq!(
+        store.update_group("p", "admins", &changes).await.unwrap(),
+        g
+    );
     assert_eq!(store.get_group("p", "admins").await.unwrap(), g);
     assert_eq!(
         store.get_group("q", "admins").await.unwrap(),
         group("q", "admins")
     );
     assert_eq!(
-        store.update_group(&group("p", "nope")).await,
+        store.update_group("p", "nope", &changes).await,
         Err(StoreError::NotFound)
     );
 
@@ -174,4 +181,41 @@ pub async fn group_delete_removes_memberships(store: Arc<dyn Store>) {
             .is_empty()
     );
     assert!(store.get_user_by_sub("p", "s-a").await.is_ok());
+}
+
+/// Parallel updates of different members of one group are all kept (no lost update).
+pub async fn group_updates_of_different_members_are_all_kept(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    store.insert_group(&group("p", "g")).await.unwrap();
+    for round in 0..10_i64 {
+        let description = format!("d{round}");
+        let role = format!("arn:aws:iam::123456789012:role/r{round}");
+        let a = GroupChanges {
+            description: Some(description.clone()),
+            modified_ms: round,
+            ..GroupChanges::default()
+        };
+        let b = GroupChanges {
+            precedence: Some(round),
+            modified_ms: round,
+            ..GroupChanges::default()
+        };
+        let c = GroupChanges {
+            role_arn: Some(role.clone()),
+            modified_ms: round,
+            ..GroupChanges::default()
+        };
+        let (ra, rb, rc) = tokio::join!(
+            store.update_group("p", "g", &a),
+            store.update_group("p", "g", &b),
+            store.update_group("p", "g", &c),
+        );
+        ra.unwrap();
+        rb.unwrap();
+        rc.unwrap();
+        let g = store.get_group("p", "g").await.unwrap();
+        assert_eq!(g.description.as_deref(), Some(description.as_str()));
+        assert_eq!(g.precedence, Some(round));
+        assert_eq!(g.role_arn.as_deref(), Some(role.as_str()));
+    }
 }

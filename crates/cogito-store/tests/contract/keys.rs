@@ -136,9 +136,7 @@ pub async fn config_version_changes_with_every_config_write(store: Arc<dyn Store
     changed(s, "p", &mut seen, "rotate keys").await;
     s.insert_domain(&domain("auth-p", "p")).await.unwrap();
     changed(s, "p", &mut seen, "insert domain").await;
-    let mut d = domain("auth-p", "p");
-    d.managed_login_version = 2;
-    s.update_domain(&d).await.unwrap();
+    s.set_domain_login_version("p", "auth-p", 2).await.unwrap();
     changed(s, "p", &mut seen, "update domain").await;
     s.delete_domain("auth-p").await.unwrap();
     changed(s, "p", &mut seen, "delete domain").await;
@@ -156,6 +154,10 @@ pub async fn config_version_changes_with_every_config_write(store: Arc<dyn Store
         .await
         .unwrap();
     changed(s, "p", &mut seen, "ui customisation").await;
+    s.set_ui_look("p", None, Some("a{}"), None, 5)
+        .await
+        .unwrap();
+    changed(s, "p", &mut seen, "ui look").await;
     s.delete_client("p", "c1").await.unwrap();
     changed(s, "p", &mut seen, "delete client").await;
 

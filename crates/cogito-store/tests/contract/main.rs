@@ -83,6 +83,7 @@ macro_rules! contract_suite {
                 groups::group_list_pages,
                 groups::group_membership,
                 groups::group_delete_removes_memberships,
+                groups::group_updates_of_different_members_are_all_kept,
                 sessions::code_put_get_replace,
                 sessions::code_needs_user,
                 sessions::auth_session_single_use,
@@ -115,6 +116,7 @@ macro_rules! contract_suite {
                 oauth::hosted_session_lifecycle,
                 oauth::ui_customization_pool_and_client,
                 oauth::ui_customization_goes_with_its_client,
+                oauth::ui_look_keeps_the_template_overrides,
                 oauth::oauth_delete_pool_cascades,
                 oauth::oauth_delete_user_cascades,
             );

@@ -26,17 +26,25 @@ pub async fn domain_crud(store: Arc<dyn Store>) {
     assert_not_found(store.domain_of_pool("q").await);
 
     d.managed_login_version = 2;
-    d.custom = true;
-    store.update_domain(&d).await.unwrap();
+    assert_eq!(
+        store
+            .set_domain_login_version("p", "auth-p", 2)
+            .await
+            .unwrap(),
+        d
+    );
     assert_eq!(store.get_domain("auth-p").await.unwrap(), d);
     assert_eq!(store.domain_of_pool("p").await.unwrap(), d);
-    assert_not_found(store.update_domain(&domain("missing", "p")).await);
+    assert_not_found(store.set_domain_login_version("p", "missing", 2).await);
+    // Only the owning pool changes its domain.
+    assert_not_found(store.set_domain_login_version("q", "auth-p", 1).await);
+    assert_eq!(store.get_domain("auth-p").await.unwrap(), d);
 
     store.delete_domain("auth-p").await.unwrap();
     assert_not_found(store.get_domain("auth-p").await);
     assert_not_found(store.domain_of_pool("p").await);
     assert_not_found(store.delete_domain("auth-p").await);
-    assert_not_found(store.update_domain(&d).await);
+    assert_not_found(store.set_domain_login_version("p", "auth-p", 1).await);
     // Once deleted, the pool can take a domain again, and the name is free again.
     store
         .insert_domain(&domain("login.example.com", "p"))
@@ -67,10 +75,13 @@ pub async fn domain_conflicts_and_missing_pool(store: Arc<dyn Store>) {
     assert_not_found(store.insert_domain(&domain("auth-x", "missing")).await);
     assert_not_found(store.get_domain("auth-x").await);
 
-    // Moving a domain onto a pool that already has one is a conflict too.
+    // A pool cannot change another pool's domain.
     store.insert_domain(&domain("auth-q", "q")).await.unwrap();
-    assert_eq!(store.update_domain(&domain("auth-q", "p")).await, CONFLICT);
-    assert_eq!(store.domain_of_pool("q").await.unwrap().domain, "auth-q");
+    assert_not_found(store.set_domain_login_version("p", "auth-q", 2).await);
+    assert_eq!(
+        store.domain_of_pool("q").await.unwrap(),
+        domain("auth-q", "q")
+    );
 }
 
 pub async fn resource_server_crud(store: Arc<dyn Store>) {
@@ -565,4 +576,36 @@ pub async fn oauth_survives_reopen(url: String) {
         ui_customization("p", Some("p-client"))
     );
     assert_eq!(store.get_refresh_by_origin("jti").await.unwrap(), scoped);
+}
+
+/// `set_ui_look` writes CSS and logo only: a new row gets no templates, an existing row keeps
+/// its template overrides; the pool and client must exist.
+pub async fn ui_look_keeps_the_template_overrides(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    store.insert_client(&client("p", "c1")).await.unwrap();
+    let fresh = store
+        .set_ui_look("p", Some("c1"), Some(".a {}"), None, 5)
+        .await
+        .unwrap();
+    assert!(fresh.templates.is_empty());
+    assert_eq!(store.get_ui_customization("p", Some("c1")).await, Ok(fresh));
+
+    let seeded = ui_customization("p", None);
+    store.put_ui_customization(&seeded).await.unwrap();
+    let logo = [0x89, b'P', 0x00];
+    let written = store
+        .set_ui_look("p", None, None, Some(&logo), 7)
+        .await
+        .unwrap();
+    let expected = cogito_core::model::UiCustomization {
+        css: None,
+        image: Some(logo.to_vec()),
+        modified_ms: 7,
+        ..seeded
+    };
+    assert_eq!(written, expected);
+    assert_eq!(store.get_ui_customization("p", None).await, Ok(expected));
+
+    assert_not_found(store.set_ui_look("missing", None, None, None, 1).await);
+    assert_not_found(store.set_ui_look("p", Some("nope"), None, None, 1).await);
 }

@@ -7,7 +7,7 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 
 use crate::paging::{finish_page, key_cursor, page_size, parse_key_cursor};
-use crate::postgres::{PostgresStore, db_err, fetch_limit, from_json, require_row, to_json};
+use crate::postgres::{PostgresStore, db_err, decode, encode, fetch_limit, require_row};
 
 /// The columns [`domain_from_row`] reads.
 macro_rules! domain_columns {
@@ -73,20 +73,26 @@ pub(super) async fn domain_of_pool(store: &PostgresStore, pool_id: &str) -> Stor
     domain_from_row(&row)
 }
 
-pub(super) async fn update_domain(store: &PostgresStore, domain: &Domain) -> StoreResult<()> {
-    let done = sqlx::query(
-        "UPDATE domains SET pool_id = $2, custom = $3, managed_login_version = $4, \
-         created_ms = $5 WHERE domain = $1",
-    )
-    .bind(&domain.domain)
-    .bind(&domain.pool_id)
-    .bind(domain.custom)
-    .bind(domain.managed_login_version)
-    .bind(domain.created_ms)
-    .execute(&store.pool)
+/// One statement; only a domain of `pool_id` is changed.
+pub(super) async fn set_domain_login_version(
+    store: &PostgresStore,
+    pool_id: &str,
+    domain: &str,
+    version: i64,
+) -> StoreResult<Domain> {
+    let row = sqlx::query(concat!(
+        "UPDATE domains SET managed_login_version = $3 WHERE domain = $1 AND pool_id = $2 \
+         RETURNING ",
+        domain_columns!()
+    ))
+    .bind(domain)
+    .bind(pool_id)
+    .bind(version)
+    .fetch_optional(&store.pool)
     .await
-    .map_err(db_err)?;
-    require_row(done.rows_affected())
+    .map_err(db_err)?
+    .ok_or(StoreError::NotFound)?;
+    domain_from_row(&row)
 }
 
 pub(super) async fn delete_domain(store: &PostgresStore, domain: &str) -> StoreResult<()> {
@@ -106,7 +112,7 @@ pub(super) async fn insert_resource_server(
     sqlx::query("INSERT INTO resource_servers (pool_id, identifier, record) VALUES ($1, $2, $3)")
         .bind(&server.pool_id)
         .bind(&server.identifier)
-        .bind(to_json(server)?)
+        .bind(encode(server)?)
         .execute(&store.pool)
         .await
         .map_err(db_err)?;
@@ -127,7 +133,7 @@ pub(super) async fn get_resource_server(
     .await
     .map_err(db_err)?
     .ok_or(StoreError::NotFound)?;
-    from_json(&record)
+    decode(&record)
 }
 
 pub(super) async fn update_resource_server(
@@ -139,7 +145,7 @@ pub(super) async fn update_resource_server(
     )
     .bind(&server.pool_id)
     .bind(&server.identifier)
-    .bind(to_json(server)?)
+    .bind(encode(server)?)
     .execute(&store.pool)
     .await
     .map_err(db_err)?;
@@ -183,9 +189,7 @@ pub(super) async fn list_resource_servers(
     .map_err(db_err)?;
     let servers = rows
         .iter()
-        .map(|row| {
-            from_json::<ResourceServer>(&row.try_get::<String, _>("record").map_err(db_err)?)
-        })
+        .map(|row| decode::<ResourceServer>(&row.try_get::<String, _>("record").map_err(db_err)?))
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(finish_page(servers, size, |s| key_cursor(&s.identifier)))
 }

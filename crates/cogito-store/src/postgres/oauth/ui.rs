@@ -20,35 +20,80 @@ pub(super) async fn put_ui_customization(
     store: &PostgresStore,
     ui: &UiCustomization,
 ) -> StoreResult<()> {
+    let look = Look {
+        pool_id: &ui.pool_id,
+        client_id: ui.client_id.as_deref(),
+        css: ui.css.as_deref(),
+        image: ui.image.as_deref(),
+        modified_ms: ui.modified_ms,
+    };
+    upsert(store, &look, Some(to_json(&ui.templates)?)).await?;
+    Ok(())
+}
+
+/// `SetUICustomization`: CSS and logo only, in one statement; template overrides stay.
+pub(super) async fn set_ui_look(
+    store: &PostgresStore,
+    look: &Look<'_>,
+) -> StoreResult<UiCustomization> {
+    let templates = upsert(store, look, None).await?;
+    Ok(UiCustomization {
+        pool_id: look.pool_id.to_owned(),
+        client_id: look.client_id.map(str::to_owned),
+        css: look.css.map(str::to_owned),
+        image: look.image.map(<[u8]>::to_vec),
+        templates: from_json::<BTreeMap<String, String>>(&templates)?,
+        modified_ms: look.modified_ms,
+    })
+}
+
+/// The CSS and logo of one customisation row.
+pub(super) struct Look<'a> {
+    pub pool_id: &'a str,
+    pub client_id: Option<&'a str>,
+    pub css: Option<&'a str>,
+    pub image: Option<&'a [u8]>,
+    pub modified_ms: i64,
+}
+
+/// Inserts or updates a row with `look`, and the template overrides when given (else those
+/// stored stay, `{}` for a new row); returns the templates as written.
+async fn upsert(
+    store: &PostgresStore,
+    look: &Look<'_>,
+    templates: Option<String>,
+) -> StoreResult<String> {
     let mut tx = store.begin().await?;
-    if let Some(client_id) = &ui.client_id {
+    if let Some(client_id) = look.client_id {
         sqlx::query_scalar::<_, i64>(
             "SELECT 1::BIGINT FROM clients WHERE client_id = $1 AND pool_id = $2 FOR KEY SHARE",
         )
         .bind(client_id)
-        .bind(&ui.pool_id)
+        .bind(look.pool_id)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?
         .ok_or(StoreError::NotFound)?;
     }
-    sqlx::query(
+    let written: String = sqlx::query_scalar(
         "INSERT INTO ui_customizations (pool_id, client_id, css, image, templates, modified_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6) \
+         VALUES ($1, $2, $3, $4, COALESCE($5, '{}'), $6) \
          ON CONFLICT (pool_id, client_id) DO UPDATE SET css = excluded.css, \
-         image = excluded.image, templates = excluded.templates, \
-         modified_ms = excluded.modified_ms",
+         image = excluded.image, \
+         templates = COALESCE($5, ui_customizations.templates), \
+         modified_ms = excluded.modified_ms RETURNING templates",
     )
-    .bind(&ui.pool_id)
-    .bind(ui.client_id.as_deref().unwrap_or(POOL_WIDE))
-    .bind(&ui.css)
-    .bind(&ui.image)
-    .bind(to_json(&ui.templates)?)
-    .bind(ui.modified_ms)
-    .execute(&mut *tx)
+    .bind(look.pool_id)
+    .bind(look.client_id.unwrap_or(POOL_WIDE))
+    .bind(look.css)
+    .bind(look.image)
+    .bind(templates)
+    .bind(look.modified_ms)
+    .fetch_one(&mut *tx)
     .await
     .map_err(db_err)?;
-    commit(tx).await
+    commit(tx).await?;
+    Ok(written)
 }
 
 /// The customisation of exactly this pool or client: a client without its own row is
