@@ -24,6 +24,7 @@ use cogito_core::{Clock, FakeClock};
 use cogito_server::setup::{self, Parts};
 use cogito_server::{AppState, ServerConfig};
 use cogito_store::postgres::testing::{self, TempDatabase};
+use cogito_store::{PostgresStore, SqliteStore};
 
 pub use aws_sdk_cognitoidentityprovider as sdk;
 
@@ -87,20 +88,28 @@ pub struct TestApp {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// The PostgreSQL database of this app, dropped with it (`COGITO_TEST_BACKEND=postgres`).
     _database: Option<TempDatabase>,
+    /// Arms the store's fault hook (see [`TestApp::fail_at`]).
+    faults: FaultHook,
 }
+
+/// Arms the fault hook of the app's store backend.
+type FaultHook = Arc<dyn Fn(i64) + Send + Sync>;
 
 /// The variable choosing the store of [`TestApp`]: `sqlite` (default) or `postgres`.
 pub const BACKEND_VAR: &str = "COGITO_TEST_BACKEND";
 
-/// Opens the store of a new app: SQLite in `dir`, or a fresh PostgreSQL database.
+/// Opens the store of a new app: SQLite in `dir`, or a fresh PostgreSQL database; with the
+/// backend's fault hook.
 async fn test_store(
     dir: &std::path::Path,
     backend: Backend,
-) -> (Arc<dyn Store>, Option<TempDatabase>) {
+) -> (Arc<dyn Store>, FaultHook, Option<TempDatabase>) {
     match backend {
         Backend::Sqlite => {
             let url = format!("sqlite://{}", dir.join("cogito.db").display());
-            (cogito_store::open_store(&url).await.expect("store"), None)
+            let store = Arc::new(SqliteStore::open(&url).await.expect("store"));
+            let hook = store.clone();
+            (store, Arc::new(move |n| hook.inject_fault_after(n)), None)
         }
         Backend::Postgres => {
             let server = std::env::var(testing::DATABASE_URL_VAR).unwrap_or_else(|_| {
@@ -112,10 +121,13 @@ async fn test_store(
             let database = TempDatabase::create(&server)
                 .await
                 .expect("create a test database");
-            let store = cogito_store::open_store(database.url())
-                .await
-                .expect("store");
-            (store, Some(database))
+            let store = Arc::new(PostgresStore::open(database.url()).await.expect("store"));
+            let hook = store.clone();
+            (
+                store,
+                Arc::new(move |n| hook.inject_fault_after(n)),
+                Some(database),
+            )
         }
     }
 }
@@ -157,6 +169,13 @@ impl TestApp {
         bytes
     }
 
+    /// Test hook: the `n`th fault point of the store's multi-statement writes from now fails
+    /// (1 = the next), as a database failing between the statements of a transaction would;
+    /// 0 disarms.
+    pub fn fail_at(&self, n: i64) {
+        (self.faults)(n);
+    }
+
     /// The URL of the app's database (`sqlite://…` in its temp directory, or `postgres://…`).
     pub fn database_url(&self) -> String {
         match &self._database {
@@ -169,7 +188,7 @@ impl TestApp {
     pub async fn spawn_with(opts: TestOptions) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let backend = opts.backend.unwrap_or_else(Backend::from_env);
-        let (store, database) = test_store(dir.path(), backend).await;
+        let (store, faults, database) = test_store(dir.path(), backend).await;
         let clock = Arc::new(FakeClock::new());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -225,6 +244,7 @@ impl TestApp {
             dir,
             shutdown: Some(tx),
             _database: database,
+            faults,
         };
         app.sdk = app.sdk_with(ACCESS_KEY_ID, SECRET_ACCESS_KEY, 0);
         app

@@ -3,16 +3,36 @@
 //! code + outbox row), AdminCreateUser (user + invitation), ChangePassword / AdminSetUserPassword
 //! (password + end of the other sessions) and ConfirmForgotPassword (code + password + sessions).
 //! And a full disk (`PRAGMA max_page_count`) answers a clean error and loses nothing
-//! acknowledged. SQLite only: the hook is the backend's (PostgreSQL has the same points).
+//! acknowledged (SQLite's page cap). The fault-point tests run on both backends: each has the
+//! hook at the same points.
 
 use cogito_core::model::CodePurpose;
 use cogito_core::store::{
-    Effects, EndSessions, NewPassword, OutboxQuery, OutboxStore, Redeem, SessionStore, StoreError,
-    UpdateOutcome, UserStore, UserUpdate,
+    Effects, EndSessions, NewPassword, OutboxQuery, OutboxStore, Redeem, StoreError, UpdateOutcome,
+    UserStore, UserUpdate,
 };
-use cogito_store::SqliteStore;
+use cogito_store::postgres::testing::TempDatabase;
+use cogito_store::{PostgresStore, SqliteStore};
 
 use crate::support::*;
+
+/// A store with its backend's fault hook.
+trait Faulty: cogito_core::store::Store + Sized {
+    /// The `n`th fault point from now fails; 0 disarms.
+    fn fail_at(&self, n: i64);
+}
+
+impl Faulty for SqliteStore {
+    fn fail_at(&self, n: i64) {
+        self.inject_fault_after(n);
+    }
+}
+
+impl Faulty for PostgresStore {
+    fn fail_at(&self, n: i64) {
+        self.inject_fault_after(n);
+    }
+}
 
 async fn fresh() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -23,7 +43,39 @@ async fn fresh() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
-async fn outbox_len(store: &SqliteStore) -> usize {
+/// Instantiates a fault-point test on a fresh SQLite store and on a fresh PostgreSQL database
+/// (skipped without one, unless `COGITO_REQUIRE_PG=1`), each with the pool `p`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    let (_dir, store) = super::fresh().await;
+                    super::$name(&store).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    let Some(db) = super::TempDatabase::from_env().await else {
+                        return;
+                    };
+                    let store = super::PostgresStore::open(db.url()).await.unwrap();
+                    super::seed_pool(&store, "p").await;
+                    super::$name(&store).await;
+                }
+            }
+        )*
+    };
+}
+
+on_both_backends!(
+    a_failed_sign_up_or_invitation_writes_nothing,
+    a_failed_password_reset_changes_nothing,
+    a_failed_key_rotation_changes_nothing,
+);
+
+async fn outbox_len(store: &impl OutboxStore) -> usize {
     store
         .list_messages(&OutboxQuery::default())
         .await
@@ -40,9 +92,7 @@ fn injected<T: std::fmt::Debug>(r: Result<T, StoreError>) -> bool {
 }
 
 /// SignUp and AdminCreateUser: every fault point leaves no user, no code, no message.
-#[tokio::test]
-async fn a_failed_sign_up_or_invitation_writes_nothing() {
-    let (_dir, store) = fresh().await;
+async fn a_failed_sign_up_or_invitation_writes_nothing(store: &impl Faulty) {
     let u = user("p", "sam", "sub-s");
     let mut effects = Effects::none();
     effects
@@ -51,7 +101,7 @@ async fn a_failed_sign_up_or_invitation_writes_nothing() {
     effects.messages.push(message("m1", "p", "sam", 1));
     let mut faults = 0;
     for n in 1.. {
-        store.inject_fault_after(n);
+        store.fail_at(n);
         let r = store.insert_user(&u, &keys_of(&u), false, &effects).await;
         if !injected(r) {
             break;
@@ -59,23 +109,21 @@ async fn a_failed_sign_up_or_invitation_writes_nothing() {
         faults += 1;
         assert_not_found(store.get_user_by_sub("p", "sub-s").await);
         assert_not_found(store.get_code("p", "sub-s", &CodePurpose::SignUp).await);
-        assert_eq!(outbox_len(&store).await, 0, "fault {n}");
+        assert_eq!(outbox_len(store).await, 0, "fault {n}");
     }
-    store.inject_fault_after(0);
+    store.fail_at(0);
     assert!(
         faults >= 3,
         "the write has fault points between its statements"
     );
     store.get_user_by_sub("p", "sub-s").await.unwrap();
-    assert_eq!(outbox_len(&store).await, 1);
+    assert_eq!(outbox_len(store).await, 1);
 }
 
 /// ConfirmForgotPassword (and, without the code, ChangePassword / AdminSetUserPassword): at
 /// every fault point the code, the password and the sessions are as before.
-#[tokio::test]
-async fn a_failed_password_reset_changes_nothing() {
-    let (_dir, store) = fresh().await;
-    let before = seed_user(&store, "p", "alice", "sub-a").await;
+async fn a_failed_password_reset_changes_nothing(store: &impl Faulty) {
+    let before = seed_user(store, "p", "alice", "sub-a").await;
     let mut c = code("p", "sub-a", CodePurpose::ForgotPassword, "right");
     c.expires_ms = 10_000;
     store.put_code(&c).await.unwrap();
@@ -107,7 +155,7 @@ async fn a_failed_password_reset_changes_nothing() {
     };
     let mut faults = 0;
     for n in 1.. {
-        store.inject_fault_after(n);
+        store.fail_at(n);
         let r = store.update_user("p", "sub-a", &update, &end).await;
         if !injected(r) {
             break;
@@ -128,7 +176,7 @@ async fn a_failed_password_reset_changes_nothing() {
             None
         );
     }
-    store.inject_fault_after(0);
+    store.fail_at(0);
     assert!(faults >= 2);
     let after = store.get_user_by_sub("p", "sub-a").await.unwrap();
     assert_eq!(after.password_hash.as_deref(), Some("h-new"));
@@ -207,10 +255,8 @@ async fn a_full_disk_fails_writes_cleanly_and_loses_nothing() {
 
 /// A key rotation (retire the keys in use + insert the new ones): a fault leaves the old keys in
 /// use, no new key, and the pool's configuration version as it was.
-#[tokio::test]
-async fn a_failed_key_rotation_changes_nothing() {
-    use cogito_core::store::{KeyStore, StoredKey};
-    let (_dir, store) = fresh().await;
+async fn a_failed_key_rotation_changes_nothing(store: &impl Faulty) {
+    use cogito_core::store::StoredKey;
     let key = |kid: &str, purpose: &str| StoredKey {
         pool_id: "p".into(),
         kid: kid.into(),
@@ -227,7 +273,7 @@ async fn a_failed_key_rotation_changes_nothing() {
     let before = store.keys_of_pool("p").await.unwrap();
     let version = store.config_version("p").await.unwrap();
     let new_keys = [key("new-id", "id"), key("new-access", "access")];
-    store.inject_fault_after(1);
+    store.fail_at(1);
     assert!(injected(store.rotate_keys("p", &new_keys, 99).await));
     assert_eq!(store.keys_of_pool("p").await.unwrap(), before);
     assert_eq!(store.config_version("p").await.unwrap(), version);

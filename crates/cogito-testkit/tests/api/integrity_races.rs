@@ -515,3 +515,49 @@ async fn rel_25_sixty_four_concurrent_writers_never_see_a_busy_database() {
     }
     assert!(writes >= WRITERS, "only {writes} writes in {RUN:?}");
 }
+
+/// REL-24: parallel `UpdateGroup` calls that each give a different member (description,
+/// precedence, role) all stick: the store applies each as one statement, not as a rewrite of
+/// the group read before.
+#[tokio::test]
+async fn rel_24_parallel_group_updates_of_different_members_are_all_kept() {
+    let app = TestApp::spawn().await;
+    let pool = app.pool("p").await;
+    create_group(&app, &pool, "g").await;
+    for round in 0..5_i32 {
+        let results = together(3, |i| {
+            let (sdk, pool) = (app.sdk.clone(), pool.clone());
+            async move {
+                let req = sdk.update_group().user_pool_id(&pool).group_name("g");
+                let req = match i {
+                    0 => req.description(format!("d{round}")),
+                    1 => req.precedence(round),
+                    _ => req.role_arn(format!("arn:aws:iam::123456789012:role/r{round}")),
+                };
+                req.send().await.map(|_| ()).map_err(|e| code_of(&e))
+            }
+        })
+        .await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        let g = app
+            .sdk
+            .get_group()
+            .user_pool_id(&pool)
+            .group_name("g")
+            .send()
+            .await
+            .unwrap()
+            .group
+            .unwrap();
+        let expected_role = format!("arn:aws:iam::123456789012:role/r{round}");
+        assert_eq!(
+            (g.description(), g.precedence(), g.role_arn()),
+            (
+                Some(format!("d{round}").as_str()),
+                Some(round),
+                Some(expected_role.as_str())
+            ),
+            "round {round}"
+        );
+    }
+}

@@ -10,6 +10,7 @@ mod config_races;
 mod dev_trace;
 mod domain_hosts;
 mod domains;
+mod faults;
 mod groups;
 mod hardening;
 mod helpers;

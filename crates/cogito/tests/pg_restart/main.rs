@@ -20,7 +20,10 @@ use std::time::Duration;
 use cogito_testkit::sdk;
 
 use postgres::Postgres;
-use server::{Attempt, Cogito, Outcome, Stream, all_users, pool_and_client, usernames_with_a_code};
+use server::{
+    Attempt, Cogito, Outcome, Stream, all_users, domain, domain_request, pool_and_client,
+    usernames_with_a_code,
+};
 
 /// A failed request must have been answered within this bound (no hang).
 const FAIL_FAST: Duration = Duration::from_secs(5);
@@ -163,6 +166,15 @@ async fn frozen_postgres_fails_fast_and_recovers() {
     let mut cogito = Cogito::start(&pg.url(), data.path()).await;
     let admin = cogito.sdk();
     let (pool, client) = pool_and_client(&admin).await;
+    let domain = domain(&admin, &pool).await;
+    let token = "/oauth2/token";
+    let login =
+        format!("/login?client_id={client}&response_type=code&redirect_uri=https://a.example/cb");
+    assert_eq!(
+        domain_request(&cogito, &domain, token).await.0,
+        401,
+        "token endpoint before the freeze"
+    );
     let acked = |a: &Attempt| a.outcome == Outcome::Acknowledged;
     let stream = Stream::start(&cogito, &client);
     assert!(
@@ -175,6 +187,11 @@ async fn frozen_postgres_fails_fast_and_recovers() {
     let freezing = stream.started.elapsed();
     pg.signal("STOP");
     let frozen = stream.started.elapsed();
+    // The OAuth endpoints and hosted pages are bounded too: answered 503, never left hanging.
+    let (token_answer, login_answer) = tokio::join!(
+        domain_request(&cogito, &domain, token),
+        domain_request(&cogito, &domain, &login)
+    );
     let failed = |a: &Attempt| a.outcome != Outcome::Acknowledged;
     // Frozen until every writer saw a failure (those in flight wait out the deadline).
     let seen = stream
@@ -215,11 +232,20 @@ async fn frozen_postgres_fails_fast_and_recovers() {
         };
         assert!(a.took < bound, "answered only after {:?}: {a:?}", a.took);
     }
+    for (what, (status, took)) in [("token", token_answer), ("login page", login_answer)] {
+        assert_eq!(status, 503, "{what} while frozen\n{log}");
+        assert!(
+            took < IN_FLIGHT_BOUND,
+            "{what} answered only after {took:?}"
+        );
+    }
     assert_complete(&cogito, &admin, &pool, &attempts).await;
     assert!(cogito.alive(), "cogito exited\n{log}");
     eprintln!(
-        "frozen {frozen:?}..{thawed:?}: {} failed, slowest {:?}",
+        "frozen {frozen:?}..{thawed:?}: {} failed, slowest {:?}; token endpoint {:?}, login page {:?}",
         failures.len(),
-        attempts.iter().map(|a| a.took).max()
+        attempts.iter().map(|a| a.took).max(),
+        token_answer,
+        login_answer,
     );
 }

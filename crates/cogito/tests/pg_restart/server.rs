@@ -310,3 +310,36 @@ pub async fn usernames_with_a_code(cogito: &Cogito, pool: &str) -> Vec<String> {
         .filter_map(|m| m["username"].as_str().map(str::to_string))
         .collect()
 }
+
+/// Gives the pool a domain (path form `/domain/<name>/…`) and returns its name.
+pub async fn domain(sdk: &sdk::Client, pool: &str) -> String {
+    let name = "pg-freeze";
+    sdk.create_user_pool_domain()
+        .user_pool_id(pool)
+        .domain(name)
+        .send()
+        .await
+        .expect("create domain");
+    name.to_string()
+}
+
+/// One request to a pool domain's OAuth endpoints or hosted pages: the status and how long it
+/// took.
+pub async fn domain_request(cogito: &Cogito, domain: &str, path: &str) -> (u16, Duration) {
+    let http = reqwest::Client::new();
+    let url = format!("{}/domain/{domain}{path}", cogito.url);
+    let started = Instant::now();
+    let req = if path.starts_with("/oauth2/token") {
+        http.post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials&client_id=nobody")
+    } else {
+        http.get(url)
+    };
+    let status = req
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .map_or(0, |r| r.status().as_u16());
+    (status, started.elapsed())
+}
