@@ -138,21 +138,77 @@ async fn an_invitation_failing_midway_leaves_nothing() {
     assert!(failures >= 3, "only {failures} fault points");
 }
 
+/// Alice, a client, and a second session of hers whose refresh token shows whether a password
+/// write ended her other sessions.
+struct PasswordFixture {
+    app: TestApp,
+    pool: String,
+    client: String,
+    other_refresh: String,
+}
+
+impl PasswordFixture {
+    async fn new() -> Self {
+        let app = TestApp::spawn().await;
+        let pool = app.pool("p").await;
+        let (client, _) = app.client(&pool, false).await;
+        confirmed_user(&app, &pool, "alice", PW).await;
+        let other = admin_login(&app, &pool, &client, "alice", PW).await;
+        Self {
+            other_refresh: other.refresh_token.unwrap(),
+            app,
+            pool,
+            client,
+        }
+    }
+
+    /// After a password write to `new` at fault point `n`: on success the new password works and
+    /// the other session has ended (`true`); on failure it is the clean internal error, the old
+    /// password still works and the other session is live (`false`).
+    async fn check<T, E, R>(
+        &self,
+        r: Result<T, sdk::error::SdkError<E, R>>,
+        new: &str,
+        n: i64,
+    ) -> bool
+    where
+        T: std::fmt::Debug,
+        E: ProvideErrorMetadata + std::fmt::Debug,
+        R: std::fmt::Debug,
+    {
+        let (app, pool, client) = (&self.app, &self.pool, &self.client);
+        let succeeded = r.is_ok();
+        if succeeded {
+            admin_login(app, pool, client, "alice", new).await;
+        } else {
+            assert_internal(r, n);
+            admin_login(app, pool, client, "alice", PW).await;
+        }
+        let expected = if succeeded {
+            Err("NotAuthorizedException".to_string())
+        } else {
+            Ok(())
+        };
+        assert_eq!(
+            refresh(app, client, &self.other_refresh).await,
+            expected,
+            "fault {n}"
+        );
+        succeeded
+    }
+}
+
 /// ChangePassword: at every fault point the old password still works and the user's other
 /// sessions are still live; once it succeeds, the other sessions end.
 #[tokio::test]
 async fn a_password_change_failing_midway_changes_nothing() {
-    let app = TestApp::spawn().await;
-    let pool = app.pool("p").await;
-    let (client, _) = app.client(&pool, false).await;
-    confirmed_user(&app, &pool, "alice", PW).await;
-    let own = admin_login(&app, &pool, &client, "alice", PW).await;
-    let other = admin_login(&app, &pool, &client, "alice", PW).await;
-    let other_refresh = other.refresh_token.unwrap();
+    let f = PasswordFixture::new().await;
+    let own = admin_login(&f.app, &f.pool, &f.client, "alice", PW).await;
     let mut failures = 0;
     for n in 1..=MAX_POINTS {
-        app.fail_at(n);
-        let r = app
+        f.app.fail_at(n);
+        let r = f
+            .app
             .sdk
             .change_password()
             .access_token(own.access_token.as_deref().unwrap())
@@ -160,75 +216,47 @@ async fn a_password_change_failing_midway_changes_nothing() {
             .proposed_password("Changed!pw1")
             .send()
             .await;
-        app.fail_at(0);
-        if r.is_ok() {
-            admin_login(&app, &pool, &client, "alice", "Changed!pw1").await;
-            assert_eq!(
-                refresh(&app, &client, &other_refresh).await,
-                Err("NotAuthorizedException".into()),
-                "the other sessions end with the change"
-            );
+        f.app.fail_at(0);
+        if f.check(r, "Changed!pw1", n).await {
             break;
         }
-        assert_internal(r, n);
         failures += 1;
-        admin_login(&app, &pool, &client, "alice", PW).await;
-        assert_eq!(
-            refresh(&app, &client, &other_refresh).await,
-            Ok(()),
-            "fault {n}"
-        );
     }
     assert!(failures >= 2, "only {failures} fault points");
 }
 
-/// ConfirmForgotPassword: at every fault point the old password still works and the code is
-/// not used up (the next attempt redeems the same code).
+/// ConfirmForgotPassword: at every fault point the old password still works, the other
+/// sessions are live and the code is not used up (the next attempt redeems the same code).
 #[tokio::test]
 async fn a_password_reset_failing_midway_changes_nothing() {
-    let app = TestApp::spawn().await;
-    let pool = app.pool("p").await;
-    let (client, _) = app.client(&pool, false).await;
-    confirmed_user(&app, &pool, "alice", PW).await;
-    let other = admin_login(&app, &pool, &client, "alice", PW).await;
-    let other_refresh = other.refresh_token.unwrap();
-    app.sdk
+    let f = PasswordFixture::new().await;
+    f.app
+        .sdk
         .forgot_password()
-        .client_id(&client)
+        .client_id(&f.client)
         .username("alice")
         .send()
         .await
         .expect("forgot password");
-    let code = app.latest_code("alice").await;
+    let code = f.app.latest_code("alice").await;
     let mut failures = 0;
     for n in 1..=MAX_POINTS {
-        app.fail_at(n);
-        let r = app
+        f.app.fail_at(n);
+        let r = f
+            .app
             .sdk
             .confirm_forgot_password()
-            .client_id(&client)
+            .client_id(&f.client)
             .username("alice")
             .confirmation_code(&code)
             .password("Reset!pw1")
             .send()
             .await;
-        app.fail_at(0);
-        if r.is_ok() {
-            admin_login(&app, &pool, &client, "alice", "Reset!pw1").await;
-            assert_eq!(
-                refresh(&app, &client, &other_refresh).await,
-                Err("NotAuthorizedException".into())
-            );
+        f.app.fail_at(0);
+        if f.check(r, "Reset!pw1", n).await {
             break;
         }
-        assert_internal(r, n);
         failures += 1;
-        admin_login(&app, &pool, &client, "alice", PW).await;
-        assert_eq!(
-            refresh(&app, &client, &other_refresh).await,
-            Ok(()),
-            "fault {n}"
-        );
     }
     assert!(failures >= 2, "only {failures} fault points");
 }
