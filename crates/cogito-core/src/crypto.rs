@@ -64,6 +64,17 @@ impl MasterKey {
 
     /// Encrypts: output is `nonce || ciphertext || tag`.
     pub fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
+        self.seal_bound(plaintext, &[])
+    }
+
+    /// Decrypts what [`MasterKey::seal`] produced.
+    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.open_bound(sealed, &[])
+    }
+
+    /// Encrypts bound to `context` (associated data, e.g. the owner of a secret): the result
+    /// opens only with the same context, so a sealed value moved to another record fails.
+    pub fn seal_bound(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8> {
         let mut nonce_bytes = [0u8; NONCE_LEN];
         fill_random(&mut nonce_bytes);
         let mut in_out = plaintext.to_vec();
@@ -71,7 +82,7 @@ impl MasterKey {
         self.key
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce_bytes),
-                Aad::empty(),
+                Aad::from(context),
                 &mut in_out,
             )
             .expect("AES-GCM seal of a small buffer");
@@ -80,8 +91,8 @@ impl MasterKey {
         out
     }
 
-    /// Decrypts what [`MasterKey::seal`] produced.
-    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    /// Decrypts what [`MasterKey::seal_bound`] produced with the same context.
+    pub fn open_bound(&self, sealed: &[u8], context: &[u8]) -> Result<Vec<u8>, CryptoError> {
         if sealed.len() < NONCE_LEN {
             return Err(CryptoError::Decrypt);
         }
@@ -90,7 +101,7 @@ impl MasterKey {
         let mut in_out = rest.to_vec();
         let plain = self
             .key
-            .open_in_place(nonce, Aad::empty(), &mut in_out)
+            .open_in_place(nonce, Aad::from(context), &mut in_out)
             .map_err(|_| CryptoError::Decrypt)?;
         Ok(plain.to_vec())
     }

@@ -15,6 +15,7 @@ pub mod model;
 pub mod password;
 pub mod secret_hash;
 pub mod service;
+pub mod srp;
 pub mod store;
 pub mod token;
 

@@ -55,6 +55,10 @@ pub struct User {
     pub enabled: bool,
     /// PHC-format argon2id hash; `None` for a user who must reset.
     pub password_hash: Option<String>,
+    /// The SRP verifier of the current password, sealed under the master key and bound to this
+    /// user (base64); `None` before a password is set, or for passwords set before verifiers
+    /// were stored.
+    pub srp_verifier: Option<String>,
     /// When the current password was set, epoch ms (temporary-password expiry).
     pub password_set_ms: i64,
     /// Hashes of previous passwords, newest first (password history policy).

@@ -63,6 +63,7 @@ impl Cogito {
                 only_if_status: Some(UserStatus::ForceChangePassword),
                 password: Some(NewPassword {
                     hash,
+                    srp_verifier: Some(self.seal_srp_verifier(&pool.id, &user, &password)),
                     set_ms: now,
                     keep_history: 1,
                 }),
@@ -80,6 +81,7 @@ impl Cogito {
             let mut user = new_user(&pool, &input.username, &input.attributes, now)?;
             user.status = UserStatus::ForceChangePassword;
             user.password_hash = Some(hash);
+            user.srp_verifier = Some(self.seal_srp_verifier(&pool.id, &user, &password));
             if !suppress {
                 self.invitation(&mut mail, &pool, &user, &password, &input.desired_mediums)?;
             }

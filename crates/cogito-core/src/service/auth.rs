@@ -119,6 +119,7 @@ impl Cogito {
             "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
                 self.password_auth(&pool, &client, params).await
             }
+            "USER_SRP_AUTH" => self.srp_auth(&pool, &client, params).await,
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh(&pool, &client, params).await,
             other => Err(CoreError::invalid(format!(
                 "{other} is not supported by cogito yet"
@@ -198,24 +199,8 @@ impl Cogito {
         password: &str,
     ) -> CoreResult<User> {
         let now = self.clock.now_ms();
-        if !user.enabled {
-            return Err(CoreError::NotAuthorized("User is disabled.".into()));
-        }
+        self.sign_in_gates(&user)?;
         let attempts_exceeded = || CoreError::NotAuthorized("Password attempts exceeded".into());
-        if user.locked_until_ms > now {
-            return Err(attempts_exceeded());
-        }
-        match user.status {
-            UserStatus::Unconfirmed => {
-                return Err(CoreError::UserNotConfirmed("User is not confirmed.".into()));
-            }
-            UserStatus::ResetRequired => {
-                return Err(CoreError::PasswordResetRequired(
-                    "Password reset required for the user".into(),
-                ));
-            }
-            _ => {}
-        }
         match self
             .store
             .begin_password_attempt(&pool.id, &user.sub, now, &LOCKOUT)
@@ -240,6 +225,27 @@ impl Cogito {
         user.failed_attempts = 0;
         user.locked_until_ms = 0;
         Ok(user)
+    }
+
+    /// The status gates of §5.2 step 5: disabled, locked out, unconfirmed, reset required.
+    pub(crate) fn sign_in_gates(&self, user: &User) -> CoreResult<()> {
+        if !user.enabled {
+            return Err(CoreError::NotAuthorized("User is disabled.".into()));
+        }
+        if user.locked_until_ms > self.clock.now_ms() {
+            return Err(CoreError::NotAuthorized(
+                "Password attempts exceeded".into(),
+            ));
+        }
+        match user.status {
+            UserStatus::Unconfirmed => {
+                Err(CoreError::UserNotConfirmed("User is not confirmed.".into()))
+            }
+            UserStatus::ResetRequired => Err(CoreError::PasswordResetRequired(
+                "Password reset required for the user".into(),
+            )),
+            _ => Ok(()),
+        }
     }
 
     pub(crate) async fn new_password_challenge(
@@ -298,10 +304,14 @@ impl Cogito {
         responses: &HashMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
         let (pool, client) = self.client_for(caller, client_id).await?;
-        if challenge != "NEW_PASSWORD_REQUIRED" {
-            return Err(CoreError::invalid(format!(
-                "{challenge} is not supported by cogito yet"
-            )));
+        match challenge {
+            "NEW_PASSWORD_REQUIRED" => {}
+            "PASSWORD_VERIFIER" => return self.password_verifier(&pool, &client, responses).await,
+            other => {
+                return Err(CoreError::invalid(format!(
+                    "{other} is not supported by cogito yet"
+                )));
+            }
         }
         let user = self
             .answer_challenge_session(&pool, &client, challenge, session, responses)
@@ -454,6 +464,7 @@ impl Cogito {
         }
         Ok(NewPassword {
             hash: self.hasher.hash(password).await?,
+            srp_verifier: Some(self.seal_srp_verifier(&pool.id, user, password)),
             set_ms: self.clock.now_ms(),
             keep_history: history.clamp(1, 24),
         })

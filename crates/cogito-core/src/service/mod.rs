@@ -15,6 +15,7 @@ pub mod pools;
 pub mod resource_servers;
 pub mod self_service;
 pub mod signup;
+pub mod srp_auth;
 pub mod ui_customization;
 
 use std::sync::Arc;
@@ -205,6 +206,15 @@ impl Cogito {
             }
         }
         Ok(None)
+    }
+
+    /// The user with this `sub`; `Ok(None)` when there is none.
+    pub async fn user_by_sub(&self, pool: &UserPool, sub: &str) -> CoreResult<Option<User>> {
+        match self.store.get_user_by_sub(&pool.id, sub).await {
+            Ok(u) => Ok(Some(u)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(CoreError::from_store("find user", e)),
+        }
     }
 
     /// Finds a user or fails with `UserNotFoundException` (admin operations).

@@ -70,6 +70,7 @@ pub fn new_user(
         status: UserStatus::Unconfirmed,
         enabled: true,
         password_hash: None,
+        srp_verifier: None,
         password_set_ms: now,
         password_history: Vec::new(),
         attributes: Default::default(),
@@ -158,6 +159,7 @@ impl Cogito {
             "Password did not conform with policy",
         )?;
         user.password_hash = Some(self.hasher.hash(&input.password).await?);
+        user.srp_verifier = Some(self.seal_srp_verifier(&pool.id, &user, &input.password));
         let keys = crate::attributes::login_keys(&pool, &user);
         // User, code and outbox row commit together (or not at all).
         let mut mail = Mail::default();

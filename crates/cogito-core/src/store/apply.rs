@@ -26,6 +26,7 @@ impl UserUpdate {
                 user.password_history.insert(0, old);
                 user.password_history.truncate(p.keep_history.max(1));
             }
+            user.srp_verifier.clone_from(&p.srp_verifier);
             user.password_set_ms = p.set_ms;
             user.failed_attempts = 0;
             user.locked_until_ms = 0;
@@ -78,6 +79,7 @@ mod tests {
             status: UserStatus::Unconfirmed,
             enabled: true,
             password_hash: Some("h0".into()),
+            srp_verifier: None,
             password_set_ms: 0,
             password_history: vec![],
             attributes: [("email".to_string(), "a@x".to_string())].into(),
@@ -113,6 +115,7 @@ mod tests {
                 hash: hash.into(),
                 set_ms: 5,
                 keep_history: 2,
+                srp_verifier: Some("sealed-verifier".into()),
             }),
             ..Default::default()
         };

@@ -175,6 +175,8 @@ pub struct KeyPolicy {
 pub struct NewPassword {
     /// The PHC string of the new password.
     pub hash: String,
+    /// Its sealed SRP verifier (replaces the stored one, also when `None`).
+    pub srp_verifier: Option<String>,
     /// When it was set, epoch ms.
     pub set_ms: i64,
     /// How many earlier hashes to keep (`PasswordHistorySize`, at least 1).
@@ -262,6 +264,8 @@ impl Effects {
 
 /// What [`UserStore::update_user`] did.
 #[derive(Debug, Clone, PartialEq)]
+// The user is the usual outcome; boxing it would cost an allocation on every update.
+#[allow(clippy::large_enum_variant)]
 pub enum UpdateOutcome {
     /// Applied; the user as committed.
     Updated(User),

@@ -41,11 +41,17 @@ fn outcome(o: AuthOutcome) -> Value {
             }
             json!({ "AuthenticationResult": result, "ChallengeParameters": {} })
         }
-        AuthOutcome::Challenge(c) => json!({
-            "ChallengeName": c.name,
-            "Session": c.session,
-            "ChallengeParameters": c.parameters,
-        }),
+        AuthOutcome::Challenge(c) => {
+            let mut out = json!({
+                "ChallengeName": c.name,
+                "ChallengeParameters": c.parameters,
+            });
+            // PASSWORD_VERIFIER has no `Session`: its state travels in `SECRET_BLOCK`.
+            if !c.session.is_empty() {
+                out["Session"] = json!(c.session);
+            }
+            out
+        }
     }
 }
 

@@ -124,6 +124,7 @@ pub(crate) const TABLES: &[Table] = &[
             int("failed_attempts"),
             int("locked_until_ms"),
             int("last_failure_ms"),
+            text_null("srp_verifier"),
         ],
         order: Order::Key(&["pool_id", "sub"]),
     },

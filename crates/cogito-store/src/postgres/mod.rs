@@ -85,6 +85,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "revisions",
         include_str!("../../migrations/postgres/0003_revisions.sql"),
     ),
+    (
+        4,
+        "srp verifiers",
+        include_str!("../../migrations/postgres/0004_srp_verifiers.sql"),
+    ),
 ];
 
 /// The durability settings that must be on for an acknowledged write to survive a crash.

@@ -32,7 +32,7 @@ macro_rules! user_columns {
     () => {
         "u.pool_id, u.sub, u.username, u.status, u.enabled, u.password_hash, u.password_set_ms, \
          u.password_history, u.attributes, u.created_ms, u.modified_ms, u.failed_attempts, \
-         u.locked_until_ms, u.last_failure_ms"
+         u.locked_until_ms, u.last_failure_ms, u.srp_verifier"
     };
 }
 pub(super) use user_columns;
@@ -53,6 +53,9 @@ pub(super) fn user_from_row(row: &PgRow) -> StoreResult<User> {
         password_hash: row
             .try_get::<Option<String>, _>("password_hash")
             .map_err(db_err)?,
+        srp_verifier: row
+            .try_get::<Option<String>, _>("srp_verifier")
+            .map_err(db_err)?,
         password_set_ms: int("password_set_ms")?,
         password_history: from_json(&text("password_history")?)?,
         attributes: from_json::<BTreeMap<String, String>>(&text("attributes")?)?,
@@ -69,13 +72,13 @@ async fn write_user_row(conn: &mut PgConnection, user: &User, insert: bool) -> S
     let sql = if insert {
         "INSERT INTO users (pool_id, sub, username, username_norm, status, enabled, \
          password_hash, password_set_ms, password_history, attributes, created_ms, modified_ms, \
-         failed_attempts, locked_until_ms, last_failure_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+         failed_attempts, locked_until_ms, last_failure_ms, srp_verifier) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     } else {
         "UPDATE users SET username = $3, username_norm = $4, status = $5, enabled = $6, \
          password_hash = $7, password_set_ms = $8, password_history = $9, attributes = $10, \
          created_ms = $11, modified_ms = $12, failed_attempts = $13, locked_until_ms = $14, \
-         last_failure_ms = $15 WHERE pool_id = $1 AND sub = $2"
+         last_failure_ms = $15, srp_verifier = $16 WHERE pool_id = $1 AND sub = $2"
     };
     let done = sqlx::query(sql)
         .bind(&user.pool_id)
@@ -93,6 +96,7 @@ async fn write_user_row(conn: &mut PgConnection, user: &User, insert: bool) -> S
         .bind(i64::from(user.failed_attempts))
         .bind(user.locked_until_ms)
         .bind(user.last_failure_ms)
+        .bind(&user.srp_verifier)
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;
@@ -254,10 +258,10 @@ async fn import_batch(conn: &mut PgConnection, users: &[(User, Vec<LoginKey>)]) 
     sqlx::query(
         "INSERT INTO users (pool_id, sub, username, username_norm, status, enabled, \
          password_hash, password_set_ms, password_history, attributes, created_ms, modified_ms, \
-         failed_attempts, locked_until_ms, last_failure_ms) \
+         failed_attempts, locked_until_ms, last_failure_ms, srp_verifier) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
          $6::bool[], $7::text[], $8::int8[], $9::text[], $10::text[], $11::int8[], $12::int8[], \
-         $13::int8[], $14::int8[], $15::int8[])",
+         $13::int8[], $14::int8[], $15::int8[], $16::text[])",
     )
     .bind(column(&|u| u.pool_id.clone()))
     .bind(column(&|u| u.sub.clone()))
@@ -279,6 +283,12 @@ async fn import_batch(conn: &mut PgConnection, users: &[(User, Vec<LoginKey>)]) 
     .bind(int(&|u| i64::from(u.failed_attempts)))
     .bind(int(&|u| u.locked_until_ms))
     .bind(int(&|u| u.last_failure_ms))
+    .bind(
+        users
+            .iter()
+            .map(|(u, _)| u.srp_verifier.clone())
+            .collect::<Vec<_>>(),
+    )
     .execute(&mut *conn)
     .await
     .map_err(db_err)?;

@@ -79,6 +79,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "revisions",
         include_str!("../../migrations/sqlite/0006_revisions.sql"),
     ),
+    (
+        7,
+        "srp verifiers",
+        include_str!("../../migrations/sqlite/0007_srp_verifiers.sql"),
+    ),
 ];
 
 /// The SQLite implementation of every store port ([`cogito_core::store::Store`]).

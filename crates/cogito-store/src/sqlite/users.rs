@@ -27,7 +27,7 @@ macro_rules! user_columns {
     () => {
         "u.pool_id, u.sub, u.username, u.status, u.enabled, u.password_hash, u.password_set_ms, \
          u.password_history, u.attributes, u.created_ms, u.modified_ms, u.failed_attempts, \
-         u.locked_until_ms, u.last_failure_ms"
+         u.locked_until_ms, u.last_failure_ms, u.srp_verifier"
     };
 }
 pub(super) use user_columns;
@@ -93,6 +93,7 @@ pub(super) fn user_from_row(row: &impl Columns) -> StoreResult<User> {
         })?,
         enabled: row.flag("enabled")?,
         password_hash: row.opt_text("password_hash")?,
+        srp_verifier: row.opt_text("srp_verifier")?,
         password_set_ms: int("password_set_ms")?,
         password_history: from_json(&text("password_history")?)?,
         attributes: from_json::<BTreeMap<String, String>>(&text("attributes")?)?,
@@ -139,13 +140,13 @@ async fn write_user_row(
     let sql = if insert {
         "INSERT INTO users (pool_id, sub, username, username_norm, status, enabled, \
          password_hash, password_set_ms, password_history, attributes, created_ms, modified_ms, \
-         failed_attempts, locked_until_ms, last_failure_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+         failed_attempts, locked_until_ms, last_failure_ms, srp_verifier) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
     } else {
         "UPDATE users SET username = ?3, username_norm = ?4, status = ?5, enabled = ?6, \
          password_hash = ?7, password_set_ms = ?8, password_history = ?9, attributes = ?10, \
          created_ms = ?11, modified_ms = ?12, failed_attempts = ?13, locked_until_ms = ?14, \
-         last_failure_ms = ?15 WHERE pool_id = ?1 AND sub = ?2"
+         last_failure_ms = ?15, srp_verifier = ?16 WHERE pool_id = ?1 AND sub = ?2"
     };
     let done = sqlx::query(sql)
         .bind(&user.pool_id)
@@ -163,6 +164,7 @@ async fn write_user_row(
         .bind(i64::from(user.failed_attempts))
         .bind(user.locked_until_ms)
         .bind(user.last_failure_ms)
+        .bind(&user.srp_verifier)
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;

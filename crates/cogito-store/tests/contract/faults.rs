@@ -137,6 +137,7 @@ async fn a_failed_password_reset_changes_nothing(store: &impl Faulty) {
             hash: "h-new".into(),
             set_ms: 2_000,
             keep_history: 1,
+            srp_verifier: Some("sealed-verifier".into()),
         }),
         redeem: Some(Redeem {
             purpose: CodePurpose::ForgotPassword,

@@ -85,6 +85,7 @@ pub fn user_at(pool_id: &str, username: &str, sub: &str, created_ms: i64) -> Use
         status: UserStatus::Confirmed,
         enabled: true,
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        srp_verifier: None,
         password_set_ms: created_ms,
         password_history: vec!["old-hash".into()],
         attributes: BTreeMap::from([

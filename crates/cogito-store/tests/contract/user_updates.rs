@@ -28,6 +28,7 @@ fn password(hash: &str) -> UserUpdate {
             hash: hash.into(),
             set_ms: 2_000,
             keep_history: 3,
+            srp_verifier: Some("sealed-verifier".into()),
         }),
         ..UserUpdate::default()
     }

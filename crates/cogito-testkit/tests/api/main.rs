@@ -32,6 +32,8 @@ mod self_service;
 mod signup;
 mod sigv4;
 mod smtp;
+mod srp;
+mod srp_clients;
 mod tokens;
 mod ui_customization;
 mod users_admin;

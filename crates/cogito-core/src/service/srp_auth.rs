@@ -1,0 +1,298 @@
+//! SRP sign-in (reference §5.4–§5.5): `USER_SRP_AUTH` answers the `PASSWORD_VERIFIER`
+//! challenge, whose answer proves the password without sending it; and the sealed verifier
+//! every password change stores (security bar SEC-34: AES-GCM under the master key, bound to the
+//! user, replaced with the password).
+//!
+//! The server state between the two steps travels in `SECRET_BLOCK`, sealed under the master
+//! key (so it cannot be forged or altered) and made single-use by an auth session keyed by its
+//! random id (SEC-35). Under `PreventUserExistenceErrors=ENABLED` an unknown user gets a
+//! challenge of the same shape whose salt and `USER_ID_FOR_SRP` are derived from the username
+//! with a server key, and the second step then fails like a wrong password; the account's state
+//! (disabled, unconfirmed, reset required) is told only to whoever proved the password.
+
+use std::collections::{BTreeMap, HashMap};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use num_bigint::BigUint;
+use serde::{Deserialize, Serialize};
+
+use super::Cogito;
+use super::auth::{AuthOutcome, Challenge, LOCKOUT};
+use crate::crypto::{fingerprint, hmac_sha256, secrets_equal};
+use crate::error::{CoreError, CoreResult};
+use crate::model::{AppClient, AuthSession, User, UserPool, UserStatus};
+use crate::srp::{self, BadA, ServerSide, Verifier};
+use crate::store::{PasswordAttempt, StoreError};
+
+/// Associated data of a sealed `SECRET_BLOCK`.
+const BLOCK_CONTEXT: &[u8] = b"cogito srp secret block v1";
+
+/// How far a signed `TIMESTAMP` may be from the server's clock.
+const TIMESTAMP_SKEW_SECS: i64 = 300;
+
+/// The challenge name.
+const PASSWORD_VERIFIER: &str = "PASSWORD_VERIFIER";
+
+/// The server state of one `PASSWORD_VERIFIER` challenge, sealed into `SECRET_BLOCK`.
+#[derive(Serialize, Deserialize)]
+struct BlockState {
+    /// Random id; its fingerprint keys the auth session that makes the block single-use.
+    id: String,
+    pool: String,
+    client: String,
+    /// `None` for the stand-in of an unknown user.
+    sub: Option<String>,
+    user_id: String,
+    a: String,
+    b: String,
+    big_b: String,
+    expires_ms: i64,
+}
+
+/// The pool name that goes into `x` and the claim: the pool id after the first `_`.
+fn realm(pool_id: &str) -> &str {
+    pool_id.split_once('_').map_or(pool_id, |(_, name)| name)
+}
+
+/// The associated data binding a sealed verifier to its user.
+fn verifier_context(pool_id: &str, sub: &str) -> Vec<u8> {
+    format!("cogito srp verifier v1\0{pool_id}\0{sub}").into_bytes()
+}
+
+fn incorrect() -> CoreError {
+    CoreError::incorrect_credentials()
+}
+
+fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> CoreResult<&'a str> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| CoreError::invalid(format!("Missing required parameter {name}")))
+}
+
+fn hex_int(text: &str) -> CoreResult<BigUint> {
+    BigUint::parse_bytes(text.as_bytes(), 16).ok_or_else(incorrect)
+}
+
+impl Cogito {
+    /// The sealed SRP verifier of a new password, stored with its hash.
+    pub fn seal_srp_verifier(&self, pool_id: &str, user: &User, password: &str) -> String {
+        let verifier = Verifier::new(realm(pool_id), &user.username, password);
+        let sealed = self
+            .sealer
+            .seal_bound(&verifier.to_bytes(), &verifier_context(pool_id, &user.sub));
+        STANDARD.encode(sealed)
+    }
+
+    /// The user's verifier; `Ok(None)` when none was stored. A verifier that does not open
+    /// (another master key, or moved from another user's record) fails closed.
+    fn open_srp_verifier(&self, user: &User) -> CoreResult<Option<Verifier>> {
+        let Some(text) = &user.srp_verifier else {
+            return Ok(None);
+        };
+        let fail = || CoreError::Internal(format!("SRP verifier of {} does not open", user.sub));
+        let sealed = STANDARD.decode(text).map_err(|_| fail())?;
+        let plain = self
+            .sealer
+            .open_bound(&sealed, &verifier_context(&user.pool_id, &user.sub))
+            .map_err(|_| fail())?;
+        Verifier::from_bytes(&plain).map(Some).ok_or_else(fail)
+    }
+
+    /// The stand-in of an unknown user (or one without a verifier): a `USER_ID_FOR_SRP` and a
+    /// verifier derived from the username with a server key, stable across probes.
+    fn stand_in(&self, pool: &UserPool, username: &str) -> (String, Verifier) {
+        let key = self.sealer.derive("srp stand-in users");
+        let seed = hmac_sha256(&key, format!("{}\0{username}", pool.id).as_bytes());
+        let id = uuid::Builder::from_random_bytes(seed[..16].try_into().unwrap_or_default())
+            .into_uuid()
+            .to_string();
+        let salt = BigUint::from_bytes_be(&seed[16..]);
+        let password = hex::encode(hmac_sha256(&key, &seed));
+        let verifier = Verifier::with_salt(salt, realm(&pool.id), &id, &password);
+        (id, verifier)
+    }
+
+    /// `USER_SRP_AUTH`: the `PASSWORD_VERIFIER` challenge (no `Session`; the state is in
+    /// `SECRET_BLOCK`).
+    pub(crate) async fn srp_auth(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        params: &HashMap<String, String>,
+    ) -> CoreResult<AuthOutcome> {
+        let username = param(params, "USERNAME")?;
+        let a = match srp::parse_a(param(params, "SRP_A")?) {
+            Ok(a) => a,
+            Err(BadA::Malformed) => return Err(CoreError::invalid("Invalid SRP_A.")),
+            Err(BadA::Zero) => return Err(incorrect()),
+        };
+        let user = self.lookup_user(pool, username).await?;
+        let internal = user.as_ref().map_or(username, |u| u.username.as_str());
+        crate::secret_hash::check(
+            client,
+            &[username, internal],
+            params.get("SECRET_HASH").map(String::as_str),
+        )?;
+        let legacy = !client.prevents_existence_errors();
+        let (sub, user_id, verifier) = match &user {
+            None if legacy => return Err(CoreError::user_not_found()),
+            None => {
+                let (id, v) = self.stand_in(pool, username);
+                (None, id, v)
+            }
+            Some(u) => {
+                if legacy {
+                    // Cognito tells the account's state before the proof (LEGACY only).
+                    self.sign_in_gates(u)?;
+                }
+                let v = match self.open_srp_verifier(u)? {
+                    Some(v) => v,
+                    None => self.stand_in(pool, &u.username).1,
+                };
+                (Some(u.sub.clone()), u.username.clone(), v)
+            }
+        };
+        let (b, big_b) = srp::server_ephemeral(&verifier.v);
+        let mut id = [0u8; 16];
+        crate::crypto::fill_random(&mut id);
+        let state = BlockState {
+            id: hex::encode(id),
+            pool: pool.id.clone(),
+            client: client.client_id.clone(),
+            sub: sub.clone(),
+            user_id: user_id.clone(),
+            a: a.to_str_radix(16),
+            b: b.to_str_radix(16),
+            big_b: big_b.to_str_radix(16),
+            expires_ms: self.clock.now_ms() + client.auth_session_validity * 60_000,
+        };
+        if let Some(sub) = sub {
+            let session = AuthSession {
+                id_hash: fingerprint(&state.id),
+                pool_id: pool.id.clone(),
+                client_id: client.client_id.clone(),
+                user_sub: sub,
+                challenge: PASSWORD_VERIFIER.into(),
+                expires_ms: state.expires_ms,
+            };
+            self.store
+                .put_auth_session(&session)
+                .await
+                .map_err(|e| CoreError::from_store("auth session", e))?;
+        }
+        let plain = serde_json::to_vec(&state)
+            .map_err(|e| CoreError::Internal(format!("SRP state: {e}")))?;
+        let block = STANDARD.encode(self.sealer.seal_bound(&plain, BLOCK_CONTEXT));
+        let parameters = BTreeMap::from([
+            ("SALT".to_string(), srp::pad_hex(&verifier.salt)),
+            ("SRP_B".to_string(), big_b.to_str_radix(16)),
+            ("SECRET_BLOCK".to_string(), block),
+            ("USERNAME".to_string(), user_id.clone()),
+            ("USER_ID_FOR_SRP".to_string(), user_id),
+        ]);
+        Ok(AuthOutcome::Challenge(Challenge {
+            name: PASSWORD_VERIFIER.into(),
+            session: String::new(),
+            parameters,
+        }))
+    }
+
+    /// The answer to `PASSWORD_VERIFIER`: the block is opened and used up, the timestamp and
+    /// the claim are checked (each failure counts toward lockout), then the sign-in continues
+    /// as after a correct password.
+    pub(crate) async fn password_verifier(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        responses: &HashMap<String, String>,
+    ) -> CoreResult<AuthOutcome> {
+        let username = param(responses, "USERNAME")?;
+        let block_text = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+        let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+        let timestamp = param(responses, "TIMESTAMP")?;
+        crate::secret_hash::check(
+            client,
+            &[username],
+            responses.get("SECRET_HASH").map(String::as_str),
+        )?;
+        let block = STANDARD.decode(block_text).map_err(|_| incorrect())?;
+        let plain = self
+            .sealer
+            .open_bound(&block, BLOCK_CONTEXT)
+            .map_err(|_| incorrect())?;
+        let state: BlockState = serde_json::from_slice(&plain).map_err(|_| incorrect())?;
+        let now = self.clock.now_ms();
+        if state.pool != pool.id || state.client != client.client_id || state.expires_ms < now {
+            return Err(incorrect());
+        }
+        let Some(sub) = &state.sub else {
+            return Err(incorrect());
+        };
+        // Single use: the auth session the first step stored is taken once.
+        match self.store.take_auth_session(&fingerprint(&state.id)).await {
+            Ok(s) if s.challenge == PASSWORD_VERIFIER && s.user_sub == *sub => {}
+            Ok(_) | Err(StoreError::NotFound) => return Err(incorrect()),
+            Err(e) => return Err(CoreError::from_store("auth session", e)),
+        }
+        let signed_at = srp::parse_timestamp(timestamp).ok_or_else(incorrect)?;
+        if (signed_at - self.clock.now_secs()).abs() > TIMESTAMP_SKEW_SECS {
+            return Err(incorrect());
+        }
+        let user = self.user_by_sub(pool, sub).await?.ok_or_else(incorrect)?;
+        if user.locked_until_ms > now {
+            return Err(CoreError::NotAuthorized(
+                "Password attempts exceeded".into(),
+            ));
+        }
+        match self
+            .store
+            .begin_password_attempt(&pool.id, &user.sub, now, &LOCKOUT)
+            .await
+        {
+            Ok(PasswordAttempt::Allowed) => {}
+            Ok(PasswordAttempt::Locked) => {
+                return Err(CoreError::NotAuthorized(
+                    "Password attempts exceeded".into(),
+                ));
+            }
+            Err(StoreError::NotFound) => return Err(incorrect()),
+            Err(e) => return Err(CoreError::from_store("lockout", e)),
+        }
+        let verifier = self.open_srp_verifier(&user)?.ok_or_else(incorrect)?;
+        let (a, b, big_b) = (
+            hex_int(&state.a)?,
+            hex_int(&state.b)?,
+            hex_int(&state.big_b)?,
+        );
+        let side = ServerSide {
+            a: &a,
+            b: &b,
+            big_b: &big_b,
+            v: &verifier.v,
+        };
+        let expected =
+            srp::expected_signature(&side, realm(&pool.id), &state.user_id, &block, timestamp)
+                .ok_or_else(incorrect)?;
+        let presented = STANDARD.decode(signature).unwrap_or_default();
+        if !secrets_equal(&presented, &expected) {
+            return Err(incorrect());
+        }
+        self.store
+            .clear_login_failures(&pool.id, &user.sub)
+            .await
+            .map_err(|e| CoreError::from_store("lockout", e))?;
+        self.sign_in_gates(&user)?;
+        match user.status {
+            UserStatus::ForceChangePassword => {
+                self.check_temporary_password_age(pool, &user)?;
+                self.new_password_challenge(pool, client, &user).await
+            }
+            _ => Ok(AuthOutcome::Authenticated(
+                self.sign_in(pool, client, &user).await?,
+            )),
+        }
+    }
+}

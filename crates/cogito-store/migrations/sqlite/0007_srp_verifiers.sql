@@ -1,0 +1,8 @@
+-- cogito SQLite schema, version 7: SRP verifiers. Append-only like 0001: never edit a released
+-- file.
+--
+-- srp_verifier: the salt and verifier of the user's current password for USER_SRP_AUTH, sealed
+-- (AES-256-GCM under the master key, bound to the pool and sub), base64; written with every
+-- password and NULL for passwords set before this version (those users sign in with SRP after
+-- their next password change).
+ALTER TABLE users ADD COLUMN srp_verifier TEXT;

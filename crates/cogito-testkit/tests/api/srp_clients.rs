@@ -1,0 +1,147 @@
+//! Compatibility (issue 8): the client libraries most front ends sign in with use SRP by
+//! default, and each completes 200 sign-ins in a row against cogito with fresh random values
+//! (every `PAD` case occurs), then fails with a wrong password exactly as Cognito answers:
+//! amazon-cognito-identity-js (`tests/compat-srp/srp.mjs`, public clients only: it never sends a
+//! secret hash) and pycognito (`tests/compat-srp/srp.py`, with and without a client secret).
+//! Node.js with `npm ci --prefix tests/compat-srp`, and Python with
+//! `tests/compat-srp/requirements.txt`, are prerequisites that `cargo xtask test` installs; a
+//! missing one fails the test.
+
+use std::path::{Path, PathBuf};
+
+use cogito_testkit::TestApp;
+use cogito_testkit::sdk;
+use cogito_testkit::sdk::types::ExplicitAuthFlowsType;
+use serde_json::Value;
+
+use crate::helpers::confirmed_user;
+
+const PW: &str = "Passw0rd!";
+
+/// Sign-ins in a row per client library and client kind.
+const RUNS: &str = "200";
+
+fn compat_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("workspace root")
+        .join("tests/compat-srp")
+}
+
+/// A pool with e-mail aliases, a confirmed user `alice` (`alice@example.com`) and an SRP
+/// client; signing in by the alias makes a client switch to `USER_ID_FOR_SRP` for its proof.
+async fn fixture(app: &TestApp, secret: bool) -> (String, String, Option<String>) {
+    let pool = app
+        .sdk
+        .create_user_pool()
+        .pool_name("compat")
+        .alias_attributes(sdk::types::AliasAttributeType::Email)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .and_then(|p| p.id)
+        .unwrap();
+    let c = app
+        .sdk
+        .create_user_pool_client()
+        .user_pool_id(&pool)
+        .client_name("spa")
+        .generate_secret(secret)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .prevent_user_existence_errors(sdk::types::PreventUserExistenceErrorTypes::Enabled)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    confirmed_user(app, &pool, "alice", PW).await;
+    (pool, c.client_id.unwrap(), c.client_secret)
+}
+
+/// Runs a script and parses the JSON line it prints.
+async fn run(program: &str, args: &[&str]) -> Value {
+    let out = tokio::process::Command::new(program)
+        .current_dir(compat_dir())
+        .args(args)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("{program} runs ({e}); `cargo xtask test` installs it"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+fn assert_runs(verdict: &Value, who: &str) {
+    assert_eq!(verdict["ok"], Value::from(200), "{who}: {verdict}");
+    assert_eq!(
+        verdict["wrong"], "NotAuthorizedException: Incorrect username or password.",
+        "{who}: {verdict}"
+    );
+    assert_eq!(verdict["idTokenUser"], "alice", "{who}: {verdict}");
+}
+
+#[tokio::test]
+async fn amazon_cognito_identity_js_signs_in_with_srp() {
+    let module = compat_dir().join("node_modules/amazon-cognito-identity-js/package.json");
+    assert!(
+        module.is_file(),
+        "{} is missing: run `npm ci --prefix tests/compat-srp`; `cargo xtask test` does this",
+        module.display()
+    );
+    let app = TestApp::spawn().await;
+    let (pool, client, _) = fixture(&app, false).await;
+    // By alias: the library switches to USER_ID_FOR_SRP for its proof.
+    let verdict = run(
+        "node",
+        &[
+            "srp.mjs",
+            &app.url,
+            &pool,
+            &client,
+            "alice@example.com",
+            PW,
+            RUNS,
+        ],
+    )
+    .await;
+    assert_runs(&verdict, "amazon-cognito-identity-js");
+}
+
+/// The Python of the virtual environment `cargo xtask test` prepares, else `python3`.
+fn python() -> String {
+    std::env::var("VIRTUAL_ENV")
+        .map(|v| format!("{v}/bin/python"))
+        .unwrap_or_else(|_| "python3".into())
+}
+
+#[tokio::test]
+async fn pycognito_signs_in_with_srp_with_and_without_a_client_secret() {
+    let app = TestApp::spawn().await;
+    for secret in [false, true] {
+        let (pool, client, client_secret) = fixture(&app, secret).await;
+        let secret_arg = client_secret.unwrap_or_else(|| "-".into());
+        let verdict = run(
+            &python(),
+            &[
+                "srp.py",
+                &app.url,
+                &pool,
+                &client,
+                &secret_arg,
+                "alice",
+                PW,
+                RUNS,
+            ],
+        )
+        .await;
+        assert_runs(&verdict, &format!("pycognito (secret: {secret})"));
+    }
+}
