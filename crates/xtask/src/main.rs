@@ -74,9 +74,14 @@ fn test(root: &Path, args: Vec<String>) -> Result<bool, String> {
     run::tests(root, &env, &passthrough, !no_doc)
 }
 
-/// The workspace root: this crate lives at `<root>/crates/xtask`.
+/// The workspace root: this crate lives at `<root>/crates/xtask`. Taken from the
+/// `CARGO_MANIFEST_DIR` that `cargo run` sets when it starts this binary, not the one compiled
+/// in: two clones sharing one `CARGO_TARGET_DIR` share the uplifted `target/debug/xtask`, which
+/// may have been built from the other clone.
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir
         .ancestors()
         .nth(2)
         .expect("crates/xtask is two levels below the workspace root")
