@@ -121,7 +121,6 @@ impl CoreError {
     pub fn http_status(&self) -> u16 {
         match self {
             Self::Internal(_) => 500,
-            Self::Unauthorized(_) => 401,
             _ => 400,
         }
     }

@@ -189,7 +189,7 @@ impl Cogito {
                 &pool,
                 &user,
                 password,
-                "Password does not conform to policy",
+                "Password did not conform with policy",
             )
             .await?;
         let update = UserUpdate {

@@ -145,16 +145,17 @@ impl Cogito {
             &[username, internal],
             params.get("SECRET_HASH").map(String::as_str),
         )?;
+        let hide = client.prevents_existence_errors();
         let Some(user) = user else {
-            // Same work as for a real user, so timing does not tell who exists.
+            if hide {
+                return Err(self
+                    .unknown_user_failure(pool, username, Some(password))
+                    .await);
+            }
             self.hasher.burn(password).await;
-            return Err(if client.prevents_existence_errors() {
-                CoreError::incorrect_credentials()
-            } else {
-                CoreError::user_not_found()
-            });
+            return Err(CoreError::user_not_found());
         };
-        let user = self.check_password(pool, user, password).await?;
+        let user = self.verify_password(pool, user, password, hide).await?;
         match user.status {
             UserStatus::ForceChangePassword => {
                 self.check_temporary_password_age(pool, &user)?;
@@ -195,12 +196,29 @@ impl Cogito {
     pub async fn check_password(
         &self,
         pool: &UserPool,
-        mut user: User,
+        user: User,
         password: &str,
     ) -> CoreResult<User> {
+        self.verify_password(pool, user, password, false).await
+    }
+
+    /// [`Cogito::check_password`]; with `hide_state` (existence errors hidden, reference
+    /// §8.11) the account's state (disabled, unconfirmed, reset required) is told only after the
+    /// password proved right, so a wrong password gets the same answer for every account.
+    pub(crate) async fn verify_password(
+        &self,
+        pool: &UserPool,
+        mut user: User,
+        password: &str,
+        hide_state: bool,
+    ) -> CoreResult<User> {
         let now = self.clock.now_ms();
-        self.sign_in_gates(&user)?;
         let attempts_exceeded = || CoreError::NotAuthorized("Password attempts exceeded".into());
+        if !hide_state {
+            self.sign_in_gates(&user)?;
+        } else if user.locked_until_ms > now {
+            return Err(attempts_exceeded());
+        }
         match self
             .store
             .begin_password_attempt(&pool.id, &user.sub, now, &LOCKOUT)
@@ -224,7 +242,42 @@ impl Cogito {
             .map_err(|e| CoreError::from_store("lockout", e))?;
         user.failed_attempts = 0;
         user.locked_until_ms = 0;
+        if hide_state {
+            self.sign_in_gates(&user)?;
+        }
         Ok(user)
+    }
+
+    /// The answer to a sign-in with a name that matches no user while existence errors are
+    /// hidden: the failure is counted like a user's (an unknown name locks out like a real one,
+    /// SEC-38) and costs a password hash, so neither the answer nor its timing tells.
+    pub(crate) async fn unknown_user_failure(
+        &self,
+        pool: &UserPool,
+        name: &str,
+        password: Option<&str>,
+    ) -> CoreError {
+        let key = self.sealer.derive("unknown sign-in names");
+        let normalised = name.to_lowercase();
+        let hash = hex::encode(crate::crypto::hmac_sha256(
+            &key,
+            format!("{}\0{normalised}", pool.id).as_bytes(),
+        ));
+        match self
+            .store
+            .record_unknown_failure(&pool.id, &hash, self.clock.now_ms(), &LOCKOUT)
+            .await
+        {
+            Ok(PasswordAttempt::Allowed) => {}
+            Ok(PasswordAttempt::Locked) => {
+                return CoreError::NotAuthorized("Password attempts exceeded".into());
+            }
+            Err(e) => return CoreError::from_store("lockout", e),
+        }
+        if let Some(p) = password {
+            self.hasher.burn(p).await;
+        }
+        CoreError::incorrect_credentials()
     }
 
     /// The status gates of §5.2 step 5: disabled, locked out, unconfirmed, reset required.
@@ -420,7 +473,7 @@ impl Cogito {
                 pool,
                 &user,
                 new_password,
-                "Password does not conform to policy",
+                "Password did not conform with policy",
             )
             .await?;
         let update = UserUpdate {
@@ -563,7 +616,7 @@ impl Cogito {
         params: &HashMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
         let token = param(params, "REFRESH_TOKEN")?;
-        let invalid = || CoreError::NotAuthorized("Invalid Refresh Token.".into());
+        let invalid = || CoreError::NotAuthorized("Invalid Refresh Token".into());
         // Same lookup as GetTokensFromRefreshToken, so rotation's reuse detection cannot be
         // sidestepped through this flow.
         let session = match self.find_refresh(client, token).await? {

@@ -193,7 +193,7 @@ impl Cogito {
                 &pool,
                 &user,
                 proposed,
-                "Password does not conform to policy",
+                "Password did not conform with policy",
             )
             .await?;
         let own = caller

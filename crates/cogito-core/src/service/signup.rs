@@ -310,8 +310,9 @@ impl Cogito {
             .public_user(&client, &pool, username, secret_hash)
             .await?
         else {
+            // As a real user with a wrong code (reference §8.11).
             return Err(if client.prevents_existence_errors() {
-                expired_code()
+                code_mismatch()
             } else {
                 CoreError::user_not_found()
             });
@@ -482,7 +483,7 @@ impl Cogito {
                 &pool,
                 &user,
                 password,
-                "Password does not conform to policy",
+                "Password did not conform with policy",
             )
             .await?;
         // Code, password and the end of every session commit together (SEC-23).

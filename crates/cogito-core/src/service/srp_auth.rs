@@ -43,6 +43,9 @@ struct BlockState {
     client: String,
     /// `None` for the stand-in of an unknown user.
     sub: Option<String>,
+    /// The name an unknown user was asked for (stand-ins only: their failures are counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
     user_id: String,
     a: String,
     b: String,
@@ -162,6 +165,7 @@ impl Cogito {
             id: hex::encode(id),
             pool: pool.id.clone(),
             client: client.client_id.clone(),
+            name: sub.is_none().then(|| username.to_owned()),
             sub: sub.clone(),
             user_id: user_id.clone(),
             a: a.to_str_radix(16),
@@ -229,7 +233,22 @@ impl Cogito {
             return Err(incorrect());
         }
         let Some(sub) = &state.sub else {
-            return Err(incorrect());
+            // The same proof work as for a real user, then the failure counts for the name.
+            let name = state.name.clone().unwrap_or_default();
+            let verifier = self.stand_in(pool, &name).1;
+            let (a, b, big_b) = (
+                hex_int(&state.a)?,
+                hex_int(&state.b)?,
+                hex_int(&state.big_b)?,
+            );
+            let side = ServerSide {
+                a: &a,
+                b: &b,
+                big_b: &big_b,
+                v: &verifier.v,
+            };
+            let _ = srp::expected_signature(&side, realm(&pool.id), &state.user_id, &block, "");
+            return Err(self.unknown_user_failure(pool, &name, None).await);
         };
         // Single use: the auth session the first step stored is taken once.
         match self.store.take_auth_session(&fingerprint(&state.id)).await {

@@ -386,6 +386,16 @@ pub trait UserStore: Send + Sync {
         now_ms: i64,
         policy: &LockoutPolicy,
     ) -> StoreResult<PasswordAttempt>;
+    /// Counts one failed sign-in of a name that matches no user (existence errors hidden,
+    /// SEC-38) with the same lockout as a user's, keyed by a keyed hash of the name: `Locked`
+    /// (nothing counted) while locked. One transaction; `NotFound` if the pool is gone.
+    async fn record_unknown_failure(
+        &self,
+        pool_id: &str,
+        name_hash: &str,
+        now_ms: i64,
+        policy: &LockoutPolicy,
+    ) -> StoreResult<PasswordAttempt>;
     /// Resets the failure counters after a correct password (one statement).
     async fn clear_login_failures(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
     /// Deletes a user with its keys, codes, sessions and group memberships.

@@ -312,4 +312,15 @@ pub(crate) const TABLES: &[Table] = &[
         columns: &[text("key"), int("window_start_ms"), int("count")],
         order: Order::Key(&["key", "window_start_ms"]),
     },
+    Table {
+        name: "unknown_login_failures",
+        columns: &[
+            text("pool_id"),
+            text("name_hash"),
+            int("failed_attempts"),
+            int("locked_until_ms"),
+            int("last_failure_ms"),
+        ],
+        order: Order::Key(&["pool_id", "name_hash"]),
+    },
 ];

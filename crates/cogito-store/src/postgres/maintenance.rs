@@ -23,6 +23,10 @@ const PURGES: &[&str] = &[
      WHERE expires_ms < $1 LIMIT $4 FOR UPDATE SKIP LOCKED))",
     "DELETE FROM event_counters WHERE ctid = ANY(ARRAY(SELECT ctid FROM event_counters \
      WHERE window_start_ms < $1 - 86400000 LIMIT $4 FOR UPDATE SKIP LOCKED))",
+    // Forgotten after 15 quiet minutes, once any lock is over.
+    "DELETE FROM unknown_login_failures WHERE ctid = ANY(ARRAY(SELECT ctid \
+     FROM unknown_login_failures WHERE last_failure_ms < $1 - 900000 AND locked_until_ms < $1 \
+     LIMIT $4 FOR UPDATE SKIP LOCKED))",
     // Rotated-out tokens past any grace period (at most 60 s) are only kept for reuse detection
     // while their sign-in lives; they go with it (ON DELETE CASCADE) or after the cutoff.
     "DELETE FROM rotated_refresh_tokens WHERE ctid = ANY(ARRAY(SELECT ctid \

@@ -44,6 +44,7 @@ mod outbox;
 mod pools;
 mod sessions;
 pub mod testing;
+mod unknown_failures;
 mod user_list;
 mod users;
 
@@ -89,6 +90,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "srp verifiers",
         include_str!("../../migrations/postgres/0004_srp_verifiers.sql"),
+    ),
+    (
+        5,
+        "unknown login failures",
+        include_str!("../../migrations/postgres/0005_unknown_login_failures.sql"),
     ),
 ];
 

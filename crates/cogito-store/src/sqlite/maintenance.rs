@@ -14,6 +14,11 @@ const PURGES: &[(&str, &str)] = &[
     ("authorization_codes", "expires_ms < ?1"),
     ("hosted_sessions", "expires_ms < ?1"),
     ("event_counters", "window_start_ms < ?1 - 86400000"),
+    // Forgotten after 15 quiet minutes, once any lock is over.
+    (
+        "unknown_login_failures",
+        "last_failure_ms < ?1 - 900000 AND locked_until_ms < ?1",
+    ),
     // Rotated-out tokens past any grace period (at most 60 s) are only kept for reuse detection
     // while their sign-in lives; they go with it (ON DELETE CASCADE) or after the cutoff.
     ("rotated_refresh_tokens", "rotated_ms < ?2"),

@@ -34,6 +34,7 @@ mod outbox;
 mod pools;
 mod readers;
 mod sessions;
+mod unknown_failures;
 mod user_list;
 mod users;
 
@@ -83,6 +84,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "srp verifiers",
         include_str!("../../migrations/sqlite/0007_srp_verifiers.sql"),
+    ),
+    (
+        8,
+        "unknown login failures",
+        include_str!("../../migrations/sqlite/0008_unknown_login_failures.sql"),
     ),
 ];
 

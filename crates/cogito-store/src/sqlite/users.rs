@@ -455,6 +455,16 @@ impl UserStore for SqliteStore {
         Ok(UpdateOutcome::Updated(user))
     }
 
+    async fn record_unknown_failure(
+        &self,
+        pool_id: &str,
+        name_hash: &str,
+        now_ms: i64,
+        policy: &LockoutPolicy,
+    ) -> StoreResult<PasswordAttempt> {
+        super::unknown_failures::record(self, pool_id, name_hash, now_ms, policy).await
+    }
+
     async fn begin_password_attempt(
         &self,
         pool_id: &str,

@@ -591,3 +591,50 @@ pub async fn janitor_purges_only_what_ended(store: Arc<dyn Store>) {
     );
     assert_eq!(a.unwrap().rows + b.unwrap().rows, 0);
 }
+
+/// SEC-38: failures of a name that matches no user lock at exactly the threshold, also when
+/// they arrive in parallel; another name (or pool) has its own counter; the janitor forgets a
+/// quiet name and a missing pool is `NotFound`.
+pub async fn unknown_name_failures_lock_like_a_user(store: Arc<dyn Store>) {
+    use cogito_core::service::auth::LOCKOUT;
+    use cogito_core::store::PasswordAttempt;
+    seed_pool(&*store, "p").await;
+    seed_pool(&*store, "q").await;
+    let now = 1_000_000;
+    let attempts = futures::future::join_all(
+        (0..20).map(|_| store.record_unknown_failure("p", "h-nobody", now, &LOCKOUT)),
+    )
+    .await;
+    let allowed = attempts
+        .iter()
+        .filter(|a| matches!(a, Ok(PasswordAttempt::Allowed)))
+        .count();
+    assert_eq!(allowed, LOCKOUT.threshold as usize, "{attempts:?}");
+    assert!(attempts.iter().all(Result::is_ok));
+    for (pool, name) in [("p", "h-other"), ("q", "h-nobody")] {
+        assert_eq!(
+            store
+                .record_unknown_failure(pool, name, now, &LOCKOUT)
+                .await,
+            Ok(PasswordAttempt::Allowed)
+        );
+    }
+    // Past the lock and 15 quiet minutes, the janitor deletes the counters.
+    let later = now + LOCKOUT.reset_after_ms + 1;
+    let purged = store.purge_expired(later, 0, 0, 100).await.unwrap();
+    assert!(purged.rows >= 3, "{purged:?}");
+    for _ in 0..LOCKOUT.threshold {
+        assert_eq!(
+            store
+                .record_unknown_failure("p", "h-nobody", later, &LOCKOUT)
+                .await,
+            Ok(PasswordAttempt::Allowed)
+        );
+    }
+    assert_eq!(
+        store
+            .record_unknown_failure("missing", "h", now, &LOCKOUT)
+            .await,
+        Err(StoreError::NotFound)
+    );
+}

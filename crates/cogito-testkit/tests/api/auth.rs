@@ -666,9 +666,9 @@ async fn refresh_with_another_clients_id_or_garbage_is_invalid() {
         .refresh_token
         .unwrap();
     let r = refresh(&app, &other, &rt).await;
-    assert_eq!(err(r), not_authorized("Invalid Refresh Token."));
+    assert_eq!(err(r), not_authorized("Invalid Refresh Token"));
     let r = refresh(&app, &client, "not-a-refresh-token").await;
-    assert_eq!(err(r), not_authorized("Invalid Refresh Token."));
+    assert_eq!(err(r), not_authorized("Invalid Refresh Token"));
     // The right client still works.
     tokens(refresh(&app, &client, &rt).await);
 }

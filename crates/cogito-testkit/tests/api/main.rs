@@ -25,6 +25,7 @@ mod races;
 mod resource_servers;
 mod sec_authorize;
 mod sec_code;
+mod sec_enumeration;
 mod sec_hosted_ui;
 mod sec_jwt;
 mod sec_token;

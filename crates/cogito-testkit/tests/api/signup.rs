@@ -303,12 +303,13 @@ async fn confirming_an_unknown_user_follows_existence_error_prevention() {
         confirm(&app, &legacy, "ghost", "123456").await.unwrap_err(),
         exp("UserNotFoundException", "User does not exist.")
     );
+    // As an unconfirmed user with a wrong code (reference §8.11, SEC-38).
     assert_eq!(
         confirm(&app, &enabled, "ghost", "123456")
             .await
             .unwrap_err()
             .0,
-        "ExpiredCodeException"
+        "CodeMismatchException"
     );
 }
 

@@ -96,10 +96,11 @@ impl Cogito {
         password: &str,
     ) -> CoreResult<HostedSignIn> {
         let Some(user) = self.lookup_user(pool, username).await? else {
-            self.hasher.burn(password).await;
-            return Err(CoreError::incorrect_credentials());
+            return Err(self
+                .unknown_user_failure(pool, username, Some(password))
+                .await);
         };
-        let user = self.check_password(pool, user, password).await?;
+        let user = self.verify_password(pool, user, password, true).await?;
         if user.status == UserStatus::ForceChangePassword {
             self.check_temporary_password_age(pool, &user)?;
             let required_attributes =

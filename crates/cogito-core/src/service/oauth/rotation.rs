@@ -139,7 +139,7 @@ impl Cogito {
                 )));
             }
         }
-        let invalid = || CoreError::NotAuthorized("Invalid Refresh Token.".into());
+        let invalid = || CoreError::NotAuthorized("Invalid Refresh Token".into());
         let session = match self.find_refresh(&client, token).await? {
             RefreshLookup::Found(s) => s,
             RefreshLookup::Reused => {
