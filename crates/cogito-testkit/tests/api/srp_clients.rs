@@ -2,7 +2,8 @@
 //! default, and each completes 200 sign-ins in a row against cogito with fresh random values
 //! (every `PAD` case occurs), then fails with a wrong password exactly as Cognito answers:
 //! amazon-cognito-identity-js (`tests/compat-srp/srp.mjs`, public clients only: it never sends a
-//! secret hash) and pycognito (`tests/compat-srp/srp.py`, with and without a client secret).
+//! secret hash) and pycognito (`tests/compat-srp/srp.py`, with and without a client secret). AWS
+//! Amplify JS v6's default `signIn` (`tests/compat-srp/amplify.mjs`) signs in too.
 //! Node.js with `npm ci --prefix tests/compat-srp`, and Python with
 //! `tests/compat-srp/requirements.txt`, are prerequisites that `cargo xtask test` installs; a
 //! missing one fails the test.
@@ -144,4 +145,37 @@ async fn pycognito_signs_in_with_srp_with_and_without_a_client_secret() {
         .await;
         assert_runs(&verdict, &format!("pycognito (secret: {secret})"));
     }
+}
+
+/// AWS Amplify JS v6: the default `signIn` (SRP) signs in under Node.js, the session carries
+/// the user's tokens, and a wrong password fails with Cognito's error.
+#[tokio::test]
+async fn amplify_js_v6_default_sign_in_uses_srp() {
+    let module = compat_dir().join("node_modules/aws-amplify/package.json");
+    assert!(
+        module.is_file(),
+        "{} is missing: run `npm ci --prefix tests/compat-srp`; `cargo xtask test` does this",
+        module.display()
+    );
+    let app = TestApp::spawn().await;
+    let (pool, client, _) = fixture(&app, false).await;
+    let verdict = run(
+        "node",
+        &[
+            "amplify.mjs",
+            &app.url,
+            &pool,
+            &client,
+            "alice@example.com",
+            PW,
+        ],
+    )
+    .await;
+    assert_eq!(verdict["signedIn"], true, "{verdict}");
+    assert_eq!(verdict["step"], "DONE", "{verdict}");
+    assert_eq!(verdict["idTokenUser"], "alice", "{verdict}");
+    assert_eq!(
+        verdict["wrong"], "NotAuthorizedException: Incorrect username or password.",
+        "{verdict}"
+    );
 }
