@@ -68,6 +68,21 @@ pub fn generate_temporary(policy: &PasswordPolicy) -> String {
     String::from_utf8(chars).unwrap_or_default()
 }
 
+/// The longest password (Cognito's `PasswordType`): anything longer is refused before it is
+/// hashed, so long inputs cannot buy CPU time (security bar SEC-33).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// Refuses a password longer than [`MAX_PASSWORD_CHARS`] with `InvalidParameterException`.
+pub fn check_length(password: &str) -> CoreResult<()> {
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(CoreError::invalid(format!(
+            "1 validation error detected: Value at 'password' failed to satisfy constraint: \
+             Member must have length less than or equal to {MAX_PASSWORD_CHARS}"
+        )));
+    }
+    Ok(())
+}
+
 /// argon2id cost settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HashCost {
@@ -149,6 +164,20 @@ impl PasswordHasher {
         let _ = self.verify(password, &decoy.clone()).await;
     }
 
+    /// Whether a stored PHC string was made with other settings than this hasher's (another
+    /// algorithm, memory, iterations or lanes): it is then re-hashed at the next successful
+    /// sign-in (security bar SEC-33).
+    pub fn needs_rehash(&self, phc: &str) -> bool {
+        let current = format!(
+            "m={},t={},p={}",
+            self.params.m_cost(),
+            self.params.t_cost(),
+            self.params.p_cost()
+        );
+        let parts: Vec<&str> = phc.split('$').collect();
+        !matches!(parts.as_slice(), ["", "argon2id", "v=19", params, _, _] if *params == current)
+    }
+
     /// Whether the password matches the PHC string (comparison is constant-time inside argon2).
     pub async fn verify(&self, password: &str, phc: &str) -> CoreResult<bool> {
         let _permit = self
@@ -173,6 +202,30 @@ mod tests {
     use super::*;
 
     const P: &str = "Password did not conform with policy";
+
+    #[test]
+    fn hashes_of_other_settings_need_a_rehash() {
+        let h = PasswordHasher::new(HashCost::OWASP, 1).unwrap();
+        assert!(!h.needs_rehash("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA"));
+        for other in [
+            "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+            "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
+            "$argon2id$v=16$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
+            "$2b$12$abcdefghijklmnopqrstuv",
+            "",
+        ] {
+            assert!(h.needs_rehash(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn passwords_longer_than_256_characters_are_refused() {
+        assert!(check_length(&"é".repeat(256)).is_ok());
+        assert!(matches!(
+            check_length(&"a".repeat(257)),
+            Err(CoreError::InvalidParameter(_))
+        ));
+    }
 
     #[test]
     fn each_rule_names_itself() {

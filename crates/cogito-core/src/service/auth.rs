@@ -135,6 +135,7 @@ impl Cogito {
     ) -> CoreResult<AuthOutcome> {
         let username = param(params, "USERNAME")?;
         let password = param(params, "PASSWORD")?;
+        crate::password::check_length(password)?;
         let user = self.lookup_user(pool, username).await?;
         let internal = user
             .as_ref()
@@ -242,10 +243,36 @@ impl Cogito {
             .map_err(|e| CoreError::from_store("lockout", e))?;
         user.failed_attempts = 0;
         user.locked_until_ms = 0;
+        self.rehash_if_weaker(&mut user, password).await;
         if hide_state {
             self.sign_in_gates(&user)?;
         }
         Ok(user)
+    }
+
+    /// After a correct password: a hash made with other settings than the configured ones is
+    /// replaced by one at the current cost (SEC-33). A failure here never fails the sign-in.
+    async fn rehash_if_weaker(&self, user: &mut User, password: &str) {
+        let Some(old) = user.password_hash.clone() else {
+            return;
+        };
+        if !self.hasher.needs_rehash(&old) {
+            return;
+        }
+        let result = match self.hasher.hash(password).await {
+            Ok(new) => self
+                .store
+                .rehash_password(&user.pool_id, &user.sub, &old, &new)
+                .await
+                .map(|done| done.then_some(new))
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match result {
+            Ok(Some(new)) => user.password_hash = Some(new),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not re-hash a password"),
+        }
     }
 
     /// The answer to a sign-in with a name that matches no user while existence errors are

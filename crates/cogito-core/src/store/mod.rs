@@ -396,6 +396,17 @@ pub trait UserStore: Send + Sync {
         now_ms: i64,
         policy: &LockoutPolicy,
     ) -> StoreResult<PasswordAttempt>;
+    /// Replaces the password hash by the same password's hash at the current cost (SEC-33), only
+    /// if the stored hash is still `old_hash` (one conditional statement: a password changed in
+    /// the meantime is never overwritten). History, verifier and dates stay. `false` when the
+    /// hash had changed or the user is gone.
+    async fn rehash_password(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool>;
     /// Resets the failure counters after a correct password (one statement).
     async fn clear_login_failures(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
     /// Deletes a user with its keys, codes, sessions and group memberships.

@@ -537,6 +537,27 @@ impl UserStore for PostgresStore {
         Ok(UpdateOutcome::Updated(user))
     }
 
+    async fn rehash_password(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $4 \
+             WHERE pool_id = $1 AND sub = $2 AND password_hash = $3",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(old_hash)
+        .bind(new_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn record_unknown_failure(
         &self,
         pool_id: &str,

@@ -70,6 +70,7 @@ macro_rules! contract_suite {
                 user_updates::rotation_is_a_compare_and_swap,
                 user_updates::janitor_purges_only_what_ended,
                 user_updates::unknown_name_failures_lock_like_a_user,
+                user_updates::rehash_replaces_only_the_hash_it_read,
                 users::user_delete_cascades,
                 user_list::list_users_pages_in_creation_order,
                 user_list::list_users_filter_email,

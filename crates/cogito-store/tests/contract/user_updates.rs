@@ -638,3 +638,40 @@ pub async fn unknown_name_failures_lock_like_a_user(store: Arc<dyn Store>) {
         Err(StoreError::NotFound)
     );
 }
+
+/// SEC-33: a re-hash replaces the hash only while it is still the one read, and leaves the
+/// history, the verifier and the dates alone.
+pub async fn rehash_replaces_only_the_hash_it_read(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let before = seed_user(&*store, "p", "alice", "sub-a").await;
+    let old = before.password_hash.clone().unwrap();
+    assert!(
+        !store
+            .rehash_password("p", "sub-a", "not-the-hash", "h-new")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .rehash_password("p", "sub-a", &old, "h-new")
+            .await
+            .unwrap()
+    );
+    let after = store.get_user_by_sub("p", "sub-a").await.unwrap();
+    assert_eq!(after.password_hash.as_deref(), Some("h-new"));
+    assert_eq!(after.password_history, before.password_history);
+    assert_eq!(after.password_set_ms, before.password_set_ms);
+    assert_eq!(after.srp_verifier, before.srp_verifier);
+    assert!(
+        !store
+            .rehash_password("p", "sub-a", &old, "h-2")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .rehash_password("p", "nobody", &old, "h-2")
+            .await
+            .unwrap()
+    );
+}

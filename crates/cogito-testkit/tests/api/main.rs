@@ -28,6 +28,7 @@ mod sec_code;
 mod sec_enumeration;
 mod sec_hosted_ui;
 mod sec_jwt;
+mod sec_password;
 mod sec_token;
 mod self_service;
 mod signup;

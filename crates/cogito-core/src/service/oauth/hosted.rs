@@ -95,6 +95,7 @@ impl Cogito {
         username: &str,
         password: &str,
     ) -> CoreResult<HostedSignIn> {
+        crate::password::check_length(password)?;
         let Some(user) = self.lookup_user(pool, username).await? else {
             return Err(self
                 .unknown_user_failure(pool, username, Some(password))
