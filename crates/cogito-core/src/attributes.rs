@@ -21,13 +21,16 @@ fn schema_error(msg: String) -> CoreError {
     CoreError::InvalidParameter(format!("Attributes did not conform to the schema: {msg}"))
 }
 
-/// Validates attribute writes. `creating` allows immutable attributes to be set.
+/// Validates attribute writes and returns them as stored: Boolean values (`email_verified`,
+/// custom booleans) accepted in any case, as Cognito does, and written `true` / `false`.
+/// `creating` allows immutable attributes to be set.
 pub fn validate_writes(
     pool: &UserPool,
     attrs: &[(String, String)],
     writer: Writer<'_>,
     creating: bool,
-) -> CoreResult<()> {
+) -> CoreResult<Vec<(String, String)>> {
+    let mut out = Vec::with_capacity(attrs.len());
     for (name, value) in attrs {
         if name == "sub" {
             return Err(CoreError::invalid(
@@ -57,11 +60,18 @@ pub fn validate_writes(
             )));
         }
         if value.is_empty() {
+            out.push((name.clone(), value.clone()));
             continue; // blank deletes
         }
-        check_value(name, &schema.attribute_data_type, schema, value)?;
+        let value = if schema.attribute_data_type == "Boolean" {
+            value.to_ascii_lowercase()
+        } else {
+            value.clone()
+        };
+        check_value(name, &schema.attribute_data_type, schema, &value)?;
+        out.push((name.clone(), value));
     }
-    Ok(())
+    Ok(out)
 }
 
 fn check_value(

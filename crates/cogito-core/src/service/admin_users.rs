@@ -32,7 +32,7 @@ impl Cogito {
     /// `AdminCreateUser`.
     pub async fn admin_create_user(&self, input: CreateUserInput) -> CoreResult<User> {
         let pool = self.pool(&input.pool_id).await?;
-        validate_writes(&pool, &input.attributes, Writer::Admin, true)?;
+        let attributes = validate_writes(&pool, &input.attributes, Writer::Admin, true)?;
         let password = match &input.temporary_password {
             Some(p) => {
                 crate::password::check_policy(
@@ -78,7 +78,7 @@ impl Cogito {
                 }
             }
         } else {
-            let mut user = new_user(&pool, &input.username, &input.attributes, now)?;
+            let mut user = new_user(&pool, &input.username, &attributes, now)?;
             user.status = UserStatus::ForceChangePassword;
             user.password_hash = Some(hash);
             user.srp_verifier = Some(self.seal_srp_verifier(&pool.id, &user, &password));
@@ -233,8 +233,8 @@ impl Cogito {
     ) -> CoreResult<()> {
         let pool = self.pool(pool_id).await?;
         let user = self.user(&pool, username).await?;
-        validate_writes(&pool, attrs, Writer::Admin, false)?;
-        self.update_attributes(&pool, user, attrs, true)
+        let attrs = validate_writes(&pool, attrs, Writer::Admin, false)?;
+        self.update_attributes(&pool, user, &attrs, true)
             .await
             .map(|_| ())
     }

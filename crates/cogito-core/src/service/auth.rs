@@ -481,7 +481,7 @@ impl Cogito {
                 )));
             }
         }
-        crate::attributes::validate_writes(
+        let attrs = crate::attributes::validate_writes(
             pool,
             &attrs,
             crate::attributes::Writer::Client(client.write_attributes.as_deref()),

@@ -96,7 +96,7 @@ impl Cogito {
         caller: TokenCaller,
         attrs: &[(String, String)],
     ) -> CoreResult<Vec<CodeDelivery>> {
-        validate_writes(
+        let attrs = &validate_writes(
             &caller.pool,
             attrs,
             Writer::Client(caller.client.write_attributes.as_deref()),

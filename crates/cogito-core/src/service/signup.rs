@@ -138,14 +138,14 @@ impl Cogito {
                 "SignUp is not permitted for this user pool".into(),
             ));
         }
-        validate_writes(
+        let attributes = validate_writes(
             &pool,
             &input.attributes,
             Writer::Client(client.write_attributes.as_deref()),
             true,
         )?;
         let now = self.clock.now_ms();
-        let mut user = new_user(&pool, &input.username, &input.attributes, now)?;
+        let mut user = new_user(&pool, &input.username, &attributes, now)?;
         if let Some(name) =
             crate::attributes::missing_required(&pool, |n| user.attr(n).is_some()).first()
         {

@@ -1062,3 +1062,56 @@ async fn an_email_username_pool_generates_the_internal_username() {
         .await;
     assert_eq!(err(dup).0, "UsernameExistsException");
 }
+
+/// Boolean attributes are accepted in any case, as Cognito accepts them, and stored as `true` /
+/// `false`; anything else is refused by the schema.
+#[tokio::test]
+async fn boolean_attributes_accept_any_case() {
+    let app = TestApp::spawn().await;
+    let pool = app.pool("p").await;
+    let value_of = |name: &'static str| {
+        let (sdk, pool) = (app.sdk.clone(), pool.clone());
+        async move {
+            sdk.admin_get_user()
+                .user_pool_id(&pool)
+                .username("alice")
+                .send()
+                .await
+                .unwrap()
+                .user_attributes
+                .unwrap()
+                .into_iter()
+                .find(|a| a.name == name)
+                .and_then(|a| a.value)
+        }
+    };
+    app.sdk
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("alice")
+        .user_attributes(crate::helpers::attr("email", "alice@example.com"))
+        .user_attributes(crate::helpers::attr("email_verified", "True"))
+        .message_action(cogito_testkit::sdk::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(value_of("email_verified").await.as_deref(), Some("true"));
+    app.sdk
+        .admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("alice")
+        .user_attributes(crate::helpers::attr("email_verified", "FALSE"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(value_of("email_verified").await.as_deref(), Some("false"));
+    let refused = app
+        .sdk
+        .admin_update_user_attributes()
+        .user_pool_id(&pool)
+        .username("alice")
+        .user_attributes(crate::helpers::attr("email_verified", "yes"))
+        .send()
+        .await;
+    assert_eq!(crate::helpers::err(refused).0, "InvalidParameterException");
+}
