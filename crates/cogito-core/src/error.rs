@@ -70,6 +70,10 @@ pub enum CoreError {
     /// `ConcurrentModificationException`.
     #[error("{0}")]
     ConcurrentModification(String),
+    /// `TooManyRequestsException`: more work queued than the server takes (the password
+    /// hashing queue is full, security bar SEC-56).
+    #[error("{0}")]
+    TooManyRequests(String),
     /// `CodeDeliveryFailureException`.
     #[error("{0}")]
     CodeDeliveryFailure(String),
@@ -110,6 +114,7 @@ impl CoreError {
             Self::RefreshTokenReuse(_) => "RefreshTokenReuseException",
             Self::UnsupportedUserState(_) => "UnsupportedUserStateException",
             Self::ConcurrentModification(_) => "ConcurrentModificationException",
+            Self::TooManyRequests(_) => "TooManyRequestsException",
             Self::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
             Self::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
             Self::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",

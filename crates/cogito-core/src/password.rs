@@ -1,14 +1,12 @@
 //! Passwords: the pool policy check (reference §8.7, messages of §7.2), temporary-password
-//! generation, and argon2id hashing on a bounded blocking pool so a burst of sign-ins cannot
-//! starve the async executor or exhaust memory.
+//! generation, and argon2id hashing ([`hasher`]: a fixed set of workers with reusable memory and
+//! a bounded queue, so a burst of sign-ins can neither starve the executor nor grow memory).
 
-use std::sync::Arc;
+mod hasher;
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
 use rand::RngExt;
-use tokio::sync::Semaphore;
+
+pub use hasher::{HashCost, PasswordHasher};
 
 use crate::error::{CoreError, CoreResult};
 use crate::model::PasswordPolicy;
@@ -81,120 +79,6 @@ pub fn check_length(password: &str) -> CoreResult<()> {
         )));
     }
     Ok(())
-}
-
-/// argon2id cost settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HashCost {
-    /// Memory in KiB.
-    pub memory_kib: u32,
-    /// Iterations.
-    pub iterations: u32,
-    /// Lanes.
-    pub parallelism: u32,
-}
-
-impl HashCost {
-    /// OWASP's recommended argon2id setting (19 MiB, 2 iterations, 1 lane).
-    pub const OWASP: Self = Self {
-        memory_kib: 19 * 1024,
-        iterations: 2,
-        parallelism: 1,
-    };
-    /// A cheap setting for development and test suites only.
-    pub const INSECURE_DEV: Self = Self {
-        memory_kib: 256,
-        iterations: 1,
-        parallelism: 1,
-    };
-}
-
-/// Hashes and verifies passwords off the async executor, with at most `permits` at a time.
-#[derive(Debug, Clone)]
-pub struct PasswordHasher {
-    params: Params,
-    permits: Arc<Semaphore>,
-    decoy: Arc<std::sync::OnceLock<String>>,
-}
-
-impl PasswordHasher {
-    /// A hasher with the given cost, running at most `concurrency` hashes at once.
-    pub fn new(cost: HashCost, concurrency: usize) -> CoreResult<Self> {
-        let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
-            .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
-        Ok(Self {
-            params,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            decoy: Arc::default(),
-        })
-    }
-
-    fn argon(&self) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
-    }
-
-    /// PHC string of the password.
-    pub async fn hash(&self, password: &str) -> CoreResult<String> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| CoreError::Internal("hasher closed".into()))?;
-        let argon = self.argon();
-        let password = password.to_owned();
-        tokio::task::spawn_blocking(move || {
-            argon
-                .hash_password(password.as_bytes())
-                .map(|h| h.to_string())
-                .map_err(|e| CoreError::Internal(format!("argon2: {e}")))
-        })
-        .await
-        .map_err(|e| CoreError::Internal(format!("hash task: {e}")))?
-    }
-
-    /// Spends the time of one verification on a password nobody has (unknown users), so that
-    /// response times do not reveal whether a user exists.
-    pub async fn burn(&self, password: &str) {
-        let decoy = self.decoy.get_or_init(|| {
-            self.argon()
-                .hash_password(b"cogito decoy password")
-                .map(|h| h.to_string())
-                .unwrap_or_default()
-        });
-        let _ = self.verify(password, &decoy.clone()).await;
-    }
-
-    /// Whether a stored PHC string was made with other settings than this hasher's (another
-    /// algorithm, memory, iterations or lanes): it is then re-hashed at the next successful
-    /// sign-in (security bar SEC-33).
-    pub fn needs_rehash(&self, phc: &str) -> bool {
-        let current = format!(
-            "m={},t={},p={}",
-            self.params.m_cost(),
-            self.params.t_cost(),
-            self.params.p_cost()
-        );
-        let parts: Vec<&str> = phc.split('$').collect();
-        !matches!(parts.as_slice(), ["", "argon2id", "v=19", params, _, _] if *params == current)
-    }
-
-    /// Whether the password matches the PHC string (comparison is constant-time inside argon2).
-    pub async fn verify(&self, password: &str, phc: &str) -> CoreResult<bool> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| CoreError::Internal("hasher closed".into()))?;
-        let argon = self.argon();
-        let password = password.to_owned();
-        let phc = phc.to_owned();
-        tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&phc).map(|h| argon.verify_password(password.as_bytes(), &h).is_ok())
-        })
-        .await
-        .map_err(|e| CoreError::Internal(format!("verify task: {e}")))?
-        .map_err(|e| CoreError::Internal(format!("stored hash unreadable: {e}")))
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,311 @@
+//! argon2id hashing with bounded memory and a bounded queue (security bar SEC-33, SEC-56).
+//!
+//! A fixed set of worker threads (one per core by default) each owns one argon2 memory area of
+//! the configured size, allocated once and reused for every hash, so the memory that hashing
+//! needs is `workers × m` however many sign-ins arrive (letting each hash allocate its own
+//! blocks on a growing blocking pool left the allocator holding hundreds of MiB under load).
+//! Work waits in a bounded queue; when it is full the request is refused at once with
+//! `TooManyRequestsException` instead of waiting behind an unbounded backlog.
+//!
+//! Hashes are PHC strings (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`); a stored hash made with other
+//! settings still verifies (a smaller memory uses part of the worker's area, a larger one a
+//! one-off allocation) and is re-hashed at the next sign-in ([`PasswordHasher::needs_rehash`]).
+
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use tokio::sync::oneshot;
+
+use crate::crypto::{fill_random, secrets_equal};
+use crate::error::{CoreError, CoreResult};
+
+/// argon2id cost settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCost {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Iterations.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl HashCost {
+    /// OWASP's recommended argon2id setting (19 MiB, 2 iterations, 1 lane).
+    pub const OWASP: Self = Self {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
+    /// A cheap setting for development and test suites only.
+    pub const INSECURE_DEV: Self = Self {
+        memory_kib: 256,
+        iterations: 1,
+        parallelism: 1,
+    };
+}
+
+/// Hashes waiting per worker before new ones are refused.
+const QUEUE_PER_WORKER: usize = 64;
+
+/// Bytes of a salt and of a hash.
+const SALT_LEN: usize = 16;
+const HASH_LEN: usize = 32;
+
+/// One unit of work and where its answer goes.
+enum Job {
+    Hash(String, oneshot::Sender<CoreResult<String>>),
+    Verify(String, String, oneshot::Sender<CoreResult<bool>>),
+}
+
+/// Hashes and verifies passwords on a fixed set of workers with reusable memory.
+#[derive(Debug, Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    queue: SyncSender<Job>,
+    decoy: Arc<std::sync::OnceLock<String>>,
+}
+
+impl PasswordHasher {
+    /// A hasher with the given cost and `workers` threads (each holding `m` KiB), queueing at
+    /// most 64 hashes per worker.
+    pub fn new(cost: HashCost, workers: usize) -> CoreResult<Self> {
+        let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
+            .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
+        let workers = workers.max(1);
+        let (queue, jobs) = sync_channel(QUEUE_PER_WORKER * workers);
+        let jobs = Arc::new(Mutex::new(jobs));
+        for i in 0..workers {
+            let (jobs, params) = (jobs.clone(), params.clone());
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || work(&jobs, &params))
+                .map_err(|e| CoreError::Internal(format!("argon2 worker: {e}")))?;
+        }
+        Ok(Self {
+            params,
+            queue,
+            decoy: Arc::default(),
+        })
+    }
+
+    async fn submit<T>(
+        &self,
+        job: impl FnOnce(oneshot::Sender<CoreResult<T>>) -> Job,
+    ) -> CoreResult<T> {
+        let (tx, rx) = oneshot::channel();
+        match self.queue.try_send(job(tx)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                return Err(CoreError::TooManyRequests("Too many requests".into()));
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                return Err(CoreError::Internal("password workers stopped".into()));
+            }
+        }
+        rx.await
+            .map_err(|_| CoreError::Internal("password worker lost a job".into()))?
+    }
+
+    /// PHC string of the password.
+    pub async fn hash(&self, password: &str) -> CoreResult<String> {
+        let password = password.to_owned();
+        self.submit(|tx| Job::Hash(password, tx)).await
+    }
+
+    /// Whether the password matches the PHC string (compared in constant time).
+    pub async fn verify(&self, password: &str, phc: &str) -> CoreResult<bool> {
+        let (password, phc) = (password.to_owned(), phc.to_owned());
+        self.submit(|tx| Job::Verify(password, phc, tx)).await
+    }
+
+    /// Spends the time of one verification on a password nobody has (unknown users), so that
+    /// response times do not reveal whether a user exists.
+    pub async fn burn(&self, password: &str) {
+        let decoy = match self.decoy.get() {
+            Some(d) => d.clone(),
+            None => match self.hash("cogito decoy password").await {
+                Ok(d) => self.decoy.get_or_init(|| d).clone(),
+                Err(_) => return,
+            },
+        };
+        let _ = self.verify(password, &decoy).await;
+    }
+
+    /// Whether a stored PHC string was made with other settings than this hasher's (another
+    /// algorithm, memory, iterations or lanes): it is then re-hashed at the next successful
+    /// sign-in (security bar SEC-33).
+    pub fn needs_rehash(&self, phc: &str) -> bool {
+        let current = format!(
+            "m={},t={},p={}",
+            self.params.m_cost(),
+            self.params.t_cost(),
+            self.params.p_cost()
+        );
+        let parts: Vec<&str> = phc.split('$').collect();
+        !matches!(parts.as_slice(), ["", "argon2id", "v=19", params, _, _] if *params == current)
+    }
+}
+
+/// A worker: takes jobs until the hasher is dropped, always with the same memory area.
+fn work(jobs: &Mutex<Receiver<Job>>, params: &Params) {
+    let mut memory = vec![Block::new(); params.block_count()];
+    loop {
+        // The lock is held only while waiting for the next job.
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        // A job whose caller has gone (request cancelled) is skipped.
+        match job {
+            Ok(Job::Hash(password, tx)) if !tx.is_closed() => {
+                let _ = tx.send(hash_with(params, &password, &mut memory));
+            }
+            Ok(Job::Verify(password, phc, tx)) if !tx.is_closed() => {
+                let _ = tx.send(verify_with(&password, &phc, &mut memory));
+            }
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+fn argon2_err(e: argon2::Error) -> CoreError {
+    CoreError::Internal(format!("argon2: {e}"))
+}
+
+/// Hashes `password` with a fresh salt into a PHC string.
+fn hash_with(params: &Params, password: &str, memory: &mut [Block]) -> CoreResult<String> {
+    let mut salt = [0u8; SALT_LEN];
+    fill_random(&mut salt);
+    let mut out = [0u8; HASH_LEN];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, memory)
+        .map_err(argon2_err)?;
+    Ok(format!(
+        "$argon2id$v=19$m={},t={},p={}${}${}",
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        STANDARD_NO_PAD.encode(salt),
+        STANDARD_NO_PAD.encode(out)
+    ))
+}
+
+/// Recomputes the hash of `password` with the settings and salt of `phc` and compares.
+fn verify_with(password: &str, phc: &str, memory: &mut [Block]) -> CoreResult<bool> {
+    let unreadable = || CoreError::Internal("stored hash unreadable".into());
+    let parts: Vec<&str> = phc.split('$').collect();
+    let ["", "argon2id", "v=19", settings, salt, hash] = parts.as_slice() else {
+        return Err(unreadable());
+    };
+    let mut cost = [0u32; 3];
+    for (slot, (key, item)) in cost
+        .iter_mut()
+        .zip(["m", "t", "p"].into_iter().zip(settings.split(',')))
+    {
+        *slot = item
+            .strip_prefix(key)
+            .and_then(|v| v.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(unreadable)?;
+    }
+    let salt = STANDARD_NO_PAD.decode(salt).map_err(|_| unreadable())?;
+    let expected = STANDARD_NO_PAD.decode(hash).map_err(|_| unreadable())?;
+    let params =
+        Params::new(cost[0], cost[1], cost[2], Some(expected.len())).map_err(|_| unreadable())?;
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = vec![0u8; expected.len()];
+    let needed = params.block_count();
+    let computed = if needed <= memory.len() {
+        argon.hash_password_into_with_memory(
+            password.as_bytes(),
+            &salt,
+            &mut out,
+            &mut memory[..needed],
+        )
+    } else {
+        // A hash made with more memory than configured now: a one-off area.
+        argon.hash_password_into(password.as_bytes(), &salt, &mut out)
+    };
+    computed.map_err(argon2_err)?;
+    Ok(secrets_equal(&out, &expected))
+}
+
+#[cfg(test)]
+mod tests {
+    use argon2::password_hash::PasswordHasher as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_and_match_the_argon2_crates_own_format() {
+        let h = PasswordHasher::new(HashCost::INSECURE_DEV, 2).unwrap();
+        let phc = h.hash("Secret1!").await.unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=256,t=1,p=1$"), "{phc}");
+        assert!(h.verify("Secret1!", &phc).await.unwrap());
+        assert!(!h.verify("Secret1?", &phc).await.unwrap());
+        // A hash written by the argon2 crate itself (as stored before), weaker and stronger.
+        for cost in [(64, 1, 1), (1024, 2, 1)] {
+            let params = Params::new(cost.0, cost.1, cost.2, None).unwrap();
+            let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password(b"Secret1!")
+                .unwrap()
+                .to_string();
+            assert!(h.verify("Secret1!", &theirs).await.unwrap(), "{theirs}");
+            assert!(!h.verify("secret1!", &theirs).await.unwrap());
+            assert!(h.needs_rehash(&theirs));
+        }
+        assert!(h.verify("x", "$argon2id$v=19$bad").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_is_refused_at_once() {
+        // One worker, busy on an expensive hash while the queue is full.
+        let cost = HashCost {
+            memory_kib: 32 * 1024,
+            iterations: 12,
+            parallelism: 1,
+        };
+        let h = PasswordHasher::new(cost, 1).unwrap();
+        let mut replies = Vec::new();
+        let mut submit = || {
+            let (tx, rx) = oneshot::channel();
+            let sent = h.queue.try_send(Job::Hash("pw".into(), tx));
+            replies.push(rx);
+            sent.is_ok()
+        };
+        // The worker takes the first job and is busy with it while the queue fills.
+        assert!(submit());
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let mut queued = 0;
+        while submit() {
+            queued += 1;
+        }
+        assert_eq!(queued, QUEUE_PER_WORKER);
+        let started = std::time::Instant::now();
+        let refused = h.hash("one too many").await;
+        assert!(
+            matches!(refused, Err(CoreError::TooManyRequests(_))),
+            "{refused:?}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_millis(50));
+        // Callers that gave up are skipped, not hashed; the queue drains and accepts again.
+        drop(replies);
+        tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            loop {
+                match h.hash("pw").await {
+                    Err(CoreError::TooManyRequests(_)) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    }
+                    other => return other.unwrap(),
+                }
+            }
+        })
+        .await
+        .expect("the queue drains");
+    }
+}
