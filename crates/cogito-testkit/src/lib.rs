@@ -46,6 +46,9 @@ pub struct TestOptions {
     pub domain_host_names: bool,
     /// The store, overriding `COGITO_TEST_BACKEND` (benchmarks compare both in one run).
     pub backend: Option<Backend>,
+    /// Password hashing cost; `None` is the cheap [`HashCost::INSECURE_DEV`] (benchmarks of
+    /// sign-in under load use [`HashCost::OWASP`]).
+    pub hash_cost: Option<HashCost>,
 }
 
 /// A store backend of [`TestApp`].
@@ -199,7 +202,7 @@ impl TestApp {
             store,
             clock: clock.clone(),
             master: Arc::new(MasterKey::from_hex(&MasterKey::generate_hex()).expect("key")),
-            hash_cost: HashCost::INSECURE_DEV,
+            hash_cost: opts.hash_cost.unwrap_or(HashCost::INSECURE_DEV),
             transport: opts
                 .transport
                 .clone()

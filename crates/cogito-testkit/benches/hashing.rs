@@ -1,0 +1,140 @@
+//! Password sign-in under load at OWASP cost (issue 8 acceptance 5, security bar SEC-56): how
+//! many argon2id verifications per second the machine allows (one worker per core, nothing
+//! else running), then 32 concurrent `ADMIN_USER_PASSWORD_AUTH` sign-ins through the SDK against
+//! a server hashing at the same cost, with the sign-ins per second, the answers that were not
+//! tokens, and the process's peak RSS (`VmHWM`: server and SDK client together, so an upper
+//! bound of the server's). A benchmark, not a test: it prints numbers and asserts nothing.
+//!
+//! Run: `cargo bench -p cogito-testkit --bench hashing` (`COGITO_BENCH_SECS`, default 10).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use cogito_core::password::{HashCost, PasswordHasher};
+use cogito_testkit::sdk::error::ProvideErrorMetadata;
+use cogito_testkit::sdk::types::{AttributeType, AuthFlowType, MessageActionType};
+use cogito_testkit::{TestApp, TestOptions};
+
+const PW: &str = "Passw0rd!";
+const CONCURRENCY: usize = 32;
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+/// Verifications per second with every core verifying back to back.
+async fn raw_rate(cores: usize, run: Duration) -> f64 {
+    let hasher = PasswordHasher::new(HashCost::OWASP, cores).unwrap();
+    let phc = hasher.hash(PW).await.unwrap();
+    let done = Arc::new(AtomicU64::new(0));
+    let until = Instant::now() + run;
+    let tasks: Vec<_> = (0..cores * 2)
+        .map(|_| {
+            let (hasher, phc, done) = (hasher.clone(), phc.clone(), done.clone());
+            tokio::spawn(async move {
+                while Instant::now() < until {
+                    assert!(hasher.verify(PW, &phc).await.unwrap());
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / run.as_secs_f64()
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let secs = std::env::var("COGITO_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10u64);
+    let run = Duration::from_secs(secs);
+    let allowed = raw_rate(cores, Duration::from_secs(secs.min(5))).await;
+    println!("argon2id OWASP (19 MiB, t=2), {cores} workers: {allowed:.1} verifications/s");
+
+    let app = TestApp::spawn_with(TestOptions {
+        hash_cost: Some(HashCost::OWASP),
+        ..Default::default()
+    })
+    .await;
+    let pool = app.pool("bench").await;
+    let (client, _) = app.client(&pool, false).await;
+    app.sdk
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("alice")
+        .user_attributes(
+            AttributeType::builder()
+                .name("email")
+                .value("alice@example.com")
+                .build()
+                .unwrap(),
+        )
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    app.sdk
+        .admin_set_user_password()
+        .user_pool_id(&pool)
+        .username("alice")
+        .password(PW)
+        .permanent(true)
+        .send()
+        .await
+        .unwrap();
+    let (ok, refused, other) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+    );
+    let until = Instant::now() + run;
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (sdk, pool, client) = (app.sdk.clone(), pool.clone(), client.clone());
+            let (ok, refused, other) = (ok.clone(), refused.clone(), other.clone());
+            tokio::spawn(async move {
+                while Instant::now() < until {
+                    let r = sdk
+                        .admin_initiate_auth()
+                        .user_pool_id(&pool)
+                        .client_id(&client)
+                        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+                        .auth_parameters("USERNAME", "alice")
+                        .auth_parameters("PASSWORD", PW)
+                        .send()
+                        .await;
+                    match r {
+                        Ok(_) => ok.fetch_add(1, Ordering::Relaxed),
+                        Err(e) if e.code() == Some("TooManyRequestsException") => {
+                            refused.fetch_add(1, Ordering::Relaxed)
+                        }
+                        Err(_) => other.fetch_add(1, Ordering::Relaxed),
+                    };
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let rate = ok.load(Ordering::Relaxed) as f64 / run.as_secs_f64();
+    println!(
+        "{CONCURRENCY} concurrent sign-ins for {secs} s: {rate:.1} sign-ins/s ({:.0} % of the \
+         hash alone), {} TooManyRequests, {} other errors; peak RSS {:.1} MiB",
+        100.0 * rate / allowed,
+        refused.load(Ordering::Relaxed),
+        other.load(Ordering::Relaxed),
+        peak_rss_mib()
+    );
+}
