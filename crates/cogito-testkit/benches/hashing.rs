@@ -69,30 +69,35 @@ async fn main() {
     .await;
     let pool = app.pool("bench").await;
     let (client, _) = app.client(&pool, false).await;
-    app.sdk
-        .admin_create_user()
-        .user_pool_id(&pool)
-        .username("alice")
-        .user_attributes(
-            AttributeType::builder()
-                .name("email")
-                .value("alice@example.com")
-                .build()
-                .unwrap(),
-        )
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .unwrap();
-    app.sdk
-        .admin_set_user_password()
-        .user_pool_id(&pool)
-        .username("alice")
-        .password(PW)
-        .permanent(true)
-        .send()
-        .await
-        .unwrap();
+    // One user per connection: parallel sign-ins of one user are held back by the lockout's
+    // in-flight reservation (SEC-37), which is not what this measures.
+    for i in 0..CONCURRENCY {
+        let name = format!("user{i}");
+        app.sdk
+            .admin_create_user()
+            .user_pool_id(&pool)
+            .username(&name)
+            .user_attributes(
+                AttributeType::builder()
+                    .name("email")
+                    .value(format!("{name}@example.com"))
+                    .build()
+                    .unwrap(),
+            )
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .unwrap();
+        app.sdk
+            .admin_set_user_password()
+            .user_pool_id(&pool)
+            .username(&name)
+            .password(PW)
+            .permanent(true)
+            .send()
+            .await
+            .unwrap();
+    }
     let (ok, refused, other) = (
         Arc::new(AtomicU64::new(0)),
         Arc::new(AtomicU64::new(0)),
@@ -100,8 +105,9 @@ async fn main() {
     );
     let until = Instant::now() + run;
     let tasks: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
+        .map(|i| {
             let (sdk, pool, client) = (app.sdk.clone(), pool.clone(), client.clone());
+            let name = format!("user{i}");
             let (ok, refused, other) = (ok.clone(), refused.clone(), other.clone());
             tokio::spawn(async move {
                 while Instant::now() < until {
@@ -110,7 +116,7 @@ async fn main() {
                         .user_pool_id(&pool)
                         .client_id(&client)
                         .auth_flow(AuthFlowType::AdminUserPasswordAuth)
-                        .auth_parameters("USERNAME", "alice")
+                        .auth_parameters("USERNAME", &name)
                         .auth_parameters("PASSWORD", PW)
                         .send()
                         .await;
