@@ -244,6 +244,7 @@ impl Cogito {
         user.failed_attempts = 0;
         user.locked_until_ms = 0;
         self.rehash_if_weaker(&mut user, password).await;
+        self.fill_srp_verifier(&mut user, password).await;
         if hide_state {
             self.sign_in_gates(&user)?;
         }
@@ -272,6 +273,24 @@ impl Cogito {
             Ok(Some(new)) => user.password_hash = Some(new),
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "could not re-hash a password"),
+        }
+    }
+
+    /// After a correct password: a password set before SRP verifiers were stored gets its
+    /// verifier now, so the user can sign in with SRP from then on. Never fails the sign-in.
+    async fn fill_srp_verifier(&self, user: &mut User, password: &str) {
+        let (None, Some(hash)) = (&user.srp_verifier, user.password_hash.clone()) else {
+            return;
+        };
+        let verifier = self.seal_srp_verifier(&user.pool_id, user, password);
+        match self
+            .store
+            .fill_srp_verifier(&user.pool_id, &user.sub, &hash, &verifier)
+            .await
+        {
+            Ok(true) => user.srp_verifier = Some(verifier),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not store an SRP verifier"),
         }
     }
 

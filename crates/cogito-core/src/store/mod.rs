@@ -407,6 +407,16 @@ pub trait UserStore: Send + Sync {
         old_hash: &str,
         new_hash: &str,
     ) -> StoreResult<bool>;
+    /// Stores the SRP verifier of a password set before verifiers were kept, only while the
+    /// stored hash is still `hash` and no verifier is there (one conditional statement). `false`
+    /// otherwise.
+    async fn fill_srp_verifier(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        hash: &str,
+        verifier: &str,
+    ) -> StoreResult<bool>;
     /// Resets the failure counters after a correct password (one statement).
     async fn clear_login_failures(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
     /// Deletes a user with its keys, codes, sessions and group memberships.

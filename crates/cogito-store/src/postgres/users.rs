@@ -558,6 +558,27 @@ impl UserStore for PostgresStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn fill_srp_verifier(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        hash: &str,
+        verifier: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET srp_verifier = $4 WHERE pool_id = $1 AND sub = $2 \
+             AND password_hash = $3 AND srp_verifier IS NULL",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(hash)
+        .bind(verifier)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn record_unknown_failure(
         &self,
         pool_id: &str,

@@ -71,6 +71,7 @@ macro_rules! contract_suite {
                 user_updates::janitor_purges_only_what_ended,
                 user_updates::unknown_name_failures_lock_like_a_user,
                 user_updates::rehash_replaces_only_the_hash_it_read,
+                user_updates::a_missing_verifier_is_filled_once,
                 users::user_delete_cascades,
                 user_list::list_users_pages_in_creation_order,
                 user_list::list_users_filter_email,

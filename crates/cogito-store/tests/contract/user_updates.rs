@@ -675,3 +675,32 @@ pub async fn rehash_replaces_only_the_hash_it_read(store: Arc<dyn Store>) {
             .unwrap()
     );
 }
+
+/// A missing SRP verifier is filled only while the hash is the one checked and none is there.
+pub async fn a_missing_verifier_is_filled_once(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let alice = seed_user(&*store, "p", "alice", "sub-a").await;
+    let hash = alice.password_hash.clone().unwrap();
+    assert_eq!(alice.srp_verifier, None);
+    assert!(
+        !store
+            .fill_srp_verifier("p", "sub-a", "other-hash", "v1")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .fill_srp_verifier("p", "sub-a", &hash, "v1")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .fill_srp_verifier("p", "sub-a", &hash, "v2")
+            .await
+            .unwrap()
+    );
+    let after = store.get_user_by_sub("p", "sub-a").await.unwrap();
+    assert_eq!(after.srp_verifier.as_deref(), Some("v1"));
+    assert_eq!(after.password_hash, alice.password_hash);
+}

@@ -588,3 +588,46 @@ async fn srp_continues_like_a_password_sign_in() {
         ("NotAuthorizedException", "User is disabled.")
     );
 }
+
+/// A password set before verifiers were stored (no verifier): SRP fails like a wrong password
+/// until the next password sign-in stores the verifier, then SRP works.
+#[tokio::test]
+async fn a_password_sign_in_stores_a_missing_verifier() {
+    let app = TestApp::spawn().await;
+    let (pool, client, _) = srp_pool(&app, false, true).await;
+    confirmed_user(&app, &pool, "alice", PW).await;
+    let sub = sub_of(&app, &pool, "alice").await;
+    let store = app.state.core.store_for_harness();
+    let alice = store.get_user_by_sub(&pool, &sub).await.unwrap();
+    let update = cogito_core::store::UserUpdate {
+        modified_ms: 1,
+        password: Some(cogito_core::store::NewPassword {
+            hash: alice.password_hash.clone().unwrap(),
+            srp_verifier: None,
+            set_ms: alice.password_set_ms,
+            keep_history: 1,
+        }),
+        ..Default::default()
+    };
+    store
+        .update_user(&pool, &sub, &update, &cogito_core::store::Effects::none())
+        .await
+        .unwrap();
+    assert_eq!(
+        srp_sign_in(&app, &pool, &client, "alice", PW).await,
+        Err(incorrect())
+    );
+    app.sdk
+        .initiate_auth()
+        .client_id(&client)
+        .auth_flow(Flow::UserPasswordAuth)
+        .auth_parameters("USERNAME", "alice")
+        .auth_parameters("PASSWORD", PW)
+        .send()
+        .await
+        .expect("password sign-in");
+    assert_eq!(
+        srp_sign_in(&app, &pool, &client, "alice", PW).await,
+        Ok("alice".into())
+    );
+}
