@@ -68,7 +68,7 @@ fn missing(name: &str) -> CoreError {
     CoreError::invalid(format!("Missing required parameter {name}"))
 }
 
-fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> CoreResult<&'a str> {
+pub(crate) fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> CoreResult<&'a str> {
     params
         .get(name)
         .map(String::as_str)
@@ -213,23 +213,10 @@ impl Cogito {
         password: &str,
         hide_state: bool,
     ) -> CoreResult<User> {
-        let now = self.clock.now_ms();
-        let attempts_exceeded = || CoreError::NotAuthorized("Password attempts exceeded".into());
         if !hide_state {
             self.sign_in_gates(&user)?;
-        } else if user.locked_until_ms > now {
-            return Err(attempts_exceeded());
         }
-        match self
-            .store
-            .begin_password_attempt(&pool.id, &user.sub, now, &LOCKOUT)
-            .await
-        {
-            Ok(PasswordAttempt::Allowed) => {}
-            Ok(PasswordAttempt::Locked) => return Err(attempts_exceeded()),
-            Err(StoreError::NotFound) => return Err(CoreError::incorrect_credentials()),
-            Err(e) => return Err(CoreError::from_store("lockout", e)),
-        }
+        self.reserve_password_check(pool, &user).await?;
         let ok = match &user.password_hash {
             Some(h) => self.hasher.verify(password, h).await?,
             None => false,
@@ -237,18 +224,49 @@ impl Cogito {
         if !ok {
             return Err(CoreError::incorrect_credentials());
         }
-        self.store
-            .clear_login_failures(&pool.id, &user.sub)
-            .await
-            .map_err(|e| CoreError::from_store("lockout", e))?;
-        user.failed_attempts = 0;
-        user.locked_until_ms = 0;
+        self.password_proved(pool, &mut user).await?;
         self.rehash_if_weaker(&mut user, password).await;
         self.fill_srp_verifier(&mut user, password).await;
         if hide_state {
             self.sign_in_gates(&user)?;
         }
         Ok(user)
+    }
+
+    /// Reserves one check of a user's password or SRP proof (SEC-37): refused while locked,
+    /// otherwise counted as a failure in the store before the check runs, so parallel checks,
+    /// on one instance or several, can never run more than the lockout allows.
+    pub(crate) async fn reserve_password_check(
+        &self,
+        pool: &UserPool,
+        user: &User,
+    ) -> CoreResult<()> {
+        let now = self.clock.now_ms();
+        let attempts_exceeded = || CoreError::NotAuthorized("Password attempts exceeded".into());
+        if user.locked_until_ms > now {
+            return Err(attempts_exceeded());
+        }
+        match self
+            .store
+            .begin_password_attempt(&pool.id, &user.sub, now, &LOCKOUT)
+            .await
+        {
+            Ok(PasswordAttempt::Allowed) => Ok(()),
+            Ok(PasswordAttempt::Locked) => Err(attempts_exceeded()),
+            Err(StoreError::NotFound) => Err(CoreError::incorrect_credentials()),
+            Err(e) => Err(CoreError::from_store("lockout", e)),
+        }
+    }
+
+    /// After a correct password or proof: the reserved failure and the earlier ones are cleared.
+    pub(crate) async fn password_proved(&self, pool: &UserPool, user: &mut User) -> CoreResult<()> {
+        self.store
+            .clear_login_failures(&pool.id, &user.sub)
+            .await
+            .map_err(|e| CoreError::from_store("lockout", e))?;
+        user.failed_attempts = 0;
+        user.locked_until_ms = 0;
+        Ok(())
     }
 
     /// After a correct password: a hash made with other settings than the configured ones is

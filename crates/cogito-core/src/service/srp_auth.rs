@@ -18,12 +18,12 @@ use num_bigint::BigUint;
 use serde::{Deserialize, Serialize};
 
 use super::Cogito;
-use super::auth::{AuthOutcome, Challenge, LOCKOUT};
+use super::auth::{AuthOutcome, Challenge, param};
 use crate::crypto::{fingerprint, hmac_sha256, secrets_equal};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AppClient, AuthSession, User, UserPool, UserStatus};
 use crate::srp::{self, BadA, ServerSide, Verifier};
-use crate::store::{PasswordAttempt, StoreError};
+use crate::store::StoreError;
 
 /// Associated data of a sealed `SECRET_BLOCK`.
 const BLOCK_CONTEXT: &[u8] = b"cogito srp secret block v1";
@@ -67,16 +67,34 @@ fn incorrect() -> CoreError {
     CoreError::incorrect_credentials()
 }
 
-fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> CoreResult<&'a str> {
-    params
-        .get(name)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| CoreError::invalid(format!("Missing required parameter {name}")))
-}
-
 fn hex_int(text: &str) -> CoreResult<BigUint> {
     BigUint::parse_bytes(text.as_bytes(), 16).ok_or_else(incorrect)
+}
+
+impl BlockState {
+    /// The claim a client holding the password behind `verifier` signs over `block` and
+    /// `timestamp`; `None` when no claim can be valid (`u = 0`).
+    fn expected_claim(
+        &self,
+        verifier: &Verifier,
+        block: &[u8],
+        timestamp: &str,
+    ) -> CoreResult<Option<[u8; 32]>> {
+        let (a, b, big_b) = (hex_int(&self.a)?, hex_int(&self.b)?, hex_int(&self.big_b)?);
+        let side = ServerSide {
+            a: &a,
+            b: &b,
+            big_b: &big_b,
+            v: &verifier.v,
+        };
+        Ok(srp::expected_signature(
+            &side,
+            realm(&self.pool),
+            &self.user_id,
+            block,
+            timestamp,
+        ))
+    }
 }
 
 impl Cogito {
@@ -236,18 +254,7 @@ impl Cogito {
             // The same proof work as for a real user, then the failure counts for the name.
             let name = state.name.clone().unwrap_or_default();
             let verifier = self.stand_in(pool, &name).1;
-            let (a, b, big_b) = (
-                hex_int(&state.a)?,
-                hex_int(&state.b)?,
-                hex_int(&state.big_b)?,
-            );
-            let side = ServerSide {
-                a: &a,
-                b: &b,
-                big_b: &big_b,
-                v: &verifier.v,
-            };
-            let _ = srp::expected_signature(&side, realm(&pool.id), &state.user_id, &block, "");
+            let _ = state.expected_claim(&verifier, &block, timestamp)?;
             return Err(self.unknown_user_failure(pool, &name, None).await);
         };
         // Single use: the auth session the first step stored is taken once.
@@ -260,49 +267,17 @@ impl Cogito {
         if (signed_at - self.clock.now_secs()).abs() > TIMESTAMP_SKEW_SECS {
             return Err(incorrect());
         }
-        let user = self.user_by_sub(pool, sub).await?.ok_or_else(incorrect)?;
-        if user.locked_until_ms > now {
-            return Err(CoreError::NotAuthorized(
-                "Password attempts exceeded".into(),
-            ));
-        }
-        match self
-            .store
-            .begin_password_attempt(&pool.id, &user.sub, now, &LOCKOUT)
-            .await
-        {
-            Ok(PasswordAttempt::Allowed) => {}
-            Ok(PasswordAttempt::Locked) => {
-                return Err(CoreError::NotAuthorized(
-                    "Password attempts exceeded".into(),
-                ));
-            }
-            Err(StoreError::NotFound) => return Err(incorrect()),
-            Err(e) => return Err(CoreError::from_store("lockout", e)),
-        }
+        let mut user = self.user_by_sub(pool, sub).await?.ok_or_else(incorrect)?;
+        self.reserve_password_check(pool, &user).await?;
         let verifier = self.open_srp_verifier(&user)?.ok_or_else(incorrect)?;
-        let (a, b, big_b) = (
-            hex_int(&state.a)?,
-            hex_int(&state.b)?,
-            hex_int(&state.big_b)?,
-        );
-        let side = ServerSide {
-            a: &a,
-            b: &b,
-            big_b: &big_b,
-            v: &verifier.v,
-        };
-        let expected =
-            srp::expected_signature(&side, realm(&pool.id), &state.user_id, &block, timestamp)
-                .ok_or_else(incorrect)?;
+        let expected = state
+            .expected_claim(&verifier, &block, timestamp)?
+            .ok_or_else(incorrect)?;
         let presented = STANDARD.decode(signature).unwrap_or_default();
         if !secrets_equal(&presented, &expected) {
             return Err(incorrect());
         }
-        self.store
-            .clear_login_failures(&pool.id, &user.sub)
-            .await
-            .map_err(|e| CoreError::from_store("lockout", e))?;
+        self.password_proved(pool, &mut user).await?;
         self.sign_in_gates(&user)?;
         match user.status {
             UserStatus::ForceChangePassword => {

@@ -1,6 +1,7 @@
-//! `../shared/cognito-srp-test-vector.json` reproduced value by value, a client written from the
-//! reference's description signing in against the server side many times with fresh random
-//! values (so that every `PAD` case occurs), and the strict timestamp format.
+//! The reference's SRP test vector (`cognito-srp-test-vector.json`, a copy of the project's
+//! shared one) reproduced value by value, a client written from the reference's description
+//! signing in against the server side many times with fresh random values (so that every `PAD`
+//! case occurs), and the strict timestamp format.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -11,10 +12,7 @@ use sha2::{Digest, Sha256, Sha512};
 use super::*;
 
 fn vector() -> Value {
-    serde_json::from_str(include_str!(
-        "../../../../../shared/cognito-srp-test-vector.json"
-    ))
-    .expect("test vector JSON")
+    serde_json::from_str(include_str!("cognito-srp-test-vector.json")).expect("test vector JSON")
 }
 
 fn int(v: &Value, k: &str) -> BigUint {
