@@ -79,3 +79,47 @@ pub async fn admin_login(
         .authentication_result
         .expect("tokens")
 }
+
+/// A pool whose users may also sign in by their e-mail (`AliasAttributes=[email]`).
+pub async fn alias_pool(app: &TestApp, name: &str) -> String {
+    app.sdk
+        .create_user_pool()
+        .pool_name(name)
+        .alias_attributes(sdk::types::AliasAttributeType::Email)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .and_then(|p| p.id)
+        .unwrap()
+}
+
+/// An app client of `pool` allowing `flows`, with a secret when asked, and existence errors
+/// hidden (`ENABLED`) or not (`LEGACY`); `(client_id, secret)`.
+pub async fn client_with(
+    app: &TestApp,
+    pool: &str,
+    flows: &[sdk::types::ExplicitAuthFlowsType],
+    secret: bool,
+    hide_existence: bool,
+) -> (String, Option<String>) {
+    use sdk::types::PreventUserExistenceErrorTypes as Prevent;
+    let c = app
+        .sdk
+        .create_user_pool_client()
+        .user_pool_id(pool)
+        .client_name("app")
+        .generate_secret(secret)
+        .set_explicit_auth_flows(Some(flows.to_vec()))
+        .prevent_user_existence_errors(if hide_existence {
+            Prevent::Enabled
+        } else {
+            Prevent::Legacy
+        })
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    (c.client_id.unwrap(), c.client_secret)
+}

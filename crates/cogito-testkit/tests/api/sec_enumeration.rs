@@ -8,7 +8,7 @@ use cogito_testkit::TestApp;
 use cogito_testkit::sdk;
 use serde_json::{Value, json};
 
-use crate::helpers::{attr, confirmed_user};
+use crate::helpers::{attr, client_with, confirmed_user};
 
 const PW: &str = "Passw0rd!";
 
@@ -29,32 +29,14 @@ async fn call(app: &TestApp, op: &str, body: Value) -> (u16, Value) {
     (status, resp.json().await.unwrap())
 }
 
+/// A pool with e-mail verification and a password client hiding existence errors.
 async fn fixture(app: &TestApp) -> (String, String) {
-    let pool = app
-        .sdk
-        .create_user_pool()
-        .pool_name("enum")
-        .auto_verified_attributes(sdk::types::VerifiedAttributeType::Email)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .and_then(|p| p.id)
-        .unwrap();
-    let client = app
-        .sdk
-        .create_user_pool_client()
-        .user_pool_id(&pool)
-        .client_name("app")
-        .explicit_auth_flows(sdk::types::ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(sdk::types::ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .prevent_user_existence_errors(sdk::types::PreventUserExistenceErrorTypes::Enabled)
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client
-        .and_then(|c| c.client_id)
-        .unwrap();
+    let pool = app.pool("enum").await;
+    let flows = [
+        sdk::types::ExplicitAuthFlowsType::AllowUserPasswordAuth,
+        sdk::types::ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+    ];
+    let (client, _) = client_with(app, &pool, &flows, false, true).await;
     (pool, client)
 }
 

@@ -17,43 +17,20 @@ use cogito_testkit::sdk::types::{AuthFlowType as Flow, ChallengeNameType, Explic
 use num_bigint::BigUint;
 use sdk::error::ProvideErrorMetadata;
 
-use crate::helpers::{attr, confirmed_user, secret_hash};
+use crate::helpers::{alias_pool, attr, client_with, confirmed_user, secret_hash};
 
 const PW: &str = "Passw0rd!";
 
 /// A pool (e-mail alias, existence errors as given) with an SRP client; `(pool, client, secret)`.
 async fn srp_pool(app: &TestApp, secret: bool, prevent: bool) -> (String, String, Option<String>) {
-    let pool = app
-        .sdk
-        .create_user_pool()
-        .pool_name("srp")
-        .alias_attributes(sdk::types::AliasAttributeType::Email)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .and_then(|p| p.id)
-        .unwrap();
-    let c = app
-        .sdk
-        .create_user_pool_client()
-        .user_pool_id(&pool)
-        .client_name("spa")
-        .generate_secret(secret)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .prevent_user_existence_errors(if prevent {
-            sdk::types::PreventUserExistenceErrorTypes::Enabled
-        } else {
-            sdk::types::PreventUserExistenceErrorTypes::Legacy
-        })
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client
-        .unwrap();
-    (pool, c.client_id.unwrap(), c.client_secret)
+    let pool = alias_pool(app, "srp").await;
+    let flows = [
+        ExplicitAuthFlowsType::AllowUserSrpAuth,
+        ExplicitAuthFlowsType::AllowUserPasswordAuth,
+        ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+    ];
+    let (client, client_secret) = client_with(app, &pool, &flows, secret, prevent).await;
+    (pool, client, client_secret)
 }
 
 /// The client's half of one exchange: its secret `a` and public `A`.

@@ -11,11 +11,10 @@
 use std::path::{Path, PathBuf};
 
 use cogito_testkit::TestApp;
-use cogito_testkit::sdk;
 use cogito_testkit::sdk::types::ExplicitAuthFlowsType;
 use serde_json::Value;
 
-use crate::helpers::confirmed_user;
+use crate::helpers::{alias_pool, client_with, confirmed_user};
 
 const PW: &str = "Passw0rd!";
 
@@ -33,33 +32,14 @@ fn compat_dir() -> PathBuf {
 /// A pool with e-mail aliases, a confirmed user `alice` (`alice@example.com`) and an SRP
 /// client; signing in by the alias makes a client switch to `USER_ID_FOR_SRP` for its proof.
 async fn fixture(app: &TestApp, secret: bool) -> (String, String, Option<String>) {
-    let pool = app
-        .sdk
-        .create_user_pool()
-        .pool_name("compat")
-        .alias_attributes(sdk::types::AliasAttributeType::Email)
-        .send()
-        .await
-        .unwrap()
-        .user_pool
-        .and_then(|p| p.id)
-        .unwrap();
-    let c = app
-        .sdk
-        .create_user_pool_client()
-        .user_pool_id(&pool)
-        .client_name("spa")
-        .generate_secret(secret)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .prevent_user_existence_errors(sdk::types::PreventUserExistenceErrorTypes::Enabled)
-        .send()
-        .await
-        .unwrap()
-        .user_pool_client
-        .unwrap();
+    let pool = alias_pool(app, "compat").await;
+    let flows = [
+        ExplicitAuthFlowsType::AllowUserSrpAuth,
+        ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+    ];
+    let (client, client_secret) = client_with(app, &pool, &flows, secret, true).await;
     confirmed_user(app, &pool, "alice", PW).await;
-    (pool, c.client_id.unwrap(), c.client_secret)
+    (pool, client, client_secret)
 }
 
 /// Runs a script and parses the JSON line it prints.
