@@ -7,6 +7,7 @@
 pub mod client;
 pub mod group;
 pub mod message;
+pub mod mfa;
 pub mod oauth;
 pub mod pool;
 pub mod session;
@@ -15,6 +16,7 @@ pub mod user;
 pub use client::AppClient;
 pub use group::Group;
 pub use message::{DeliveryMedium, OutboxMessage};
+pub use mfa::{MfaFactor, MfaMode, MfaPreference, PoolMfa, UserMfa};
 pub use oauth::{
     AuthorizationCode, Domain, HostedSession, OAuthSettings, ResourceServer, UiCustomization,
 };

@@ -135,6 +135,8 @@ pub struct UserPool {
     pub deletion_protection: bool,
     /// `OFF`, `ON`, `OPTIONAL`.
     pub mfa_configuration: String,
+    /// The factors offered (`SetUserPoolMfaConfig`).
+    pub mfa: super::PoolMfa,
     /// `AccountRecoverySetting.RecoveryMechanisms`, in the order given; `None` when the pool
     /// was created without one (the legacy rule of reference §8.3 applies).
     pub account_recovery: Option<Vec<RecoveryMechanism>>,
@@ -151,6 +153,11 @@ impl UserPool {
     /// The schema entry for an attribute name.
     pub fn attribute(&self, name: &str) -> Option<&SchemaAttribute> {
         self.schema.iter().find(|a| a.name == name)
+    }
+
+    /// `MfaConfiguration` (an unknown stored value reads as `ON`: fail closed).
+    pub fn mfa_mode(&self) -> super::MfaMode {
+        super::MfaMode::parse(&self.mfa_configuration).unwrap_or(super::MfaMode::On)
     }
 
     /// Whether users sign up with their e-mail or phone number as username.

@@ -57,6 +57,10 @@ pub struct AuthSession {
     pub challenge: String,
     /// Expiry, epoch ms.
     pub expires_ms: i64,
+    /// The challenge's own state, sealed (e.g. the fingerprint of a code sent).
+    pub state: Option<String>,
+    /// Answers tried so far (each counted before it is checked).
+    pub attempts: u32,
 }
 
 /// One sign-in: the refresh token (stored only as a hash) and the `origin_jti` every token

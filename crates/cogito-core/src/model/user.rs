@@ -76,6 +76,8 @@ pub struct User {
     pub locked_until_ms: i64,
     /// Time of the last failed attempt, epoch ms.
     pub last_failure_ms: i64,
+    /// MFA settings: written only by the store's MFA operations, never by a user change.
+    pub mfa: super::UserMfa,
 }
 
 impl User {

@@ -379,6 +379,8 @@ impl Cogito {
             user_sub: user.sub.clone(),
             challenge: "NEW_PASSWORD_REQUIRED".into(),
             expires_ms: self.clock.now_ms() + client.auth_session_validity * 60_000,
+            state: None,
+            attempts: 0,
         };
         self.store
             .put_auth_session(&record)

@@ -79,6 +79,7 @@ pub fn new_user(
         failed_attempts: 0,
         locked_until_ms: 0,
         last_failure_ms: 0,
+        mfa: Default::default(),
     };
     super::apply_attributes(&mut user, attrs);
     if pool.uses_username_attributes() {

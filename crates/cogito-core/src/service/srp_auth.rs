@@ -199,6 +199,8 @@ impl Cogito {
                 user_sub: sub,
                 challenge: PASSWORD_VERIFIER.into(),
                 expires_ms: state.expires_ms,
+                state: None,
+                attempts: 0,
             };
             self.store
                 .put_auth_session(&session)

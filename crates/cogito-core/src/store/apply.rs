@@ -88,6 +88,7 @@ mod tests {
             failed_attempts: 3,
             locked_until_ms: 0,
             last_failure_ms: 0,
+            mfa: Default::default(),
         }
     }
 

@@ -12,7 +12,8 @@ mod apply;
 use crate::model::user::LoginKey;
 use crate::model::{
     AppClient, AuthSession, AuthorizationCode, Code, CodePurpose, Domain, Group, HostedSession,
-    OutboxMessage, RefreshSession, ResourceServer, UiCustomization, User, UserPool, UserStatus,
+    MfaPreference, OutboxMessage, RefreshSession, ResourceServer, UiCustomization, User, UserPool,
+    UserStatus,
 };
 
 /// What a unique-key conflict was about.
@@ -417,6 +418,31 @@ pub trait UserStore: Send + Sync {
         hash: &str,
         verifier: &str,
     ) -> StoreResult<bool>;
+    /// Changes a user's MFA settings in one statement: each factor given is turned on or off,
+    /// `prefer` becomes the preferred factor, and a factor turned off stops being preferred
+    /// ([`crate::model::MfaPreference::apply`]). `NotFound` when the user is gone.
+    async fn set_mfa_preference(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        change: &MfaPreference,
+    ) -> StoreResult<()>;
+    /// Stores a TOTP secret being set up (replacing an earlier one being set up; the verified
+    /// secret stays until this one is verified). `NotFound` when the user is gone.
+    async fn set_totp_pending(&self, pool_id: &str, sub: &str, sealed: &str) -> StoreResult<()>;
+    /// Makes the pending secret `pending` the verified one, with `step` as its last accepted
+    /// time step, only while `pending` is still the pending secret (one conditional statement).
+    /// `false` otherwise.
+    async fn confirm_totp(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        pending: &str,
+        step: i64,
+    ) -> StoreResult<bool>;
+    /// Accepts TOTP time step `step` only if it is later than the last accepted one (one
+    /// conditional statement), so a code is accepted once. `false` otherwise.
+    async fn use_totp_step(&self, pool_id: &str, sub: &str, step: i64) -> StoreResult<bool>;
     /// Resets the failure counters after a correct password (one statement).
     async fn clear_login_failures(&self, pool_id: &str, sub: &str) -> StoreResult<()>;
     /// Deletes a user with its keys, codes, sessions and group memberships.
@@ -507,6 +533,9 @@ pub trait SessionStore: Send + Sync {
     async fn put_auth_session(&self, session: &AuthSession) -> StoreResult<()>;
     /// Removes and returns an auth-challenge session (single use).
     async fn take_auth_session(&self, id_hash: &str) -> StoreResult<AuthSession>;
+    /// Counts one answer to an auth-challenge session before it is checked (one statement) and
+    /// returns the session as counted; `NotFound` when it is gone or has had `max_attempts`.
+    async fn try_auth_session(&self, id_hash: &str, max_attempts: u32) -> StoreResult<AuthSession>;
     /// Stores a refresh session (one sign-in).
     async fn insert_refresh(&self, session: &RefreshSession) -> StoreResult<()>;
     /// Reads a refresh session by the hash of its token.

@@ -158,6 +158,7 @@ pub fn pool_from_input(input: &Value) -> Result<UserPool, ApiError> {
         invitation,
         deletion_protection: s(input, "DeletionProtection").as_deref() == Some("ACTIVE"),
         mfa_configuration: mfa,
+        mfa: Default::default(),
         account_recovery: account_recovery(input),
         unused_account_validity_days: input
             .get("AdminCreateUserConfig")

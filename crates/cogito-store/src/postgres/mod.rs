@@ -96,6 +96,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "unknown login failures",
         include_str!("../../migrations/postgres/0005_unknown_login_failures.sql"),
     ),
+    (
+        6,
+        "mfa",
+        include_str!("../../migrations/postgres/0006_mfa.sql"),
+    ),
 ];
 
 /// The durability settings that must be on for an acknowledged write to survive a crash.

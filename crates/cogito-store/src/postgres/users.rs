@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use cogito_core::model::user::{LoginKey, LoginKeyKind};
-use cogito_core::model::{User, UserStatus};
+use cogito_core::model::{MfaFactor, MfaPreference, User, UserMfa, UserStatus};
 use cogito_core::store::{
     CodeRefusal, Effects, LockoutPolicy, LoginFailures, Page, PasswordAttempt, StoreError,
     StoreResult, UniqueKey, UpdateOutcome, UserFilter, UserStore, UserUpdate,
@@ -32,7 +32,8 @@ macro_rules! user_columns {
     () => {
         "u.pool_id, u.sub, u.username, u.status, u.enabled, u.password_hash, u.password_set_ms, \
          u.password_history, u.attributes, u.created_ms, u.modified_ms, u.failed_attempts, \
-         u.locked_until_ms, u.last_failure_ms, u.srp_verifier"
+         u.locked_until_ms, u.last_failure_ms, u.srp_verifier, u.mfa_sms, u.mfa_totp, u.mfa_email, \
+         u.mfa_preferred, u.totp_secret, u.totp_pending, u.totp_last_step"
     };
 }
 pub(super) use user_columns;
@@ -64,6 +65,25 @@ pub(super) fn user_from_row(row: &PgRow) -> StoreResult<User> {
         failed_attempts: to_u32(int("failed_attempts")?)?,
         locked_until_ms: int("locked_until_ms")?,
         last_failure_ms: int("last_failure_ms")?,
+        mfa: mfa_from_row(row)?,
+    })
+}
+
+/// The MFA columns of a row selected with [`user_columns!`].
+fn mfa_from_row(row: &PgRow) -> StoreResult<UserMfa> {
+    let flag = |col: &str| row.try_get::<bool, _>(col).map_err(db_err);
+    let opt_text = |col: &str| row.try_get::<Option<String>, _>(col).map_err(db_err);
+    let preferred = opt_text("mfa_preferred")?;
+    Ok(UserMfa {
+        sms: flag("mfa_sms")?,
+        totp: flag("mfa_totp")?,
+        email: flag("mfa_email")?,
+        preferred: preferred.as_deref().and_then(MfaFactor::parse),
+        totp_secret: opt_text("totp_secret")?,
+        totp_pending: opt_text("totp_pending")?,
+        totp_last_step: row
+            .try_get::<Option<i64>, _>("totp_last_step")
+            .map_err(db_err)?,
     })
 }
 
@@ -558,6 +578,83 @@ impl UserStore for PostgresStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn set_mfa_preference(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        change: &MfaPreference,
+    ) -> StoreResult<()> {
+        // One statement; SET expressions see the row as it was, so the new flags are spelled
+        // out again where the preferred factor is checked against them.
+        let done = sqlx::query(
+            "UPDATE users SET mfa_sms = COALESCE($3, mfa_sms), \
+             mfa_totp = COALESCE($4, mfa_totp), mfa_email = COALESCE($5, mfa_email), \
+             mfa_preferred = CASE COALESCE($6, mfa_preferred) \
+             WHEN 'SMS_MFA' THEN CASE WHEN COALESCE($3, mfa_sms) THEN 'SMS_MFA' END \
+             WHEN 'SOFTWARE_TOKEN_MFA' THEN \
+             CASE WHEN COALESCE($4, mfa_totp) THEN 'SOFTWARE_TOKEN_MFA' END \
+             WHEN 'EMAIL_OTP' THEN CASE WHEN COALESCE($5, mfa_email) THEN 'EMAIL_OTP' END \
+             END WHERE pool_id = $1 AND sub = $2",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(change.sms)
+        .bind(change.totp)
+        .bind(change.email)
+        .bind(change.prefer.map(MfaFactor::as_str))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        require_updated(done.rows_affected())
+    }
+
+    async fn set_totp_pending(&self, pool_id: &str, sub: &str, sealed: &str) -> StoreResult<()> {
+        let done =
+            sqlx::query("UPDATE users SET totp_pending = $3 WHERE pool_id = $1 AND sub = $2")
+                .bind(pool_id)
+                .bind(sub)
+                .bind(sealed)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+        require_updated(done.rows_affected())
+    }
+
+    async fn confirm_totp(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        pending: &str,
+        step: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, \
+             totp_last_step = $4 WHERE pool_id = $1 AND sub = $2 AND totp_pending = $3",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(pending)
+        .bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn use_totp_step(&self, pool_id: &str, sub: &str, step: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $3 WHERE pool_id = $1 AND sub = $2 \
+             AND (totp_last_step IS NULL OR totp_last_step < $3)",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn fill_srp_verifier(
         &self,
         pool_id: &str,
@@ -663,5 +760,14 @@ impl UserStore for PostgresStore {
         limit: u32,
     ) -> StoreResult<Page<User>> {
         super::user_list::list_users(self, pool_id, filter, cursor, limit).await
+    }
+}
+
+/// `NotFound` unless one row was updated.
+fn require_updated(rows: u64) -> StoreResult<()> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
     }
 }

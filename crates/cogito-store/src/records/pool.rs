@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 
+use cogito_core::model::mfa::EmailMfaTemplate;
 use cogito_core::model::pool::{
     DEFAULT_EMAIL_OPTION, DEFAULT_UNUSED_ACCOUNT_VALIDITY_DAYS, MessageTemplates,
     NumberConstraints, RecoveryMechanism, StringConstraints,
 };
-use cogito_core::model::{PasswordPolicy, SchemaAttribute, UserPool};
+use cogito_core::model::{PasswordPolicy, PoolMfa, SchemaAttribute, UserPool};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -40,8 +41,29 @@ pub(crate) struct StoredPool {
     unused_account_validity_days: Option<u32>,
     #[serde(default)]
     default_email_option: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mfa: Option<StoredMfa>,
     #[serde(default)]
     extra: BTreeMap<String, Value>,
+}
+
+/// The factors a pool offers (absent in records written before MFA: none).
+#[derive(Serialize, Deserialize, Default)]
+struct StoredMfa {
+    #[serde(default)]
+    sms: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sms_message: Option<String>,
+    #[serde(default)]
+    totp: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    email: Option<StoredEmailMfa>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredEmailMfa {
+    subject: String,
+    message: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -171,6 +193,15 @@ impl Record for UserPool {
             }),
             unused_account_validity_days: Some(self.unused_account_validity_days),
             default_email_option: Some(self.default_email_option.clone()),
+            mfa: Some(StoredMfa {
+                sms: self.mfa.sms,
+                sms_message: self.mfa.sms_message.clone(),
+                totp: self.mfa.totp,
+                email: self.mfa.email.as_ref().map(|e| StoredEmailMfa {
+                    subject: e.subject.clone(),
+                    message: e.message.clone(),
+                }),
+            }),
             extra: self.extra.clone(),
         }
     }
@@ -200,6 +231,7 @@ impl Record for UserPool {
             .or_else(|| take_legacy(&mut extra, "DefaultEmailOption"))
             .unwrap_or_else(|| DEFAULT_EMAIL_OPTION.to_owned());
         let p = s.password_policy;
+        let mfa = s.mfa.unwrap_or_default();
         UserPool {
             id: s.id,
             name: s.name,
@@ -227,6 +259,15 @@ impl Record for UserPool {
             account_recovery,
             unused_account_validity_days,
             default_email_option,
+            mfa: PoolMfa {
+                sms: mfa.sms,
+                sms_message: mfa.sms_message,
+                totp: mfa.totp,
+                email: mfa.email.map(|e| EmailMfaTemplate {
+                    subject: e.subject,
+                    message: e.message,
+                }),
+            },
             extra,
         }
     }

@@ -90,6 +90,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "unknown login failures",
         include_str!("../../migrations/sqlite/0008_unknown_login_failures.sql"),
     ),
+    (
+        9,
+        "mfa",
+        include_str!("../../migrations/sqlite/0009_mfa.sql"),
+    ),
 ];
 
 /// The SQLite implementation of every store port ([`cogito_core::store::Store`]).

@@ -43,6 +43,8 @@ fn auth_session_from_row(row: &SqliteRow) -> StoreResult<AuthSession> {
         user_sub: row.try_get("user_sub").map_err(db_err)?,
         challenge: row.try_get("challenge").map_err(db_err)?,
         expires_ms: row.try_get("expires_ms").map_err(db_err)?,
+        state: row.try_get("state").map_err(db_err)?,
+        attempts: to_u32(row.try_get("attempts").map_err(db_err)?)?,
     })
 }
 
@@ -208,7 +210,7 @@ impl SessionStore for SqliteStore {
     async fn put_auth_session(&self, session: &AuthSession) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO auth_sessions (id_hash, pool_id, client_id, user_sub, challenge, \
-             expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             expires_ms, state, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .bind(&session.id_hash)
         .bind(&session.pool_id)
@@ -216,6 +218,8 @@ impl SessionStore for SqliteStore {
         .bind(&session.user_sub)
         .bind(&session.challenge)
         .bind(session.expires_ms)
+        .bind(&session.state)
+        .bind(i64::from(session.attempts))
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
@@ -226,9 +230,28 @@ impl SessionStore for SqliteStore {
         // One statement: of two concurrent takers, exactly one gets the row.
         let row = sqlx::query(
             "DELETE FROM auth_sessions WHERE id_hash = ?1 \
-             RETURNING id_hash, pool_id, client_id, user_sub, challenge, expires_ms",
+             RETURNING id_hash, pool_id, client_id, user_sub, challenge, expires_ms, state, \
+             attempts",
         )
         .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .ok_or(StoreError::NotFound)?;
+        auth_session_from_row(&row)
+    }
+
+    async fn try_auth_session(&self, id_hash: &str, max_attempts: u32) -> StoreResult<AuthSession> {
+        // One statement: parallel answers are each counted, and no more than `max_attempts`
+        // are ever checked.
+        let row = sqlx::query(
+            "UPDATE auth_sessions SET attempts = attempts + 1 \
+             WHERE id_hash = ?1 AND attempts < ?2 \
+             RETURNING id_hash, pool_id, client_id, user_sub, challenge, expires_ms, state, \
+             attempts",
+        )
+        .bind(id_hash)
+        .bind(i64::from(max_attempts))
         .fetch_optional(&self.pool)
         .await
         .map_err(db_err)?

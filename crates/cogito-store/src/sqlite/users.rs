@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use cogito_core::model::user::{LoginKey, LoginKeyKind};
-use cogito_core::model::{User, UserStatus};
+use cogito_core::model::{MfaFactor, MfaPreference, User, UserMfa, UserStatus};
 use cogito_core::store::{
     CodeRefusal, Effects, LockoutPolicy, LoginFailures, Page, PasswordAttempt, StoreError,
     StoreResult, UniqueKey, UpdateOutcome, UserFilter, UserStore, UserUpdate,
@@ -27,7 +27,8 @@ macro_rules! user_columns {
     () => {
         "u.pool_id, u.sub, u.username, u.status, u.enabled, u.password_hash, u.password_set_ms, \
          u.password_history, u.attributes, u.created_ms, u.modified_ms, u.failed_attempts, \
-         u.locked_until_ms, u.last_failure_ms, u.srp_verifier"
+         u.locked_until_ms, u.last_failure_ms, u.srp_verifier, u.mfa_sms, u.mfa_totp, u.mfa_email, \
+         u.mfa_preferred, u.totp_secret, u.totp_pending, u.totp_last_step"
     };
 }
 pub(super) use user_columns;
@@ -43,6 +44,8 @@ pub(super) trait Columns {
     fn int(&self, col: &str) -> StoreResult<i64>;
     /// A boolean (`INTEGER` 0/1) column.
     fn flag(&self, col: &str) -> StoreResult<bool>;
+    /// A nullable `INTEGER` column.
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>>;
 }
 
 impl Columns for SqliteRow {
@@ -56,6 +59,9 @@ impl Columns for SqliteRow {
         self.try_get(col).map_err(db_err)
     }
     fn flag(&self, col: &str) -> StoreResult<bool> {
+        self.try_get(col).map_err(db_err)
+    }
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
         self.try_get(col).map_err(db_err)
     }
 }
@@ -75,6 +81,9 @@ impl Columns for rusqlite::Row<'_> {
         self.get(col).map_err(column_err)
     }
     fn flag(&self, col: &str) -> StoreResult<bool> {
+        self.get(col).map_err(column_err)
+    }
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
         self.get(col).map_err(column_err)
     }
 }
@@ -102,6 +111,21 @@ pub(super) fn user_from_row(row: &impl Columns) -> StoreResult<User> {
         failed_attempts: to_u32(int("failed_attempts")?)?,
         locked_until_ms: int("locked_until_ms")?,
         last_failure_ms: int("last_failure_ms")?,
+        mfa: mfa_from_row(row)?,
+    })
+}
+
+/// The MFA columns of a row selected with [`user_columns!`].
+fn mfa_from_row(row: &impl Columns) -> StoreResult<UserMfa> {
+    let preferred = row.opt_text("mfa_preferred")?;
+    Ok(UserMfa {
+        sms: row.flag("mfa_sms")?,
+        totp: row.flag("mfa_totp")?,
+        email: row.flag("mfa_email")?,
+        preferred: preferred.as_deref().and_then(MfaFactor::parse),
+        totp_secret: row.opt_text("totp_secret")?,
+        totp_pending: row.opt_text("totp_pending")?,
+        totp_last_step: row.opt_int("totp_last_step")?,
     })
 }
 
@@ -476,6 +500,83 @@ impl UserStore for SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn set_mfa_preference(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        change: &MfaPreference,
+    ) -> StoreResult<()> {
+        // One statement; SET expressions see the row as it was, so the new flags are spelled
+        // out again where the preferred factor is checked against them.
+        let done = sqlx::query(
+            "UPDATE users SET mfa_sms = COALESCE(?3, mfa_sms), \
+             mfa_totp = COALESCE(?4, mfa_totp), mfa_email = COALESCE(?5, mfa_email), \
+             mfa_preferred = CASE COALESCE(?6, mfa_preferred) \
+             WHEN 'SMS_MFA' THEN CASE WHEN COALESCE(?3, mfa_sms) THEN 'SMS_MFA' END \
+             WHEN 'SOFTWARE_TOKEN_MFA' THEN \
+             CASE WHEN COALESCE(?4, mfa_totp) THEN 'SOFTWARE_TOKEN_MFA' END \
+             WHEN 'EMAIL_OTP' THEN CASE WHEN COALESCE(?5, mfa_email) THEN 'EMAIL_OTP' END \
+             END WHERE pool_id = ?1 AND sub = ?2",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(change.sms)
+        .bind(change.totp)
+        .bind(change.email)
+        .bind(change.prefer.map(MfaFactor::as_str))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        require_updated(done.rows_affected())
+    }
+
+    async fn set_totp_pending(&self, pool_id: &str, sub: &str, sealed: &str) -> StoreResult<()> {
+        let done =
+            sqlx::query("UPDATE users SET totp_pending = ?3 WHERE pool_id = ?1 AND sub = ?2")
+                .bind(pool_id)
+                .bind(sub)
+                .bind(sealed)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+        require_updated(done.rows_affected())
+    }
+
+    async fn confirm_totp(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        pending: &str,
+        step: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, \
+             totp_last_step = ?4 WHERE pool_id = ?1 AND sub = ?2 AND totp_pending = ?3",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(pending)
+        .bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn use_totp_step(&self, pool_id: &str, sub: &str, step: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = ?3 WHERE pool_id = ?1 AND sub = ?2 \
+             AND (totp_last_step IS NULL OR totp_last_step < ?3)",
+        )
+        .bind(pool_id)
+        .bind(sub)
+        .bind(step)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn fill_srp_verifier(
         &self,
         pool_id: &str,
@@ -580,5 +681,14 @@ impl UserStore for SqliteStore {
         limit: u32,
     ) -> StoreResult<Page<User>> {
         super::user_list::list_users(self, pool_id, filter, cursor, limit).await
+    }
+}
+
+/// `NotFound` unless one row was updated.
+fn require_updated(rows: u64) -> StoreResult<()> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
     }
 }

@@ -20,6 +20,7 @@ mod durability;
 mod faults;
 mod groups;
 mod keys;
+mod mfa;
 mod oauth;
 mod outbox;
 mod pg_only;
@@ -72,6 +73,9 @@ macro_rules! contract_suite {
                 user_updates::unknown_name_failures_lock_like_a_user,
                 user_updates::rehash_replaces_only_the_hash_it_read,
                 user_updates::a_missing_verifier_is_filled_once,
+                mfa::mfa_preference_changes_only_what_it_names,
+                mfa::totp_secret_is_confirmed_once_and_steps_used_once,
+                mfa::auth_session_answers_are_counted_exactly,
                 users::user_delete_cascades,
                 user_list::list_users_pages_in_creation_order,
                 user_list::list_users_filter_email,

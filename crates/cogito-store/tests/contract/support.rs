@@ -39,6 +39,7 @@ pub fn pool(id: &str) -> UserPool {
         invitation: default_invitation(),
         deletion_protection: false,
         mfa_configuration: "OFF".into(),
+        mfa: Default::default(),
         account_recovery: None,
         unused_account_validity_days: 7,
         default_email_option: "CONFIRM_WITH_CODE".into(),
@@ -97,6 +98,7 @@ pub fn user_at(pool_id: &str, username: &str, sub: &str, created_ms: i64) -> Use
         failed_attempts: 0,
         locked_until_ms: 0,
         last_failure_ms: 0,
+        mfa: Default::default(),
     }
 }
 
@@ -151,6 +153,8 @@ pub fn auth_session(pool_id: &str, sub: &str, id_hash: &str) -> AuthSession {
         user_sub: sub.into(),
         challenge: "NEW_PASSWORD_REQUIRED".into(),
         expires_ms: 50_000,
+        state: Some("state".into()),
+        attempts: 0,
     }
 }
 
