@@ -84,6 +84,15 @@ pub enum CoreError {
     /// `ScopeDoesNotExistException`: an app client names a custom scope no resource server has.
     #[error("{0}")]
     ScopeDoesNotExist(String),
+    /// `EnableSoftwareTokenMFAException`: the code that should finish a TOTP set-up is wrong.
+    #[error("{0}")]
+    EnableSoftwareTokenMfa(String),
+    /// `SoftwareTokenMFANotFoundException`: no TOTP authenticator was set up.
+    #[error("{0}")]
+    SoftwareTokenMfaNotFound(String),
+    /// `InvalidUserPoolConfigurationException`: the pool's settings do not allow the action.
+    #[error("{0}")]
+    InvalidUserPoolConfiguration(String),
     /// `InternalErrorException`: the message is generic; the cause is only logged.
     #[error("Internal server error")]
     Internal(String),
@@ -118,6 +127,9 @@ impl CoreError {
             Self::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
             Self::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
             Self::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
+            Self::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
+            Self::SoftwareTokenMfaNotFound(_) => "SoftwareTokenMFANotFoundException",
+            Self::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
             Self::Internal(_) => "InternalErrorException",
         }
     }

@@ -18,6 +18,7 @@ pub mod service;
 pub mod srp;
 pub mod store;
 pub mod token;
+pub mod totp;
 
 pub use clock::{Clock, FakeClock, SystemClock};
 pub use error::CoreError;

@@ -6,9 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Map, Value};
 
 use super::Cogito;
+pub use super::challenge::{Challenge, ChallengeName};
+use super::challenge::{OpenSession, SessionState, session_expired};
+pub use super::mfa::{Answer, Next};
 use crate::crypto::{fingerprint, secrets_equal};
 use crate::error::{CoreError, CoreResult};
-use crate::model::{AppClient, AuthSession, RefreshSession, User, UserPool, UserStatus};
+use crate::model::{AppClient, RefreshSession, User, UserPool, UserStatus};
 use crate::store::{Effects, LockoutPolicy, NewPassword, PasswordAttempt, StoreError, UserUpdate};
 use crate::token::claims::{self, TokenContext};
 use crate::token::jwt;
@@ -33,17 +36,6 @@ pub struct AuthResult {
     pub refresh_token: Option<String>,
     /// Access-token lifetime, seconds.
     pub expires_in: i64,
-}
-
-/// A challenge to answer with `RespondToAuthChallenge`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Challenge {
-    /// `ChallengeName`.
-    pub name: String,
-    /// Opaque `Session`.
-    pub session: String,
-    /// `ChallengeParameters`.
-    pub parameters: BTreeMap<String, String>,
 }
 
 /// Result of a sign-in step.
@@ -74,10 +66,6 @@ pub(crate) fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Core
         .map(String::as_str)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| missing(name))
-}
-
-fn session_expired() -> CoreError {
-    CoreError::NotAuthorized("Invalid session for the user, session is expired.".into())
 }
 
 impl Cogito {
@@ -157,15 +145,38 @@ impl Cogito {
             return Err(CoreError::user_not_found());
         };
         let user = self.verify_password(pool, user, password, hide).await?;
-        match user.status {
-            UserStatus::ForceChangePassword => {
-                self.check_temporary_password_age(pool, &user)?;
-                self.new_password_challenge(pool, client, &user).await
-            }
-            _ => Ok(AuthOutcome::Authenticated(
-                self.sign_in(pool, client, &user).await?,
-            )),
+        let next = self.password_proven(pool, client, user).await?;
+        self.outcome(pool, client, next).await
+    }
+
+    /// What follows a proven password or SRP proof of a user past the status gates: the new
+    /// password an invited user must choose, the second factor, or the sign-in.
+    pub(crate) async fn password_proven(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: User,
+    ) -> CoreResult<Next> {
+        if user.status == UserStatus::ForceChangePassword {
+            self.check_temporary_password_age(pool, &user)?;
+            return self.new_password_challenge(pool, client, &user).await;
         }
+        self.after_password(pool, client, user).await
+    }
+
+    /// The API's answer to a sign-in step: tokens once every factor is proven.
+    pub(crate) async fn outcome(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        next: Next,
+    ) -> CoreResult<AuthOutcome> {
+        Ok(match next {
+            Next::SignedIn(user) => {
+                AuthOutcome::Authenticated(self.sign_in(pool, client, &user).await?)
+            }
+            Next::Challenge(c) => AuthOutcome::Challenge(c),
+        })
     }
 
     /// A temporary password older than `TemporaryPasswordValidityDays` (0 = 7) is refused.
@@ -370,22 +381,16 @@ impl Cogito {
         pool: &UserPool,
         client: &AppClient,
         user: &User,
-    ) -> CoreResult<AuthOutcome> {
-        let session = crate::ids::new_opaque_token(48);
-        let record = AuthSession {
-            id_hash: fingerprint(&session),
-            pool_id: pool.id.clone(),
-            client_id: client.client_id.clone(),
-            user_sub: user.sub.clone(),
-            challenge: "NEW_PASSWORD_REQUIRED".into(),
-            expires_ms: self.clock.now_ms() + client.auth_session_validity * 60_000,
-            state: None,
-            attempts: 0,
-        };
-        self.store
-            .put_auth_session(&record)
-            .await
-            .map_err(|e| CoreError::from_store("auth session", e))?;
+    ) -> CoreResult<Next> {
+        let session = self
+            .issue_session(
+                pool,
+                client,
+                user,
+                ChallengeName::NewPasswordRequired,
+                &SessionState::NewPassword,
+            )
+            .await?;
         let required: Vec<String> =
             crate::attributes::missing_required(pool, |n| user.attr(n).is_some())
                 .into_iter()
@@ -406,8 +411,8 @@ impl Cogito {
             Value::from(required).to_string(),
         );
         parameters.insert("userAttributes".into(), Value::Object(visible).to_string());
-        Ok(AuthOutcome::Challenge(Challenge {
-            name: "NEW_PASSWORD_REQUIRED".into(),
+        Ok(Next::Challenge(Challenge {
+            name: ChallengeName::NewPasswordRequired,
             session,
             parameters,
         }))
@@ -418,80 +423,81 @@ impl Cogito {
         &self,
         caller: Caller<'_>,
         client_id: &str,
-        challenge: &str,
+        challenge: ChallengeName,
         session: Option<&str>,
         responses: &HashMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
         let (pool, client) = self.client_for(caller, client_id).await?;
-        match challenge {
-            "NEW_PASSWORD_REQUIRED" => {}
-            "PASSWORD_VERIFIER" => return self.password_verifier(&pool, &client, responses).await,
-            other => {
-                return Err(CoreError::invalid(format!(
-                    "{other} is not supported by cogito yet"
-                )));
-            }
+        if challenge == ChallengeName::PasswordVerifier {
+            return self.password_verifier(&pool, &client, responses).await;
         }
-        let user = self
-            .answer_challenge_session(&pool, &client, challenge, session, responses)
+        let answer = wire_answer(challenge, responses)?;
+        let username = param(responses, "USERNAME")?;
+        let open = self
+            .open_session(&pool, &client, challenge, session)
             .await?;
-        Ok(AuthOutcome::Authenticated(
-            self.sign_in(&pool, &client, &user).await?,
-        ))
+        let user = self.session_user(&pool, &open).await?;
+        crate::secret_hash::check(
+            &client,
+            &[username, &user.username],
+            responses.get("SECRET_HASH").map(String::as_str),
+        )?;
+        let next = self.answer_open(&pool, &client, open, answer).await?;
+        self.outcome(&pool, &client, next).await
     }
 
-    /// Answers the challenge of an auth session (single use; kept for another try when the
-    /// answer is fixable, e.g. a weak password). Returns the user, now signed in.
-    pub async fn answer_challenge_session(
+    /// Answers the challenge of an auth session, whatever front door the answer came through
+    /// (the hosted pages call this directly). A wrong or unfit answer leaves the session for
+    /// another try until it has taken [`super::challenge::MAX_ANSWERS`].
+    pub async fn answer_challenge(
         &self,
         pool: &UserPool,
         client: &AppClient,
-        challenge: &str,
-        session: Option<&str>,
-        responses: &HashMap<String, String>,
-    ) -> CoreResult<User> {
-        let session = session
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| CoreError::invalid("Missing required parameter Session"))?;
-        let record = match self.store.take_auth_session(&fingerprint(session)).await {
-            Ok(r) => r,
-            Err(StoreError::NotFound) => return Err(session_expired()),
-            Err(e) => return Err(CoreError::from_store("auth session", e)),
-        };
-        let now = self.clock.now_ms();
-        if record.expires_ms < now
-            || record.client_id != client.client_id
-            || record.challenge != challenge
-        {
-            return Err(session_expired());
+        challenge: ChallengeName,
+        session: &str,
+        answer: Answer,
+    ) -> CoreResult<Next> {
+        let open = self
+            .open_session(pool, client, challenge, Some(session))
+            .await?;
+        self.answer_open(pool, client, open, answer).await
+    }
+
+    async fn answer_open(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        open: OpenSession,
+        answer: Answer,
+    ) -> CoreResult<Next> {
+        match (&open.state, answer) {
+            (
+                SessionState::NewPassword,
+                Answer::NewPassword {
+                    password,
+                    attributes,
+                },
+            ) => {
+                let user = self
+                    .answer_new_password(pool, client, &open, &password, attributes)
+                    .await?;
+                self.close_session(&open).await?;
+                self.after_password(pool, client, user).await
+            }
+            (SessionState::NewPassword, _) => Err(session_expired()),
+            (_, answer) => self.answer_mfa(pool, client, open, answer).await,
         }
-        let result = self
-            .answer_new_password(pool, client, &record, responses)
-            .await;
-        if result
-            .as_ref()
-            .is_err_and(|e| !matches!(e, CoreError::NotAuthorized(_) | CoreError::Internal(_)))
-        {
-            // A fixable answer (weak password, missing attribute) keeps the session usable.
-            let _ = self.store.put_auth_session(&record).await;
-        }
-        result
     }
 
     async fn answer_new_password(
         &self,
         pool: &UserPool,
         client: &AppClient,
-        record: &AuthSession,
-        responses: &HashMap<String, String>,
+        open: &OpenSession,
+        new_password: &str,
+        attrs: Vec<(String, String)>,
     ) -> CoreResult<User> {
-        let username = param(responses, "USERNAME")?;
-        let new_password = param(responses, "NEW_PASSWORD")?;
-        let user = match self.store.get_user_by_sub(&pool.id, &record.user_sub).await {
-            Ok(u) => u,
-            Err(StoreError::NotFound) => return Err(session_expired()),
-            Err(e) => return Err(CoreError::from_store("user", e)),
-        };
+        let user = self.session_user(pool, open).await?;
         // The account may have changed since the challenge was issued.
         if !user.enabled {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
@@ -499,18 +505,6 @@ impl Cogito {
         if user.status != UserStatus::ForceChangePassword {
             return Err(session_expired());
         }
-        crate::secret_hash::check(
-            client,
-            &[username, &user.username],
-            responses.get("SECRET_HASH").map(String::as_str),
-        )?;
-        let attrs: Vec<(String, String)> = responses
-            .iter()
-            .filter_map(|(k, v)| {
-                k.strip_prefix("userAttributes.")
-                    .map(|n| (n.to_string(), v.clone()))
-            })
-            .collect();
         for (name, _) in &attrs {
             let already = user.attr(name).is_some();
             let required = pool.attribute(name).is_some_and(|a| a.required);
@@ -777,4 +771,42 @@ impl Cogito {
             .await
             .map_err(|e| CoreError::from_store("revoke all", e))
     }
+}
+
+/// The typed answer in the `ChallengeResponses` of `RespondToAuthChallenge`.
+fn wire_answer(
+    challenge: ChallengeName,
+    responses: &HashMap<String, String>,
+) -> CoreResult<Answer> {
+    Ok(match challenge {
+        ChallengeName::NewPasswordRequired => Answer::NewPassword {
+            password: param(responses, "NEW_PASSWORD")?.to_owned(),
+            attributes: responses
+                .iter()
+                .filter_map(|(k, v)| {
+                    k.strip_prefix("userAttributes.")
+                        .map(|n| (n.to_string(), v.clone()))
+                })
+                .collect(),
+        },
+        ChallengeName::SmsMfa => Answer::Code(param(responses, "SMS_MFA_CODE")?.to_owned()),
+        ChallengeName::EmailOtp => Answer::Code(param(responses, "EMAIL_OTP_CODE")?.to_owned()),
+        ChallengeName::SoftwareTokenMfa => {
+            Answer::Code(param(responses, "SOFTWARE_TOKEN_MFA_CODE")?.to_owned())
+        }
+        ChallengeName::SelectMfaType => {
+            let name = param(responses, "ANSWER")?;
+            Answer::Select(
+                crate::model::MfaFactor::parse(name).ok_or_else(|| {
+                    CoreError::invalid(format!("{name} is not a valid MFA type."))
+                })?,
+            )
+        }
+        ChallengeName::MfaSetup => Answer::SetupDone,
+        ChallengeName::PasswordVerifier => {
+            return Err(CoreError::Internal(
+                "PASSWORD_VERIFIER has no session".into(),
+            ));
+        }
+    })
 }

@@ -4,12 +4,15 @@
 pub mod access;
 pub mod admin_users;
 pub mod auth;
+pub mod challenge;
 pub mod clients;
 pub mod domains;
 pub mod groups;
 pub mod janitor;
 pub mod limits;
 pub mod messages;
+pub mod mfa;
+pub mod mfa_settings;
 pub mod oauth;
 pub mod pools;
 pub mod resource_servers;

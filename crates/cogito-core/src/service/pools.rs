@@ -65,7 +65,28 @@ fn custom_attribute(input: &SchemaAttribute) -> CoreResult<SchemaAttribute> {
     })
 }
 
+/// `MfaConfiguration` is a known value, and a pool that asks for MFA offers a factor.
+pub(crate) fn check_mfa(pool: &UserPool) -> CoreResult<()> {
+    let Some(mode) = crate::model::MfaMode::parse(&pool.mfa_configuration) else {
+        return Err(CoreError::invalid(format!(
+            "1 validation error detected: Value '{}' at 'mfaConfiguration' failed to satisfy \
+             constraint: Member must satisfy enum value set: [OFF, ON, OPTIONAL]",
+            pool.mfa_configuration
+        )));
+    };
+    let offers_any = crate::model::MfaFactor::ALL
+        .into_iter()
+        .any(|f| pool.mfa.offers(f));
+    if mode != crate::model::MfaMode::Off && !offers_any {
+        return Err(CoreError::invalid(
+            "SMS configuration is required when MFA is enabled",
+        ));
+    }
+    Ok(())
+}
+
 fn validate_pool(pool: &UserPool) -> CoreResult<()> {
+    check_mfa(pool)?;
     if !pool.alias_attributes.is_empty() && !pool.username_attributes.is_empty() {
         return Err(CoreError::invalid(
             "Only one of the UsernameAttributes or AliasAttributes can be set in a User Pool.",
@@ -136,6 +157,9 @@ impl Cogito {
             merged.alias_attributes = std::mem::take(&mut pool.alias_attributes);
             merged.case_sensitive = pool.case_sensitive;
             merged.created_ms = pool.created_ms;
+            // TOTP and e-mail MFA are set with SetUserPoolMfaConfig, not UpdateUserPool.
+            merged.mfa.totp = pool.mfa.totp;
+            merged.mfa.email = pool.mfa.email.take();
             validate_pool(&merged)?;
             *pool = merged;
             Ok(())
@@ -146,7 +170,7 @@ impl Cogito {
     /// Applies `change` to the stored pool and writes it back only if nobody wrote the pool in
     /// between (its [`crate::store::Revision`]); after losing such a race it re-reads the pool
     /// and applies `change` again, so concurrent changes of different settings all land.
-    async fn revise_pool(
+    pub(crate) async fn revise_pool(
         &self,
         pool_id: &str,
         change: impl Fn(&mut UserPool) -> CoreResult<()>,

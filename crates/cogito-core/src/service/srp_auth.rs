@@ -18,10 +18,10 @@ use num_bigint::BigUint;
 use serde::{Deserialize, Serialize};
 
 use super::Cogito;
-use super::auth::{AuthOutcome, Challenge, param};
+use super::auth::{AuthOutcome, Challenge, ChallengeName, param};
 use crate::crypto::{fingerprint, hmac_sha256, secrets_equal};
 use crate::error::{CoreError, CoreResult};
-use crate::model::{AppClient, AuthSession, User, UserPool, UserStatus};
+use crate::model::{AppClient, AuthSession, User, UserPool};
 use crate::srp::{self, BadA, ServerSide, Verifier};
 use crate::store::StoreError;
 
@@ -218,7 +218,7 @@ impl Cogito {
             ("USER_ID_FOR_SRP".to_string(), user_id),
         ]);
         Ok(AuthOutcome::Challenge(Challenge {
-            name: PASSWORD_VERIFIER.into(),
+            name: ChallengeName::PasswordVerifier,
             session: String::new(),
             parameters,
         }))
@@ -281,14 +281,7 @@ impl Cogito {
         }
         self.password_proved(pool, &mut user).await?;
         self.sign_in_gates(&user)?;
-        match user.status {
-            UserStatus::ForceChangePassword => {
-                self.check_temporary_password_age(pool, &user)?;
-                self.new_password_challenge(pool, client, &user).await
-            }
-            _ => Ok(AuthOutcome::Authenticated(
-                self.sign_in(pool, client, &user).await?,
-            )),
-        }
+        let next = self.password_proven(pool, client, user).await?;
+        self.outcome(pool, client, next).await
     }
 }

@@ -56,15 +56,18 @@ pub async fn admin_create_user(core: Arc<Cogito>, input: Value) -> OpResult {
 pub async fn admin_get_user(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: UserInput = decode(input)?;
     let u = core.admin_get_user(&i.user_pool_id, &i.username).await?;
-    Ok(json!({
+    let mut out = json!({
         "Username": u.username,
         "UserAttributes": user_attributes(&u, |_| true),
         "UserCreateDate": timestamp(u.created_ms),
         "UserLastModifiedDate": timestamp(u.modified_ms),
         "Enabled": u.enabled,
         "UserStatus": u.status.as_str(),
-        "UserMFASettingList": [],
-    }))
+    });
+    if let Some(map) = out.as_object_mut() {
+        super::mfa::user_mfa_members(&u, map);
+    }
+    Ok(out)
 }
 
 /// `AdminDeleteUser`.

@@ -5,11 +5,32 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cogito_core::service::Cogito;
-use cogito_core::service::auth::{AuthOutcome, Caller};
+use cogito_core::service::auth::{AuthOutcome, Caller, ChallengeName};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::wire::{OpResult, decode};
+use crate::error::ApiError;
+
+/// `ChallengeNameType` of the API model.
+const KNOWN_CHALLENGES: &[&str] = &[
+    "SMS_MFA",
+    "EMAIL_OTP",
+    "SOFTWARE_TOKEN_MFA",
+    "SELECT_MFA_TYPE",
+    "MFA_SETUP",
+    "PASSWORD_VERIFIER",
+    "CUSTOM_CHALLENGE",
+    "SELECT_CHALLENGE",
+    "DEVICE_SRP_AUTH",
+    "DEVICE_PASSWORD_VERIFIER",
+    "ADMIN_NO_SRP_AUTH",
+    "NEW_PASSWORD_REQUIRED",
+    "SMS_OTP",
+    "PASSWORD",
+    "WEB_AUTHN",
+    "PASSWORD_SRP",
+];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -43,7 +64,7 @@ fn outcome(o: AuthOutcome) -> Value {
         }
         AuthOutcome::Challenge(c) => {
             let mut out = json!({
-                "ChallengeName": c.name,
+                "ChallengeName": c.name.as_str(),
                 "ChallengeParameters": c.parameters,
             });
             // PASSWORD_VERIFIER has no `Session`: its state travels in `SECRET_BLOCK`.
@@ -74,11 +95,26 @@ pub async fn initiate_auth(core: Arc<Cogito>, input: Value) -> OpResult {
 /// `RespondToAuthChallenge` and `AdminRespondToAuthChallenge`.
 pub async fn respond_to_auth_challenge(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: AuthInput = decode(input)?;
+    let challenge = ChallengeName::parse(&i.challenge_name).ok_or_else(|| {
+        if KNOWN_CHALLENGES.contains(&i.challenge_name.as_str()) {
+            ApiError::invalid(format!(
+                "{} is not supported by cogito yet",
+                i.challenge_name
+            ))
+        } else {
+            ApiError::invalid(format!(
+                "1 validation error detected: Value '{}' at 'challengeName' failed to satisfy \
+                 constraint: Member must satisfy enum value set: [{}]",
+                i.challenge_name,
+                KNOWN_CHALLENGES.join(", ")
+            ))
+        }
+    })?;
     let o = core
         .respond_to_challenge(
             caller(&i),
             &i.client_id,
-            &i.challenge_name,
+            challenge,
             i.session.as_deref(),
             &i.challenge_responses,
         )

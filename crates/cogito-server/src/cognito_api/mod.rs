@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clients;
 pub mod domains;
 pub mod groups;
+pub mod mfa;
 pub mod ops;
 pub mod pools;
 pub mod public;

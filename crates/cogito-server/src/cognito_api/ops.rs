@@ -9,8 +9,8 @@ use cogito_core::service::Cogito;
 use serde_json::Value;
 
 use super::{
-    admin_users, auth, clients, domains, groups, pools, public, resource_servers, self_service,
-    ui_customization,
+    admin_users, auth, clients, domains, groups, mfa, pools, public, resource_servers,
+    self_service, ui_customization,
 };
 use crate::error::ApiError;
 
@@ -63,7 +63,9 @@ pub static OPERATIONS: &[Op] = &[
         "AdminRespondToAuthChallenge",
         auth::respond_to_auth_challenge
     ),
+    op!("AdminSetUserMFAPreference", mfa::set_user_mfa_preference),
     op!("AdminSetUserPassword", admin_users::admin_set_user_password),
+    op!("AdminSetUserSettings", mfa::set_user_settings),
     op!(
         "AdminUpdateUserAttributes",
         admin_users::admin_update_user_attributes
@@ -72,6 +74,7 @@ pub static OPERATIONS: &[Op] = &[
         "AdminUserGlobalSignOut",
         admin_users::admin_user_global_sign_out
     ),
+    op!("AssociateSoftwareToken", mfa::associate_software_token),
     op!("ChangePassword", self_service::change_password),
     op!("ConfirmForgotPassword", public::confirm_forgot_password),
     op!("ConfirmSignUp", public::confirm_sign_up),
@@ -112,6 +115,7 @@ pub static OPERATIONS: &[Op] = &[
         "GetUserAttributeVerificationCode",
         self_service::get_user_attribute_verification_code
     ),
+    op!("GetUserPoolMfaConfig", mfa::get_user_pool_mfa_config),
     op!("GlobalSignOut", self_service::global_sign_out),
     op!("InitiateAuth", auth::initiate_auth),
     op!("ListGroups", groups::list_groups),
@@ -127,6 +131,9 @@ pub static OPERATIONS: &[Op] = &[
     op!("RespondToAuthChallenge", auth::respond_to_auth_challenge),
     op!("RevokeToken", auth::revoke_token),
     op!("SetUICustomization", ui_customization::set_ui_customization),
+    op!("SetUserMFAPreference", mfa::set_user_mfa_preference),
+    op!("SetUserPoolMfaConfig", mfa::set_user_pool_mfa_config),
+    op!("SetUserSettings", mfa::set_user_settings),
     op!("SignUp", public::sign_up),
     op!("UpdateGroup", groups::update_group),
     op!(
@@ -137,6 +144,7 @@ pub static OPERATIONS: &[Op] = &[
     op!("UpdateUserPool", pools::update_user_pool),
     op!("UpdateUserPoolClient", clients::update_user_pool_client),
     op!("UpdateUserPoolDomain", domains::update_user_pool_domain),
+    op!("VerifySoftwareToken", mfa::verify_software_token),
     op!("VerifyUserAttribute", self_service::verify_user_attribute),
 ];
 

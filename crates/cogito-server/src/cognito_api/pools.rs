@@ -8,7 +8,7 @@ use cogito_core::model::pool::{
     NumberConstraints, RecoveryMechanism, StringConstraints, default_invitation,
     default_verification,
 };
-use cogito_core::model::{PasswordPolicy, SchemaAttribute, UserPool};
+use cogito_core::model::{PasswordPolicy, PoolMfa, SchemaAttribute, UserPool};
 use cogito_core::service::Cogito;
 use cogito_core::service::pools::build_schema;
 use serde_json::{Map, Value, json};
@@ -128,11 +128,6 @@ fn templates(input: &Value) -> (MessageTemplates, MessageTemplates) {
 pub fn pool_from_input(input: &Value) -> Result<UserPool, ApiError> {
     let (verification, invitation) = templates(input);
     let mfa = s(input, "MfaConfiguration").unwrap_or_else(|| "OFF".into());
-    if mfa != "OFF" && input.get("SmsConfiguration").is_none() {
-        return Err(ApiError::invalid(
-            "SMS configuration is required when MFA is enabled",
-        ));
-    }
     let extra = super::wire::extra_members(input, TYPED);
     Ok(UserPool {
         id: s(input, "UserPoolId").unwrap_or_default(),
@@ -158,7 +153,11 @@ pub fn pool_from_input(input: &Value) -> Result<UserPool, ApiError> {
         invitation,
         deletion_protection: s(input, "DeletionProtection").as_deref() == Some("ACTIVE"),
         mfa_configuration: mfa,
-        mfa: Default::default(),
+        mfa: PoolMfa {
+            sms: input.get("SmsConfiguration").is_some(),
+            sms_message: s(input, "SmsAuthenticationMessage"),
+            ..PoolMfa::default()
+        },
         account_recovery: account_recovery(input),
         unused_account_validity_days: input
             .get("AdminCreateUserConfig")

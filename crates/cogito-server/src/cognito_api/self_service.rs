@@ -41,7 +41,11 @@ async fn authorize(core: &Cogito, input: Value) -> Result<(TokenInput, TokenCall
 pub async fn get_user(core: Arc<Cogito>, input: Value) -> OpResult {
     let (_, c) = authorize(&core, input).await?;
     let attrs = user_attributes(&c.user, |n| n == "sub" || client_can_read(&c.client, n));
-    Ok(json!({ "Username": c.user.username, "UserAttributes": attrs, "UserMFASettingList": [] }))
+    let mut out = json!({ "Username": c.user.username, "UserAttributes": attrs });
+    if let Some(map) = out.as_object_mut() {
+        super::mfa::user_mfa_members(&c.user, map);
+    }
+    Ok(out)
 }
 
 /// `UpdateUserAttributes`.

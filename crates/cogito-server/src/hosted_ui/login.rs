@@ -2,13 +2,11 @@
 //! step of invited users). Failures never say whether the user exists: every refusal before
 //! the password is known reads "Incorrect username or password".
 
-use std::collections::HashMap;
-
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use cogito_core::error::CoreError;
-use cogito_core::service::oauth::HostedSignIn;
+use cogito_core::service::auth::{Answer, ChallengeName};
 use minijinja::Value;
 
 use super::flow::Flow;
@@ -62,23 +60,7 @@ pub async fn post_login(
         .hosted_sign_in(&req.pool, &req.client, &username, &password)
         .await
     {
-        Ok(HostedSignIn::Authenticated(user)) => {
-            flow.complete_sign_in(&state, &headers, &user).await
-        }
-        Ok(HostedSignIn::NewPasswordRequired {
-            session,
-            required_attributes,
-        }) => {
-            let required = required_attributes.join(" ");
-            flow.redirect(&flow.url(
-                "/newPassword",
-                &[
-                    ("session", &session),
-                    ("username", &username),
-                    ("required", &required),
-                ],
-            ))
-        }
+        Ok(next) => super::mfa::continue_sign_in(&state, &flow, &headers, &username, next).await,
         Err(CoreError::Internal(cause)) => flow.internal(&cause),
         Err(e) => {
             let key = match &e {
@@ -210,28 +192,23 @@ pub async fn post_new_password(
             &["password", "password_confirm"],
         );
     }
-    let mut responses = HashMap::new();
-    responses.insert("USERNAME".to_string(), username.clone());
-    responses.insert("NEW_PASSWORD".to_string(), password);
-    if let Some(h) = flow.secret_hash(&username) {
-        responses.insert("SECRET_HASH".to_string(), h);
-    }
-    for (name, value) in form_attributes(&form) {
-        responses.insert(format!("userAttributes.{name}"), value);
-    }
+    let answer = Answer::NewPassword {
+        password,
+        attributes: form_attributes(&form),
+    };
     let req = flow.req();
     let result = state
         .core
-        .answer_challenge_session(
+        .answer_challenge(
             &req.pool,
             &req.client,
-            "NEW_PASSWORD_REQUIRED",
-            Some(&session),
-            &responses,
+            ChallengeName::NewPasswordRequired,
+            &session,
+            answer,
         )
         .await;
     match result {
-        Ok(user) => flow.complete_sign_in(&state, &headers, &user).await,
+        Ok(next) => super::mfa::continue_sign_in(&state, &flow, &headers, &username, next).await,
         Err(CoreError::Internal(cause)) => flow.internal(&cause),
         Err(CoreError::InvalidPassword(_)) => bad("err_password_policy", &[], &["password"]),
         Err(CoreError::PasswordHistoryPolicyViolation(_)) => {

@@ -1,4 +1,5 @@
-//! The hosted login pages of a pool domain (reference §4.4): sign-in, new password, sign-up,
+//! The hosted login pages of a pool domain (reference §4.4): sign-in, new password, the second
+//! factor (code, choice of factor, TOTP set-up with a QR code), sign-up,
 //! account confirmation (code and e-mail link), password reset, and the error page.
 //!
 //! * Every page re-validates the authorize parameters it carries and forwards them to the
@@ -20,6 +21,7 @@ mod forgot;
 pub mod headers;
 pub mod i18n;
 mod login;
+mod mfa;
 pub mod render;
 mod signup;
 
@@ -44,6 +46,9 @@ use render::View;
 const PAGE_PATHS: &[&str] = &[
     "/login",
     "/newPassword",
+    "/mfa",
+    "/mfa/select",
+    "/mfa/setup",
     "/signup",
     "/confirmUser",
     "/forgotPassword",
@@ -65,6 +70,9 @@ pub fn routes() -> Router<AppState> {
             "/newPassword",
             get(login::get_new_password).post(login::post_new_password),
         )
+        .route("/mfa", get(mfa::get_code).post(mfa::post_code))
+        .route("/mfa/select", get(mfa::get_select).post(mfa::post_select))
+        .route("/mfa/setup", get(mfa::get_setup).post(mfa::post_setup))
         .route("/signup", get(signup::get_signup).post(signup::post_signup))
         .route(
             "/confirmUser",

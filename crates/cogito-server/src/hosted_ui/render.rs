@@ -42,6 +42,9 @@ pub fn builtin(name: &str) -> Option<&'static str> {
             include_str!("../../templates/hosted_ui/confirm_forgot_password.html")
         }
         "error.html" => include_str!("../../templates/hosted_ui/error.html"),
+        "mfa_code.html" => include_str!("../../templates/hosted_ui/mfa_code.html"),
+        "mfa_select.html" => include_str!("../../templates/hosted_ui/mfa_select.html"),
+        "mfa_setup.html" => include_str!("../../templates/hosted_ui/mfa_setup.html"),
         _ => return None,
     })
 }

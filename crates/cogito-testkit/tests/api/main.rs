@@ -16,6 +16,7 @@ mod hardening;
 mod helpers;
 mod hosted_ui;
 mod integrity_races;
+mod mfa;
 mod oauth_clients;
 mod oauth_oidc_client;
 mod oauth_scopes;

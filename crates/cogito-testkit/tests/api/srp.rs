@@ -22,7 +22,11 @@ use crate::helpers::{alias_pool, attr, client_with, confirmed_user, secret_hash}
 const PW: &str = "Passw0rd!";
 
 /// A pool (e-mail alias, existence errors as given) with an SRP client; `(pool, client, secret)`.
-async fn srp_pool(app: &TestApp, secret: bool, prevent: bool) -> (String, String, Option<String>) {
+pub(crate) async fn srp_pool(
+    app: &TestApp,
+    secret: bool,
+    prevent: bool,
+) -> (String, String, Option<String>) {
     let pool = alias_pool(app, "srp").await;
     let flows = [
         ExplicitAuthFlowsType::AllowUserSrpAuth,
@@ -34,12 +38,12 @@ async fn srp_pool(app: &TestApp, secret: bool, prevent: bool) -> (String, String
 }
 
 /// The client's half of one exchange: its secret `a` and public `A`.
-struct Ephemeral {
-    a: BigUint,
-    big_a: BigUint,
+pub(crate) struct Ephemeral {
+    pub a: BigUint,
+    pub big_a: BigUint,
 }
 
-fn ephemeral() -> Ephemeral {
+pub(crate) fn ephemeral() -> Ephemeral {
     let mut bytes = [0u8; 128];
     fill_random(&mut bytes);
     let a = BigUint::from_bytes_be(&bytes);
@@ -50,7 +54,7 @@ fn ephemeral() -> Ephemeral {
 }
 
 /// Step 1 with `SRP_A`; the challenge parameters.
-async fn initiate(
+pub(crate) async fn initiate(
     app: &TestApp,
     client: &str,
     username: &str,
@@ -85,7 +89,7 @@ async fn initiate(
 
 /// The claim a client holding `password` answers with, signed at the server's time plus
 /// `skew_secs`: `(PASSWORD_CLAIM_SECRET_BLOCK, TIMESTAMP, PASSWORD_CLAIM_SIGNATURE)`.
-fn claim(
+pub(crate) fn claim(
     app: &TestApp,
     pool: &str,
     params: &HashMap<String, String>,
@@ -129,7 +133,7 @@ fn claim_at(
 }
 
 /// Step 2.
-async fn respond(
+pub(crate) async fn respond(
     app: &TestApp,
     client: &str,
     user_id: &str,

@@ -3,9 +3,9 @@
 use super::*;
 use crate::crypto::fingerprint;
 use crate::error::{CoreError, CoreResult};
-use crate::model::{HostedSession, UserStatus};
+use crate::model::HostedSession;
 use crate::service::Cogito;
-use crate::service::auth::AuthOutcome;
+use crate::service::mfa::Next;
 use crate::store::StoreError;
 
 impl Cogito {
@@ -86,15 +86,15 @@ impl Cogito {
             .map_err(|e| CoreError::from_store("hosted session", e))
     }
 
-    /// Password sign-in on the hosted UI: the API's state machine (status gates, lockout,
-    /// temporary passwords), with existence errors always hidden.
+    /// Password sign-in on the hosted UI: the API's engine (status gates, lockout, temporary
+    /// passwords, the second factor), with existence errors always hidden.
     pub async fn hosted_sign_in(
         &self,
         pool: &UserPool,
         client: &AppClient,
         username: &str,
         password: &str,
-    ) -> CoreResult<HostedSignIn> {
+    ) -> CoreResult<Next> {
         crate::password::check_length(password)?;
         let Some(user) = self.lookup_user(pool, username).await? else {
             return Err(self
@@ -102,20 +102,6 @@ impl Cogito {
                 .await);
         };
         let user = self.verify_password(pool, user, password, true).await?;
-        if user.status == UserStatus::ForceChangePassword {
-            self.check_temporary_password_age(pool, &user)?;
-            let required_attributes =
-                crate::attributes::missing_required(pool, |n| user.attr(n).is_some());
-            return match self.new_password_challenge(pool, client, &user).await? {
-                AuthOutcome::Challenge(c) => Ok(HostedSignIn::NewPasswordRequired {
-                    session: c.session,
-                    required_attributes,
-                }),
-                AuthOutcome::Authenticated(_) => {
-                    Err(CoreError::Internal("unexpected sign-in outcome".into()))
-                }
-            };
-        }
-        Ok(HostedSignIn::Authenticated(user))
+        self.password_proven(pool, client, user).await
     }
 }

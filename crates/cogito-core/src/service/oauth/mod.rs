@@ -160,20 +160,6 @@ pub struct TokenRequest {
     pub scope: Option<String>,
 }
 
-/// Result of a hosted-UI password sign-in.
-#[derive(Debug, Clone)]
-pub enum HostedSignIn {
-    /// Signed in.
-    Authenticated(User),
-    /// The invited user must choose a password; answer with the session.
-    NewPasswordRequired {
-        /// Auth session to answer.
-        session: String,
-        /// Required attributes still missing (bare names).
-        required_attributes: Vec<String>,
-    },
-}
-
 /// Whether a redirect URI matches a registered one: byte-exact, except that a registered
 /// loopback URI without a port matches any port (security bar SEC-01, SEC-02, decision Q6).
 pub fn redirect_matches(registered: &[String], given: &str) -> bool {
