@@ -90,6 +90,9 @@ pub enum CoreError {
     /// `SoftwareTokenMFANotFoundException`: no TOTP authenticator was set up.
     #[error("{0}")]
     SoftwareTokenMfaNotFound(String),
+    /// `DeviceKeyExistsException`: the device was confirmed already.
+    #[error("{0}")]
+    DeviceKeyExists(String),
     /// `InvalidUserPoolConfigurationException`: the pool's settings do not allow the action.
     #[error("{0}")]
     InvalidUserPoolConfiguration(String),
@@ -130,6 +133,7 @@ impl CoreError {
             Self::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
             Self::SoftwareTokenMfaNotFound(_) => "SoftwareTokenMFANotFoundException",
             Self::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
+            Self::DeviceKeyExists(_) => "DeviceKeyExistsException",
             Self::Internal(_) => "InternalErrorException",
         }
     }

@@ -5,6 +5,7 @@
 //! behaviour-free members a pool or client carries are kept verbatim in `extra` and echoed back.
 
 pub mod client;
+pub mod device;
 pub mod group;
 pub mod message;
 pub mod mfa;
@@ -14,6 +15,7 @@ pub mod session;
 pub mod user;
 
 pub use client::AppClient;
+pub use device::{Device, DeviceConfig};
 pub use group::Group;
 pub use message::{DeliveryMedium, OutboxMessage};
 pub use mfa::{MfaFactor, MfaMode, MfaPreference, PoolMfa, UserMfa};

@@ -137,6 +137,8 @@ pub struct UserPool {
     pub mfa_configuration: String,
     /// The factors offered (`SetUserPoolMfaConfig`).
     pub mfa: super::PoolMfa,
+    /// `DeviceConfiguration`: remembered devices are tracked when set.
+    pub devices: Option<super::DeviceConfig>,
     /// `AccountRecoverySetting.RecoveryMechanisms`, in the order given; `None` when the pool
     /// was created without one (the legacy rule of reference §8.3 applies).
     pub account_recovery: Option<Vec<RecoveryMechanism>>,

@@ -87,4 +87,6 @@ pub struct RefreshSession {
     pub revoked_ms: Option<i64>,
     /// Granted OAuth scopes (space-separated); `None` for API sign-ins.
     pub scope: Option<String>,
+    /// The device the sign-in was made on (`device_key` claim).
+    pub device_key: Option<String>,
 }

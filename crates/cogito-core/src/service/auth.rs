@@ -36,6 +36,8 @@ pub struct AuthResult {
     pub refresh_token: Option<String>,
     /// Access-token lifetime, seconds.
     pub expires_in: i64,
+    /// `NewDeviceMetadata`: the device key handed out with this sign-in.
+    pub new_device: Option<super::devices::NewDevice>,
 }
 
 /// Result of a sign-in step.
@@ -145,8 +147,9 @@ impl Cogito {
             return Err(CoreError::user_not_found());
         };
         let user = self.verify_password(pool, user, password, hide).await?;
-        let next = self.password_proven(pool, client, user).await?;
-        self.outcome(pool, client, next).await
+        let device = params.get("DEVICE_KEY").map(String::as_str);
+        let next = self.password_proven(pool, client, user, device).await?;
+        self.outcome(pool, client, next, device).await
     }
 
     /// What follows a proven password or SRP proof of a user past the status gates: the new
@@ -156,27 +159,53 @@ impl Cogito {
         pool: &UserPool,
         client: &AppClient,
         user: User,
+        device: Option<&str>,
     ) -> CoreResult<Next> {
         if user.status == UserStatus::ForceChangePassword {
             self.check_temporary_password_age(pool, &user)?;
             return self.new_password_challenge(pool, client, &user).await;
         }
-        self.after_password(pool, client, user).await
+        self.after_password(pool, client, user, device).await
     }
 
-    /// The API's answer to a sign-in step: tokens once every factor is proven.
+    /// The API's answer to a sign-in step: tokens once every factor is proven. On a pool that
+    /// tracks devices they carry the request's device (`DEVICE_KEY`) when it is the user's, or
+    /// a new one handed out as `NewDeviceMetadata` (reference §5.2 step 11, §5.8).
     pub(crate) async fn outcome(
         &self,
         pool: &UserPool,
         client: &AppClient,
         next: Next,
+        device: Option<&str>,
     ) -> CoreResult<AuthOutcome> {
-        Ok(match next {
-            Next::SignedIn(user) => {
-                AuthOutcome::Authenticated(self.sign_in(pool, client, &user).await?)
+        let user = match next {
+            Next::SignedIn(user) => user,
+            Next::Challenge(c) => return Ok(AuthOutcome::Challenge(c)),
+        };
+        if pool.devices.is_none() {
+            return Ok(AuthOutcome::Authenticated(
+                self.sign_in_on(pool, client, &user, None).await?,
+            ));
+        }
+        let known = match device {
+            Some(key) => self.device_of(pool, &user, key).await?,
+            None => None,
+        };
+        let result = match known {
+            Some(d) => {
+                self.sign_in_on(pool, client, &user, Some(d.device_key))
+                    .await?
             }
-            Next::Challenge(c) => AuthOutcome::Challenge(c),
-        })
+            None => {
+                let new = self.hand_out_device(pool, &user).await?;
+                let mut r = self
+                    .sign_in_on(pool, client, &user, Some(new.key.clone()))
+                    .await?;
+                r.new_device = Some(new);
+                r
+            }
+        };
+        Ok(AuthOutcome::Authenticated(result))
     }
 
     /// A temporary password older than `TemporaryPasswordValidityDays` (0 = 7) is refused.
@@ -442,8 +471,11 @@ impl Cogito {
             &[username, &user.username],
             responses.get("SECRET_HASH").map(String::as_str),
         )?;
-        let next = self.answer_open(&pool, &client, open, answer).await?;
-        self.outcome(&pool, &client, next).await
+        let device = responses.get("DEVICE_KEY").map(String::as_str);
+        let next = self
+            .answer_open(&pool, &client, open, answer, device)
+            .await?;
+        self.outcome(&pool, &client, next, device).await
     }
 
     /// Answers the challenge of an auth session, whatever front door the answer came through
@@ -460,7 +492,7 @@ impl Cogito {
         let open = self
             .open_session(pool, client, challenge, Some(session))
             .await?;
-        self.answer_open(pool, client, open, answer).await
+        self.answer_open(pool, client, open, answer, None).await
     }
 
     async fn answer_open(
@@ -469,6 +501,7 @@ impl Cogito {
         client: &AppClient,
         open: OpenSession,
         answer: Answer,
+        device: Option<&str>,
     ) -> CoreResult<Next> {
         match (&open.state, answer) {
             (
@@ -482,9 +515,34 @@ impl Cogito {
                     .answer_new_password(pool, client, &open, &password, attributes)
                     .await?;
                 self.close_session(&open).await?;
-                self.after_password(pool, client, user).await
+                self.after_password(pool, client, user, device).await
             }
             (SessionState::NewPassword, _) => Err(session_expired()),
+            (SessionState::DeviceSrp { .. }, Answer::DeviceSrp { device_key, srp_a }) => {
+                self.answer_device_srp(pool, client, open, &device_key, &srp_a)
+                    .await
+            }
+            (
+                SessionState::DeviceVerifier { .. },
+                Answer::DevicePassword {
+                    device_key,
+                    block,
+                    signature,
+                    timestamp,
+                },
+            ) => {
+                let claim = super::devices::DeviceClaim {
+                    device_key,
+                    block,
+                    signature,
+                    timestamp,
+                };
+                let (user, _) = self.answer_device_verifier(pool, open, &claim).await?;
+                Ok(Next::SignedIn(user))
+            }
+            (SessionState::DeviceSrp { .. } | SessionState::DeviceVerifier { .. }, _) => {
+                Err(session_expired())
+            }
             (_, answer) => self.answer_mfa(pool, client, open, answer).await,
         }
     }
@@ -590,6 +648,17 @@ impl Cogito {
         client: &AppClient,
         user: &User,
     ) -> CoreResult<AuthResult> {
+        self.sign_in_on(pool, client, user, None).await
+    }
+
+    /// [`Cogito::sign_in`] on a remembered device (`device_key` claim).
+    async fn sign_in_on(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+        device_key: Option<String>,
+    ) -> CoreResult<AuthResult> {
         let now = self.clock.now_ms();
         let refresh_token = crate::ids::new_opaque_token(64);
         let session = RefreshSession {
@@ -603,6 +672,7 @@ impl Cogito {
             expires_ms: now + client.refresh_token_secs() * 1000,
             revoked_ms: None,
             scope: None,
+            device_key,
         };
         self.store
             .insert_refresh(&session)
@@ -628,6 +698,7 @@ impl Cogito {
             id_token: id_token.unwrap_or_default(),
             refresh_token: None,
             expires_in: client.access_token_secs(),
+            new_device: None,
         })
     }
 
@@ -654,6 +725,7 @@ impl Cogito {
             groups: &groups,
             auth_time: session.auth_time,
             origin_jti: &session.origin_jti,
+            device_key: session.device_key.as_deref(),
             event_id: &event_id,
             now: self.clock.now_secs(),
             scope: session.scope.as_deref(),
@@ -803,6 +875,16 @@ fn wire_answer(
             )
         }
         ChallengeName::MfaSetup => Answer::SetupDone,
+        ChallengeName::DeviceSrpAuth => Answer::DeviceSrp {
+            device_key: param(responses, "DEVICE_KEY")?.to_owned(),
+            srp_a: param(responses, "SRP_A")?.to_owned(),
+        },
+        ChallengeName::DevicePasswordVerifier => Answer::DevicePassword {
+            device_key: param(responses, "DEVICE_KEY")?.to_owned(),
+            block: param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?.to_owned(),
+            signature: param(responses, "PASSWORD_CLAIM_SIGNATURE")?.to_owned(),
+            timestamp: param(responses, "TIMESTAMP")?.to_owned(),
+        },
         ChallengeName::PasswordVerifier => {
             return Err(CoreError::Internal(
                 "PASSWORD_VERIFIER has no session".into(),

@@ -35,10 +35,14 @@ pub enum ChallengeName {
     SelectMfaType,
     /// The user sets up TOTP (pool MFA `ON`, no factor yet).
     MfaSetup,
+    /// A remembered device starts its SRP proof.
+    DeviceSrpAuth,
+    /// A remembered device proves its secret.
+    DevicePasswordVerifier,
 }
 
 impl ChallengeName {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 9] = [
         Self::PasswordVerifier,
         Self::NewPasswordRequired,
         Self::SmsMfa,
@@ -46,6 +50,8 @@ impl ChallengeName {
         Self::EmailOtp,
         Self::SelectMfaType,
         Self::MfaSetup,
+        Self::DeviceSrpAuth,
+        Self::DevicePasswordVerifier,
     ];
 
     /// Cognito's name.
@@ -58,6 +64,8 @@ impl ChallengeName {
             Self::EmailOtp => "EMAIL_OTP",
             Self::SelectMfaType => "SELECT_MFA_TYPE",
             Self::MfaSetup => "MFA_SETUP",
+            Self::DeviceSrpAuth => "DEVICE_SRP_AUTH",
+            Self::DevicePasswordVerifier => "DEVICE_PASSWORD_VERIFIER",
         }
     }
 
@@ -109,6 +117,24 @@ pub(crate) enum SessionState {
     Setup {
         /// The new TOTP secret was verified.
         verified: bool,
+    },
+    /// `DEVICE_SRP_AUTH`: the remembered device named at sign-in.
+    DeviceSrp {
+        /// `DEVICE_KEY`.
+        device_key: String,
+    },
+    /// `DEVICE_PASSWORD_VERIFIER`: the server's half of the device's SRP exchange.
+    DeviceVerifier {
+        /// `DEVICE_KEY`.
+        device_key: String,
+        /// Client public `A`, hex.
+        a: String,
+        /// Server secret `b`, hex.
+        b: String,
+        /// Server public `B`, hex.
+        big_b: String,
+        /// The `SECRET_BLOCK` handed out (base64).
+        block: String,
     },
 }
 

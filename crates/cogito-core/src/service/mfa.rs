@@ -43,6 +43,24 @@ pub enum Answer {
     Select(MfaFactor),
     /// `MFA_SETUP`: the session `VerifySoftwareToken` returned is the proof.
     SetupDone,
+    /// `DEVICE_SRP_AUTH`: the device and its `SRP_A`.
+    DeviceSrp {
+        /// `DEVICE_KEY`.
+        device_key: String,
+        /// `SRP_A`, hex.
+        srp_a: String,
+    },
+    /// `DEVICE_PASSWORD_VERIFIER`: the device's claim.
+    DevicePassword {
+        /// `DEVICE_KEY`.
+        device_key: String,
+        /// `PASSWORD_CLAIM_SECRET_BLOCK`.
+        block: String,
+        /// `PASSWORD_CLAIM_SIGNATURE`.
+        signature: String,
+        /// `TIMESTAMP`.
+        timestamp: String,
+    },
 }
 
 fn code_mismatch() -> CoreError {
@@ -63,12 +81,19 @@ impl Cogito {
 
     /// What follows a proven password (or SRP proof) of a user whose state allows signing in:
     /// the second factor the pool and the user call for, or the sign-in itself.
+    ///
+    /// A remembered device named by the request (`DEVICE_KEY`) proves itself instead
+    /// (`DEVICE_SRP_AUTH`, reference §5.8).
     pub(crate) async fn after_password(
         &self,
         pool: &UserPool,
         client: &AppClient,
         user: User,
+        device: Option<&str>,
     ) -> CoreResult<Next> {
+        if let Some(d) = self.remembered_device(pool, &user, device).await? {
+            return self.device_challenge(pool, client, &user, &d).await;
+        }
         let mode = pool.mfa_mode();
         if mode == MfaMode::Off {
             return Ok(Next::SignedIn(user));

@@ -6,6 +6,7 @@ pub mod admin_users;
 pub mod auth;
 pub mod challenge;
 pub mod clients;
+pub mod devices;
 pub mod domains;
 pub mod groups;
 pub mod janitor;

@@ -281,7 +281,8 @@ impl Cogito {
         }
         self.password_proved(pool, &mut user).await?;
         self.sign_in_gates(&user)?;
-        let next = self.password_proven(pool, client, user).await?;
-        self.outcome(pool, client, next).await
+        let device = responses.get("DEVICE_KEY").map(String::as_str);
+        let next = self.password_proven(pool, client, user, device).await?;
+        self.outcome(pool, client, next, device).await
     }
 }

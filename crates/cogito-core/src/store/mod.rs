@@ -11,9 +11,9 @@ mod apply;
 
 use crate::model::user::LoginKey;
 use crate::model::{
-    AppClient, AuthSession, AuthorizationCode, Code, CodePurpose, Domain, Group, HostedSession,
-    MfaPreference, OutboxMessage, RefreshSession, ResourceServer, UiCustomization, User, UserPool,
-    UserStatus,
+    AppClient, AuthSession, AuthorizationCode, Code, CodePurpose, Device, Domain, Group,
+    HostedSession, MfaPreference, OutboxMessage, RefreshSession, ResourceServer, UiCustomization,
+    User, UserPool, UserStatus,
 };
 
 /// What a unique-key conflict was about.
@@ -518,6 +518,60 @@ pub trait GroupStore: Send + Sync {
     ) -> StoreResult<Page<User>>;
 }
 
+/// What `ConfirmDevice` stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceConfirmation {
+    /// The device's SRP salt and verifier, sealed.
+    pub verifier: String,
+    /// `DeviceName`.
+    pub name: Option<String>,
+    /// Remembered from the start (the pool does not wait for the user's say).
+    pub remembered: bool,
+    /// Now, epoch ms.
+    pub now_ms: i64,
+}
+
+/// Remembered devices (reference §5.8). Every change is one statement, scoped to the device's
+/// user.
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// Stores a device handed out at sign-in (unconfirmed). `NotFound` when the user is gone.
+    async fn insert_device(&self, device: &Device) -> StoreResult<()>;
+    /// Confirms a device of the user with its sealed verifier and name, only while it is
+    /// unconfirmed. `NotFound` when the user has no such device, `Conflict(Id)` when it was
+    /// confirmed already.
+    async fn confirm_device(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        device_key: &str,
+        confirmation: &DeviceConfirmation,
+    ) -> StoreResult<()>;
+    /// A device by key (any user of the pool).
+    async fn get_device(&self, pool_id: &str, device_key: &str) -> StoreResult<Device>;
+    /// Confirmed devices of a user ordered by key, after the cursor.
+    async fn list_devices(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<Device>>;
+    /// Deletes a device of the user. `NotFound` when the user has no such device.
+    async fn delete_device(&self, pool_id: &str, sub: &str, device_key: &str) -> StoreResult<()>;
+    /// Sets whether a confirmed device of the user is remembered. `NotFound` otherwise.
+    async fn set_device_remembered(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        device_key: &str,
+        remembered: bool,
+        now_ms: i64,
+    ) -> StoreResult<()>;
+    /// Records a sign-in on a device.
+    async fn touch_device(&self, pool_id: &str, device_key: &str, now_ms: i64) -> StoreResult<()>;
+}
+
 /// Codes, auth-challenge sessions and refresh sessions.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
@@ -750,6 +804,7 @@ pub trait MaintenanceStore: Send + Sync {
 /// Everything a backend provides.
 pub trait Store:
     PoolStore
+    + DeviceStore
     + ClientStore
     + UserStore
     + GroupStore
@@ -763,6 +818,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: PoolStore
+        + DeviceStore
         + ClientStore
         + UserStore
         + GroupStore

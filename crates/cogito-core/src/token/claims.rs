@@ -21,6 +21,8 @@ pub struct TokenContext<'a> {
     pub auth_time: i64,
     /// `origin_jti` of the sign-in.
     pub origin_jti: &'a str,
+    /// The remembered device of the sign-in (`device_key`, access token only).
+    pub device_key: Option<&'a str>,
     /// `event_id` of the authentication event.
     pub event_id: &'a str,
     /// `iat`, epoch s.
@@ -92,6 +94,9 @@ pub fn access_token(ctx: &TokenContext<'_>) -> Value {
         json!(ctx.now + ctx.client.access_token_secs()),
     );
     c.insert("username".into(), json!(ctx.user.username));
+    if let Some(key) = ctx.device_key {
+        c.insert("device_key".into(), json!(key));
+    }
     // Revocation is checked through origin_jti, so access tokens always carry it; `jti` only
     // when the client enables revocation, as Cognito does.
     c.insert("origin_jti".into(), json!(ctx.origin_jti));

@@ -60,6 +60,10 @@ fn outcome(o: AuthOutcome) -> Value {
             if let Some(rt) = r.refresh_token {
                 result["RefreshToken"] = json!(rt);
             }
+            if let Some(d) = r.new_device {
+                result["NewDeviceMetadata"] =
+                    json!({ "DeviceKey": d.key, "DeviceGroupKey": d.group_key });
+            }
             json!({ "AuthenticationResult": result, "ChallengeParameters": {} })
         }
         AuthOutcome::Challenge(c) => {

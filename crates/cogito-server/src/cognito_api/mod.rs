@@ -5,6 +5,7 @@
 pub mod admin_users;
 pub mod auth;
 pub mod clients;
+pub mod devices;
 pub mod domains;
 pub mod groups;
 pub mod mfa;

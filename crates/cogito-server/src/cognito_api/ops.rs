@@ -9,7 +9,7 @@ use cogito_core::service::Cogito;
 use serde_json::Value;
 
 use super::{
-    admin_users, auth, clients, domains, groups, mfa, pools, public, resource_servers,
+    admin_users, auth, clients, devices, domains, groups, mfa, pools, public, resource_servers,
     self_service, ui_customization,
 };
 use crate::error::ApiError;
@@ -48,8 +48,11 @@ pub static OPERATIONS: &[Op] = &[
     ),
     op!("AdminDisableUser", admin_users::admin_disable_user),
     op!("AdminEnableUser", admin_users::admin_enable_user),
+    op!("AdminForgetDevice", devices::forget_device),
+    op!("AdminGetDevice", devices::get_device),
     op!("AdminGetUser", admin_users::admin_get_user),
     op!("AdminInitiateAuth", auth::initiate_auth),
+    op!("AdminListDevices", devices::list_devices),
     op!("AdminListGroupsForUser", groups::admin_list_groups_for_user),
     op!(
         "AdminRemoveUserFromGroup",
@@ -66,6 +69,7 @@ pub static OPERATIONS: &[Op] = &[
     op!("AdminSetUserMFAPreference", mfa::set_user_mfa_preference),
     op!("AdminSetUserPassword", admin_users::admin_set_user_password),
     op!("AdminSetUserSettings", mfa::set_user_settings),
+    op!("AdminUpdateDeviceStatus", devices::update_device_status),
     op!(
         "AdminUpdateUserAttributes",
         admin_users::admin_update_user_attributes
@@ -76,6 +80,7 @@ pub static OPERATIONS: &[Op] = &[
     ),
     op!("AssociateSoftwareToken", mfa::associate_software_token),
     op!("ChangePassword", self_service::change_password),
+    op!("ConfirmDevice", devices::confirm_device),
     op!("ConfirmForgotPassword", public::confirm_forgot_password),
     op!("ConfirmSignUp", public::confirm_sign_up),
     op!("CreateGroup", groups::create_group),
@@ -103,7 +108,9 @@ pub static OPERATIONS: &[Op] = &[
     op!("DescribeUserPool", pools::describe_user_pool),
     op!("DescribeUserPoolClient", clients::describe_user_pool_client),
     op!("DescribeUserPoolDomain", domains::describe_user_pool_domain),
+    op!("ForgetDevice", devices::forget_device),
     op!("ForgotPassword", public::forgot_password),
+    op!("GetDevice", devices::get_device),
     op!("GetGroup", groups::get_group),
     op!(
         "GetTokensFromRefreshToken",
@@ -118,6 +125,7 @@ pub static OPERATIONS: &[Op] = &[
     op!("GetUserPoolMfaConfig", mfa::get_user_pool_mfa_config),
     op!("GlobalSignOut", self_service::global_sign_out),
     op!("InitiateAuth", auth::initiate_auth),
+    op!("ListDevices", devices::list_devices),
     op!("ListGroups", groups::list_groups),
     op!(
         "ListResourceServers",
@@ -135,6 +143,7 @@ pub static OPERATIONS: &[Op] = &[
     op!("SetUserPoolMfaConfig", mfa::set_user_pool_mfa_config),
     op!("SetUserSettings", mfa::set_user_settings),
     op!("SignUp", public::sign_up),
+    op!("UpdateDeviceStatus", devices::update_device_status),
     op!("UpdateGroup", groups::update_group),
     op!(
         "UpdateResourceServer",

@@ -8,7 +8,7 @@ use cogito_core::model::pool::{
     NumberConstraints, RecoveryMechanism, StringConstraints, default_invitation,
     default_verification,
 };
-use cogito_core::model::{PasswordPolicy, PoolMfa, SchemaAttribute, UserPool};
+use cogito_core::model::{DeviceConfig, PasswordPolicy, PoolMfa, SchemaAttribute, UserPool};
 use cogito_core::service::Cogito;
 use cogito_core::service::pools::build_schema;
 use serde_json::{Map, Value, json};
@@ -153,6 +153,16 @@ pub fn pool_from_input(input: &Value) -> Result<UserPool, ApiError> {
         invitation,
         deletion_protection: s(input, "DeletionProtection").as_deref() == Some("ACTIVE"),
         mfa_configuration: mfa,
+        devices: input.get("DeviceConfiguration").map(|d| DeviceConfig {
+            challenge_required_on_new_device: d
+                .get("ChallengeRequiredOnNewDevice")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            only_remembered_on_user_prompt: d
+                .get("DeviceOnlyRememberedOnUserPrompt")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        }),
         mfa: PoolMfa {
             sms: input.get("SmsConfiguration").is_some(),
             sms_message: s(input, "SmsAuthenticationMessage"),

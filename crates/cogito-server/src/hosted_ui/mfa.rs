@@ -70,8 +70,10 @@ pub async fn continue_sign_in(
         ChallengeName::SmsMfa | ChallengeName::EmailOtp | ChallengeName::SoftwareTokenMfa => {
             code_url(flow, &c, username)
         }
-        ChallengeName::PasswordVerifier => {
-            return flow.internal(&"PASSWORD_VERIFIER on a hosted page");
+        ChallengeName::PasswordVerifier
+        | ChallengeName::DeviceSrpAuth
+        | ChallengeName::DevicePasswordVerifier => {
+            return flow.internal(&format!("{} on a hosted page", c.name.as_str()));
         }
     };
     flow.redirect(&url)

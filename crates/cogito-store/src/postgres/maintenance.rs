@@ -35,6 +35,9 @@ const PURGES: &[&str] = &[
      WHERE expires_ms < $1 OR revoked_ms < $2 LIMIT $4 FOR UPDATE SKIP LOCKED))",
     "DELETE FROM outbox WHERE ctid = ANY(ARRAY(SELECT ctid FROM outbox \
      WHERE created_ms < $3 LIMIT $4 FOR UPDATE SKIP LOCKED))",
+    // Device keys handed out at sign-in but never confirmed, after a day.
+    "DELETE FROM devices WHERE ctid = ANY(ARRAY(SELECT ctid FROM devices \
+     WHERE verifier IS NULL AND created_ms < $1 - 86400000 LIMIT $4 FOR UPDATE SKIP LOCKED))",
     // Keys a rotation retired, once every token they signed has expired.
     "DELETE FROM signing_keys WHERE ctid = ANY(ARRAY(SELECT ctid FROM signing_keys \
      WHERE retired_until_ms < $1 LIMIT $4 FOR UPDATE SKIP LOCKED))",

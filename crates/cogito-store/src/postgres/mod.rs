@@ -35,6 +35,7 @@ use sqlx::{Postgres, SqlSafeStr, Transaction};
 use crate::records::{decode, encode, from_json, to_json};
 
 mod clients;
+mod devices;
 mod effects;
 mod groups;
 mod keys;
@@ -100,6 +101,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "mfa",
         include_str!("../../migrations/postgres/0006_mfa.sql"),
+    ),
+    (
+        7,
+        "devices",
+        include_str!("../../migrations/postgres/0007_devices.sql"),
     ),
 ];
 

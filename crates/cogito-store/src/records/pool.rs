@@ -12,7 +12,7 @@ use cogito_core::model::pool::{
     DEFAULT_EMAIL_OPTION, DEFAULT_UNUSED_ACCOUNT_VALIDITY_DAYS, MessageTemplates,
     NumberConstraints, RecoveryMechanism, StringConstraints,
 };
-use cogito_core::model::{PasswordPolicy, PoolMfa, SchemaAttribute, UserPool};
+use cogito_core::model::{DeviceConfig, PasswordPolicy, PoolMfa, SchemaAttribute, UserPool};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -43,6 +43,8 @@ pub(crate) struct StoredPool {
     default_email_option: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     mfa: Option<StoredMfa>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    devices: Option<StoredDevices>,
     #[serde(default)]
     extra: BTreeMap<String, Value>,
 }
@@ -58,6 +60,13 @@ struct StoredMfa {
     totp: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     email: Option<StoredEmailMfa>,
+}
+
+/// `DeviceConfiguration` (device tracking on when present).
+#[derive(Serialize, Deserialize)]
+struct StoredDevices {
+    challenge_required_on_new_device: bool,
+    only_remembered_on_user_prompt: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -202,6 +211,10 @@ impl Record for UserPool {
                     message: e.message.clone(),
                 }),
             }),
+            devices: self.devices.map(|d| StoredDevices {
+                challenge_required_on_new_device: d.challenge_required_on_new_device,
+                only_remembered_on_user_prompt: d.only_remembered_on_user_prompt,
+            }),
             extra: self.extra.clone(),
         }
     }
@@ -268,6 +281,10 @@ impl Record for UserPool {
                     message: e.message,
                 }),
             },
+            devices: s.devices.map(|d| DeviceConfig {
+                challenge_required_on_new_device: d.challenge_required_on_new_device,
+                only_remembered_on_user_prompt: d.only_remembered_on_user_prompt,
+            }),
             extra,
         }
     }

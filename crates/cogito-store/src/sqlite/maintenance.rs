@@ -24,6 +24,8 @@ const PURGES: &[(&str, &str)] = &[
     ("rotated_refresh_tokens", "rotated_ms < ?2"),
     ("refresh_sessions", "expires_ms < ?1 OR revoked_ms < ?2"),
     ("outbox", "created_ms < ?3"),
+    // Device keys handed out at sign-in but never confirmed, after a day.
+    ("devices", "verifier IS NULL AND created_ms < ?1 - 86400000"),
     // Keys a rotation retired, once every token they signed has expired.
     ("signing_keys", "retired_until_ms < ?1"),
 ];

@@ -25,6 +25,7 @@ use sqlx::{SqlSafeStr, Sqlite, Transaction};
 use crate::records::{decode, encode, from_json, to_json};
 
 mod clients;
+mod devices;
 mod effects;
 mod groups;
 mod keys;
@@ -94,6 +95,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "mfa",
         include_str!("../../migrations/sqlite/0009_mfa.sql"),
+    ),
+    (
+        10,
+        "devices",
+        include_str!("../../migrations/sqlite/0010_devices.sql"),
     ),
 ];
 

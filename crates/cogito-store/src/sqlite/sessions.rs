@@ -52,7 +52,7 @@ fn auth_session_from_row(row: &SqliteRow) -> StoreResult<AuthSession> {
 macro_rules! refresh_columns {
     () => {
         "origin_jti, token_hash, pool_id, client_id, user_sub, auth_time, created_ms, \
-         expires_ms, revoked_ms, scope"
+         expires_ms, revoked_ms, scope, device_key"
     };
 }
 
@@ -68,6 +68,7 @@ fn refresh_from_row(row: &SqliteRow) -> StoreResult<RefreshSession> {
         expires_ms: row.try_get("expires_ms").map_err(db_err)?,
         revoked_ms: row.try_get("revoked_ms").map_err(db_err)?,
         scope: row.try_get("scope").map_err(db_err)?,
+        device_key: row.try_get("device_key").map_err(db_err)?,
     })
 }
 
@@ -263,7 +264,7 @@ impl SessionStore for SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO refresh_sessions (",
             refresh_columns!(),
-            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
         ))
         .bind(&session.origin_jti)
         .bind(&session.token_hash)
@@ -275,6 +276,7 @@ impl SessionStore for SqliteStore {
         .bind(session.expires_ms)
         .bind(session.revoked_ms)
         .bind(&session.scope)
+        .bind(&session.device_key)
         .execute(&self.pool)
         .await
         .map_err(db_err)?;

@@ -40,6 +40,7 @@ pub fn pool(id: &str) -> UserPool {
         deletion_protection: false,
         mfa_configuration: "OFF".into(),
         mfa: Default::default(),
+        devices: None,
         account_recovery: None,
         unused_account_validity_days: 7,
         default_email_option: "CONFIRM_WITH_CODE".into(),
@@ -171,6 +172,7 @@ pub fn refresh(pool_id: &str, sub: &str, origin_jti: &str, token_hash: &str) -> 
         expires_ms: 9_000_000,
         revoked_ms: None,
         scope: None,
+        device_key: None,
     }
 }
 

@@ -18,7 +18,7 @@ use crate::srp::{claim, ephemeral, initiate, respond};
 const PW: &str = "Passw0rd!";
 
 /// RFC 4648 base32 (no padding), decoded here rather than by the server's crate.
-fn base32(text: &str) -> Vec<u8> {
+pub(crate) fn base32(text: &str) -> Vec<u8> {
     let mut bits = 0u64;
     let mut n = 0;
     let mut out = Vec::new();
@@ -39,7 +39,7 @@ fn base32(text: &str) -> Vec<u8> {
 }
 
 /// The TOTP code of `secret` at the server's clock plus `offset_secs`.
-fn totp(app: &TestApp, secret: &str, offset_secs: i64) -> String {
+pub(crate) fn totp(app: &TestApp, secret: &str, offset_secs: i64) -> String {
     let t = u64::try_from(app.clock.now_ms() / 1000 + offset_secs).unwrap();
     totp_lite::totp_custom::<totp_lite::Sha1>(30, 6, &base32(secret), t)
 }

@@ -159,3 +159,134 @@ async fn amplify_js_v6_default_sign_in_uses_srp() {
         "{verdict}"
     );
 }
+
+/// Issue 8, acceptance 2 and 3: amazon-cognito-identity-js remembers the device it is handed
+/// (ConfirmDevice with its own verifier), then signs in with `DEVICE_SRP_AUTH`, which replaces
+/// the TOTP code the first sign-in needed.
+#[tokio::test]
+async fn amazon_cognito_identity_js_remembers_a_device_and_skips_mfa() {
+    use cogito_testkit::sdk::types::{
+        AuthFlowType, DeviceConfigurationType, SoftwareTokenMfaConfigType,
+        SoftwareTokenMfaSettingsType, UserPoolMfaType,
+    };
+    let app = TestApp::spawn().await;
+    let pool = app
+        .sdk
+        .create_user_pool()
+        .pool_name("devices")
+        .device_configuration(
+            DeviceConfigurationType::builder()
+                .challenge_required_on_new_device(true)
+                .device_only_remembered_on_user_prompt(false)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .and_then(|p| p.id)
+        .unwrap();
+    app.sdk
+        .set_user_pool_mfa_config()
+        .user_pool_id(&pool)
+        .mfa_configuration(UserPoolMfaType::Optional)
+        .software_token_mfa_configuration(
+            SoftwareTokenMfaConfigType::builder().enabled(true).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let flows = [
+        ExplicitAuthFlowsType::AllowUserSrpAuth,
+        ExplicitAuthFlowsType::AllowUserPasswordAuth,
+        ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+    ];
+    let (client, _) = client_with(&app, &pool, &flows, false, true).await;
+    confirmed_user(&app, &pool, "bob", PW).await;
+    // TOTP on for bob, set up through the SDK.
+    let token = app
+        .sdk
+        .initiate_auth()
+        .client_id(&client)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "bob")
+        .auth_parameters("PASSWORD", PW)
+        .send()
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap()
+        .access_token
+        .unwrap();
+    let secret = app
+        .sdk
+        .associate_software_token()
+        .access_token(&token)
+        .send()
+        .await
+        .unwrap()
+        .secret_code
+        .unwrap();
+    app.sdk
+        .verify_software_token()
+        .access_token(&token)
+        .user_code(crate::mfa::totp(&app, &secret, 0))
+        .send()
+        .await
+        .unwrap();
+    app.sdk
+        .set_user_mfa_preference()
+        .access_token(&token)
+        .software_token_mfa_settings(
+            SoftwareTokenMfaSettingsType::builder()
+                .enabled(true)
+                .preferred_mfa(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let now = cogito_core::Clock::now_ms(&*app.clock).to_string();
+    let verdict = run(
+        "node",
+        &[
+            "device.mjs",
+            &app.url,
+            &pool,
+            &client,
+            "bob",
+            PW,
+            &secret,
+            &now,
+        ],
+    )
+    .await;
+    assert_eq!(verdict["errors"], Value::Array(vec![]), "{verdict}");
+    assert_eq!(verdict["firstMfa"], true, "{verdict}");
+    assert_eq!(verdict["secondMfa"], false, "{verdict}");
+    assert_eq!(verdict["secondOk"], true, "{verdict}");
+    let key = verdict["deviceKey"]
+        .as_str()
+        .expect("a device key")
+        .to_string();
+    assert_eq!(verdict["accessDeviceKey"], key.as_str(), "{verdict}");
+
+    let listed = app
+        .sdk
+        .admin_list_devices()
+        .user_pool_id(&pool)
+        .username("bob")
+        .send()
+        .await
+        .unwrap();
+    let devices = listed.devices();
+    assert_eq!(devices.len(), 1, "{devices:?}");
+    assert_eq!(devices[0].device_key(), Some(key.as_str()));
+    let remembered = devices[0]
+        .device_attributes()
+        .iter()
+        .find(|a| a.name() == "dev:device_remembered_status")
+        .and_then(|a| a.value());
+    assert_eq!(remembered, Some("remembered"));
+}

@@ -266,6 +266,7 @@ impl Cogito {
             expires_ms: now + client.refresh_token_secs() * 1000,
             revoked_ms: None,
             scope: Some(scope.to_string()),
+            device_key: None,
         };
         self.store
             .insert_refresh(&session)

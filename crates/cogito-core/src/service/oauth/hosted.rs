@@ -102,6 +102,6 @@ impl Cogito {
                 .await);
         };
         let user = self.verify_password(pool, user, password, true).await?;
-        self.password_proven(pool, client, user).await
+        self.password_proven(pool, client, user, None).await
     }
 }

@@ -42,6 +42,8 @@ pub fn rotation_policy(client: &AppClient) -> RotationPolicy {
 
 /// What a presented refresh token turned out to be.
 #[derive(Debug, Clone)]
+// Returned once per refresh and matched at once: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum RefreshLookup {
     /// The current token of a sign-in, or a rotated-out one inside its grace period. Client,
     /// revocation and expiry are still to be checked by the caller.
