@@ -16,6 +16,7 @@ mod support;
 
 mod clients;
 mod concurrency;
+mod devices;
 mod durability;
 mod faults;
 mod groups;
@@ -76,6 +77,7 @@ macro_rules! contract_suite {
                 mfa::mfa_preference_changes_only_what_it_names,
                 mfa::totp_secret_is_confirmed_once_and_steps_used_once,
                 mfa::auth_session_answers_are_counted_exactly,
+                devices::devices_are_confirmed_once_by_their_user,
                 users::user_delete_cascades,
                 user_list::list_users_pages_in_creation_order,
                 user_list::list_users_filter_email,
