@@ -101,14 +101,14 @@ async fn sqlite_schema_is_the_table_list_and_extra_state_is_caught() {
 
     raw_sqlite(
         &url,
-        "CREATE TABLE devices (id TEXT NOT NULL PRIMARY KEY) STRICT; \
+        "CREATE TABLE passkeys (id TEXT NOT NULL PRIMARY KEY) STRICT; \
          ALTER TABLE users ADD COLUMN nickname TEXT; \
          ALTER TABLE domains DROP COLUMN managed_login_version;",
     )
     .await;
     let mut side = open(&url, Role::Source).await.unwrap();
     let problems = schema_problems(side.as_mut()).await.unwrap().join("\n");
-    assert!(problems.contains("table `devices`"), "{problems}");
+    assert!(problems.contains("table `passkeys`"), "{problems}");
     assert!(
         problems.contains("`users.nickname` is not copied"),
         "{problems}"
@@ -143,14 +143,14 @@ async fn postgres_schema_is_the_table_list() {
     use sqlx::Connection;
     let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
     sqlx::raw_sql(
-        "CREATE TABLE devices (id TEXT PRIMARY KEY); ALTER TABLE users ALTER COLUMN enabled DROP NOT NULL;",
+        "CREATE TABLE passkeys (id TEXT PRIMARY KEY); ALTER TABLE users ALTER COLUMN enabled DROP NOT NULL;",
     )
     .execute(&mut conn)
     .await
     .unwrap();
     let mut side = open(db.url(), Role::Source).await.unwrap();
     let problems = schema_problems(side.as_mut()).await.unwrap().join("\n");
-    assert!(problems.contains("table `devices`"), "{problems}");
+    assert!(problems.contains("table `passkeys`"), "{problems}");
     assert!(
         problems.contains("`users.enabled` is boolean where boolean NOT NULL"),
         "{problems}"
