@@ -4,10 +4,10 @@
 //! user, replaced with the password).
 //!
 //! The server state between the two steps travels in `SECRET_BLOCK`, sealed under the master
-//! key (so it cannot be forged or altered) and made single-use by an auth session keyed by its
-//! random id (SEC-35). Under `PreventUserExistenceErrors=ENABLED` an unknown user gets a
-//! challenge of the same shape whose salt and `USER_ID_FOR_SRP` are derived from the username
-//! with a server key, and the second step then fails like a wrong password; the account's state
+//! key (so it cannot be forged or altered) and made single-use by recording its random id when
+//! it is answered (SEC-35), for real and stand-in users alike (SEC-39). Under
+//! `PreventUserExistenceErrors=ENABLED` an unknown user gets a challenge of the same shape whose
+//! salt and `USER_ID_FOR_SRP` are derived from the username with a server key, and the second step then fails like a wrong password; the account's state
 //! (disabled, unconfirmed, reset required) is told only to whoever proved the password.
 
 use std::collections::{BTreeMap, HashMap};
@@ -21,9 +21,8 @@ use super::Cogito;
 use super::auth::{AuthOutcome, Challenge, ChallengeName, param};
 use crate::crypto::{fingerprint, hmac_sha256, secrets_equal};
 use crate::error::{CoreError, CoreResult};
-use crate::model::{AppClient, AuthSession, User, UserPool};
+use crate::model::{AppClient, User, UserPool};
 use crate::srp::{self, BadA, ServerSide, Verifier};
-use crate::store::StoreError;
 
 /// Associated data of a sealed `SECRET_BLOCK`.
 const BLOCK_CONTEXT: &[u8] = b"cogito srp secret block v1";
@@ -31,13 +30,10 @@ const BLOCK_CONTEXT: &[u8] = b"cogito srp secret block v1";
 /// How far a signed `TIMESTAMP` may be from the server's clock.
 const TIMESTAMP_SKEW_SECS: i64 = 300;
 
-/// The challenge name.
-const PASSWORD_VERIFIER: &str = "PASSWORD_VERIFIER";
-
 /// The server state of one `PASSWORD_VERIFIER` challenge, sealed into `SECRET_BLOCK`.
 #[derive(Serialize, Deserialize)]
 struct BlockState {
-    /// Random id; its fingerprint keys the auth session that makes the block single-use.
+    /// Random id; recording its fingerprint when the block is used makes the block single-use.
     id: String,
     pool: String,
     client: String,
@@ -122,8 +118,11 @@ impl Cogito {
         Verifier::from_bytes(&plain).map(Some).ok_or_else(fail)
     }
 
-    /// The stand-in of an unknown user (or one without a verifier): a `USER_ID_FOR_SRP` and a
-    /// verifier derived from the username with a server key, stable across probes.
+    /// The stand-in of an unknown user (or one without a verifier): a `USER_ID_FOR_SRP`, a salt
+    /// and a verifier derived from the username with a server key, stable across probes. The
+    /// verifier is a pseudo-random group element rather than `g^x` of a made-up password: no one
+    /// can answer it either way, and it costs no exponentiation, so a stand-in takes the same
+    /// work as opening a real user's sealed verifier (SEC-39).
     fn stand_in(&self, pool: &UserPool, username: &str) -> (String, Verifier) {
         let key = self.sealer.derive("srp stand-in users");
         let seed = hmac_sha256(&key, format!("{}\0{username}", pool.id).as_bytes());
@@ -131,9 +130,12 @@ impl Cogito {
             .into_uuid()
             .to_string();
         let salt = BigUint::from_bytes_be(&seed[16..]);
-        let password = hex::encode(hmac_sha256(&key, &seed));
-        let verifier = Verifier::with_salt(salt, realm(&pool.id), &id, &password);
-        (id, verifier)
+        // 384 bytes (the size of N) of HMAC output, reduced mod N.
+        let wide: Vec<u8> = (0u8..12)
+            .flat_map(|i| hmac_sha256(&key, &[&seed[..], &[i]].concat()))
+            .collect();
+        let v = BigUint::from_bytes_be(&wide) % &*srp::N;
+        (id, Verifier { salt, v })
     }
 
     /// `USER_SRP_AUTH`: the `PASSWORD_VERIFIER` challenge (no `Session`; the state is in
@@ -191,22 +193,6 @@ impl Cogito {
             big_b: big_b.to_str_radix(16),
             expires_ms: self.clock.now_ms() + client.auth_session_validity * 60_000,
         };
-        if let Some(sub) = sub {
-            let session = AuthSession {
-                id_hash: fingerprint(&state.id),
-                pool_id: pool.id.clone(),
-                client_id: client.client_id.clone(),
-                user_sub: sub,
-                challenge: PASSWORD_VERIFIER.into(),
-                expires_ms: state.expires_ms,
-                state: None,
-                attempts: 0,
-            };
-            self.store
-                .put_auth_session(&session)
-                .await
-                .map_err(|e| CoreError::from_store("auth session", e))?;
-        }
         let plain = serde_json::to_vec(&state)
             .map_err(|e| CoreError::Internal(format!("SRP state: {e}")))?;
         let block = STANDARD.encode(self.sealer.seal_bound(&plain, BLOCK_CONTEXT));
@@ -252,19 +238,25 @@ impl Cogito {
         if state.pool != pool.id || state.client != client.client_id || state.expires_ms < now {
             return Err(incorrect());
         }
+        // Single use, recorded alike for real and stand-in users (the same write either way).
+        match self
+            .store
+            .use_once(&fingerprint(&state.id), state.expires_ms)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return Err(incorrect()),
+            Err(e) => return Err(CoreError::from_store("srp block", e)),
+        }
         let Some(sub) = &state.sub else {
-            // The same proof work as for a real user, then the failure counts for the name.
+            // The same reads, proof work and counting as for a real user (SEC-39), then the
+            // failure counts for the name.
             let name = state.name.clone().unwrap_or_default();
+            let _ = self.lookup_user(pool, &name).await?;
             let verifier = self.stand_in(pool, &name).1;
             let _ = state.expected_claim(&verifier, &block, timestamp)?;
             return Err(self.unknown_user_failure(pool, &name, None).await);
         };
-        // Single use: the auth session the first step stored is taken once.
-        match self.store.take_auth_session(&fingerprint(&state.id)).await {
-            Ok(s) if s.challenge == PASSWORD_VERIFIER && s.user_sub == *sub => {}
-            Ok(_) | Err(StoreError::NotFound) => return Err(incorrect()),
-            Err(e) => return Err(CoreError::from_store("auth session", e)),
-        }
         let signed_at = srp::parse_timestamp(timestamp).ok_or_else(incorrect)?;
         if (signed_at - self.clock.now_secs()).abs() > TIMESTAMP_SKEW_SECS {
             return Err(incorrect());

@@ -590,6 +590,10 @@ pub trait SessionStore: Send + Sync {
     /// Counts one answer to an auth-challenge session before it is checked (one statement) and
     /// returns the session as counted; `NotFound` when it is gone or has had `max_attempts`.
     async fn try_auth_session(&self, id_hash: &str, max_attempts: u32) -> StoreResult<AuthSession>;
+    /// Records the use of a single-use value by its fingerprint (one statement); `false` when it
+    /// was used before. The record may be purged after `expires_ms`, when the value is refused
+    /// anyway.
+    async fn use_once(&self, id_hash: &str, expires_ms: i64) -> StoreResult<bool>;
     /// Stores a refresh session (one sign-in).
     async fn insert_refresh(&self, session: &RefreshSession) -> StoreResult<()>;
     /// Reads a refresh session by the hash of its token.

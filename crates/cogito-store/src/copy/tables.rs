@@ -197,6 +197,11 @@ pub(crate) const TABLES: &[Table] = &[
         order: Order::Key(&["id_hash"]),
     },
     Table {
+        name: "used_nonces",
+        columns: &[text("id_hash"), int("expires_ms")],
+        order: Order::Key(&["id_hash"]),
+    },
+    Table {
         name: "refresh_sessions",
         columns: &[
             text("origin_jti"),

@@ -17,6 +17,8 @@ const PURGES: &[&str] = &[
      WHERE expires_ms < $1 LIMIT $4 FOR UPDATE SKIP LOCKED))",
     "DELETE FROM auth_sessions WHERE ctid = ANY(ARRAY(SELECT ctid FROM auth_sessions \
      WHERE expires_ms < $1 LIMIT $4 FOR UPDATE SKIP LOCKED))",
+    "DELETE FROM used_nonces WHERE ctid = ANY(ARRAY(SELECT ctid FROM used_nonces \
+     WHERE expires_ms < $1 LIMIT $4 FOR UPDATE SKIP LOCKED))",
     "DELETE FROM authorization_codes WHERE ctid = ANY(ARRAY(SELECT ctid FROM authorization_codes \
      WHERE expires_ms < $1 LIMIT $4 FOR UPDATE SKIP LOCKED))",
     "DELETE FROM hosted_sessions WHERE ctid = ANY(ARRAY(SELECT ctid FROM hosted_sessions \

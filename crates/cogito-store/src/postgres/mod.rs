@@ -107,6 +107,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "devices",
         include_str!("../../migrations/postgres/0007_devices.sql"),
     ),
+    (
+        8,
+        "used nonces",
+        include_str!("../../migrations/postgres/0008_used_nonces.sql"),
+    ),
 ];
 
 /// The durability settings that must be on for an acknowledged write to survive a crash.

@@ -267,6 +267,19 @@ impl SessionStore for PostgresStore {
         auth_session_from_row(&row)
     }
 
+    async fn use_once(&self, id_hash: &str, expires_ms: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO used_nonces (id_hash, expires_ms) VALUES ($1, $2) \
+             ON CONFLICT (id_hash) DO NOTHING",
+        )
+        .bind(id_hash)
+        .bind(expires_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn insert_refresh(&self, session: &RefreshSession) -> StoreResult<()> {
         sqlx::query(concat!(
             "INSERT INTO refresh_sessions (",

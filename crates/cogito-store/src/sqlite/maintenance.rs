@@ -11,6 +11,7 @@ use super::{SqliteStore, db_err};
 const PURGES: &[(&str, &str)] = &[
     ("codes", "expires_ms < ?1"),
     ("auth_sessions", "expires_ms < ?1"),
+    ("used_nonces", "expires_ms < ?1"),
     ("authorization_codes", "expires_ms < ?1"),
     ("hosted_sessions", "expires_ms < ?1"),
     ("event_counters", "window_start_ms < ?1 - 86400000"),

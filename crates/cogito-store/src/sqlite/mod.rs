@@ -101,6 +101,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "devices",
         include_str!("../../migrations/sqlite/0010_devices.sql"),
     ),
+    (
+        11,
+        "used nonces",
+        include_str!("../../migrations/sqlite/0011_used_nonces.sql"),
+    ),
 ];
 
 /// The SQLite implementation of every store port ([`cogito_core::store::Store`]).

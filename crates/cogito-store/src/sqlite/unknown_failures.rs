@@ -18,19 +18,14 @@ pub(super) async fn record(
     policy: &LockoutPolicy,
 ) -> StoreResult<PasswordAttempt> {
     let mut tx = store.write_tx().await?;
-    sqlx::query(
+    // One upsert that creates the row if needed and returns it: the same two statements as a
+    // real user's attempt (read, then update), so neither path is slower (SEC-39).
+    let row = sqlx::query(
         "INSERT INTO unknown_login_failures (pool_id, name_hash, failed_attempts, \
          locked_until_ms, last_failure_ms) VALUES (?1, ?2, 0, 0, 0) \
-         ON CONFLICT (pool_id, name_hash) DO NOTHING",
-    )
-    .bind(pool_id)
-    .bind(name_hash)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    let row = sqlx::query(
-        "SELECT failed_attempts, locked_until_ms, last_failure_ms FROM unknown_login_failures \
-         WHERE pool_id = ?1 AND name_hash = ?2",
+         ON CONFLICT (pool_id, name_hash) DO UPDATE SET failed_attempts = \
+         unknown_login_failures.failed_attempts \
+         RETURNING failed_attempts, locked_until_ms, last_failure_ms",
     )
     .bind(pool_id)
     .bind(name_hash)

@@ -78,6 +78,7 @@ macro_rules! contract_suite {
                 mfa::totp_secret_is_confirmed_once_and_steps_used_once,
                 mfa::auth_session_answers_are_counted_exactly,
                 devices::devices_are_confirmed_once_by_their_user,
+                sessions::single_use_values_are_used_once_under_concurrency,
                 users::user_delete_cascades,
                 user_list::list_users_pages_in_creation_order,
                 user_list::list_users_filter_email,

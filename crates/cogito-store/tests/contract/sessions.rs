@@ -374,3 +374,23 @@ pub async fn hosted_sessions_of_a_user_end_together(store: Arc<dyn Store>) {
         .await
         .unwrap();
 }
+
+pub async fn single_use_values_are_used_once_under_concurrency(store: Arc<dyn Store>) {
+    let tries = (0..8).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.use_once("nonce-1", 10_000).await.unwrap() })
+    });
+    let mut used = 0;
+    for t in tries {
+        used += usize::from(t.await.unwrap());
+    }
+    assert_eq!(used, 1, "one of eight parallel uses wins");
+    assert!(!store.use_once("nonce-1", 10_000).await.unwrap());
+    assert!(store.use_once("nonce-2", 10_000).await.unwrap());
+    // Purged once expired (the value is refused anyway by then).
+    store
+        .purge_expired(10_001, 0, i64::MAX / 4, 100)
+        .await
+        .unwrap();
+    assert!(store.use_once("nonce-1", 20_000).await.unwrap());
+}

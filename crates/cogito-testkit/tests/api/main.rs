@@ -31,6 +31,7 @@ mod sec_enumeration;
 mod sec_hosted_ui;
 mod sec_jwt;
 mod sec_password;
+mod sec_timing;
 mod sec_token;
 mod self_service;
 mod signup;
