@@ -7,7 +7,7 @@ use super::signup::{insert_error, new_user};
 use crate::attributes::{Writer, validate_writes};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{DeliveryMedium, User, UserPool, UserStatus};
-use crate::store::{Effects, NewPassword, Page, UpdateOutcome, UserUpdate};
+use crate::store::{Effects, Page, UpdateOutcome, UserUpdate};
 
 /// `AdminCreateUser` input.
 #[derive(Debug, Clone, Default)]
@@ -44,7 +44,6 @@ impl Cogito {
             }
             None => crate::password::generate_temporary(&pool.password_policy),
         };
-        let hash = self.hasher.hash(&password).await?;
         let now = self.clock.now_ms();
         let mut mail = Mail::default();
         let resend = input.message_action.as_deref() == Some("RESEND");
@@ -61,12 +60,7 @@ impl Cogito {
             let update = UserUpdate {
                 modified_ms: now,
                 only_if_status: Some(UserStatus::ForceChangePassword),
-                password: Some(NewPassword {
-                    hash,
-                    srp_verifier: Some(self.seal_srp_verifier(&pool.id, &user, &password)),
-                    set_ms: now,
-                    keep_history: 1,
-                }),
+                password: Some(self.stored_password(&pool, &user, &password, 1).await?),
                 ..UserUpdate::default()
             };
             match self.change_user(&user, &update, &mail.effects).await? {
@@ -80,8 +74,9 @@ impl Cogito {
         } else {
             let mut user = new_user(&pool, &input.username, &attributes, now)?;
             user.status = UserStatus::ForceChangePassword;
-            user.password_hash = Some(hash);
-            user.srp_verifier = Some(self.seal_srp_verifier(&pool.id, &user, &password));
+            self.stored_password(&pool, &user, &password, 1)
+                .await?
+                .set_on_new(&mut user);
             if !suppress {
                 self.invitation(&mut mail, &pool, &user, &password, &input.desired_mediums)?;
             }

@@ -49,6 +49,56 @@ pub enum AuthOutcome {
     Challenge(Challenge),
 }
 
+/// A sign-in flow cogito serves (`AuthFlowType`), parsed at the edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFlow {
+    /// `USER_PASSWORD_AUTH`.
+    UserPassword,
+    /// `ADMIN_USER_PASSWORD_AUTH` (admin callers only).
+    AdminUserPassword,
+    /// `ADMIN_NO_SRP_AUTH`, the legacy name of the above.
+    AdminNoSrp,
+    /// `USER_SRP_AUTH`.
+    UserSrp,
+    /// `REFRESH_TOKEN_AUTH`.
+    RefreshToken,
+    /// `REFRESH_TOKEN`, the legacy name of the above.
+    Refresh,
+}
+
+impl AuthFlow {
+    const ALL: [Self; 6] = [
+        Self::UserPassword,
+        Self::AdminUserPassword,
+        Self::AdminNoSrp,
+        Self::UserSrp,
+        Self::RefreshToken,
+        Self::Refresh,
+    ];
+
+    /// Cognito's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UserPassword => "USER_PASSWORD_AUTH",
+            Self::AdminUserPassword => "ADMIN_USER_PASSWORD_AUTH",
+            Self::AdminNoSrp => "ADMIN_NO_SRP_AUTH",
+            Self::UserSrp => "USER_SRP_AUTH",
+            Self::RefreshToken => "REFRESH_TOKEN_AUTH",
+            Self::Refresh => "REFRESH_TOKEN",
+        }
+    }
+
+    /// Parses Cognito's name; `None` for a flow cogito does not serve.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+
+    /// Only `AdminInitiateAuth` may use it.
+    pub fn admin_only(self) -> bool {
+        matches!(self, Self::AdminUserPassword | Self::AdminNoSrp)
+    }
+}
+
 /// Which front door a sign-in came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Caller<'a> {
@@ -92,28 +142,27 @@ impl Cogito {
         &self,
         caller: Caller<'_>,
         client_id: &str,
-        flow: &str,
+        flow: AuthFlow,
         params: &HashMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
         let (pool, client) = self.client_for(caller, client_id).await?;
-        let admin_flow = matches!(flow, "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH");
-        if admin_flow && caller == Caller::Public {
+        if flow.admin_only() && caller == Caller::Public {
             return Err(CoreError::invalid("Initiate Auth method not supported."));
         }
-        if !client.allows_flow(flow) {
+        if !client.allows_flow(flow.as_str()) {
             return Err(CoreError::invalid(format!(
-                "{flow} flow not enabled for this client"
+                "{} flow not enabled for this client",
+                flow.as_str()
             )));
         }
         match flow {
-            "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            AuthFlow::UserPassword | AuthFlow::AdminUserPassword | AuthFlow::AdminNoSrp => {
                 self.password_auth(&pool, &client, params).await
             }
-            "USER_SRP_AUTH" => self.srp_auth(&pool, &client, params).await,
-            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh(&pool, &client, params).await,
-            other => Err(CoreError::invalid(format!(
-                "{other} is not supported by cogito yet"
-            ))),
+            AuthFlow::UserSrp => self.srp_auth(&pool, &client, params).await,
+            AuthFlow::RefreshToken | AuthFlow::Refresh => {
+                self.refresh(&pool, &client, params).await
+            }
         }
     }
 
@@ -633,11 +682,25 @@ impl Cogito {
                 }
             }
         }
+        self.stored_password(pool, user, password, history.clamp(1, 24))
+            .await
+    }
+
+    /// The one place a password becomes what is stored: its hash, its sealed SRP verifier and
+    /// the time it was set (the start of a temporary password's validity). Every password,
+    /// changed, reset, invited or signed up with, goes through here.
+    pub(crate) async fn stored_password(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        password: &str,
+        keep_history: usize,
+    ) -> CoreResult<NewPassword> {
         Ok(NewPassword {
             hash: self.hasher.hash(password).await?,
             srp_verifier: Some(self.seal_srp_verifier(&pool.id, user, password)),
             set_ms: self.clock.now_ms(),
-            keep_history: history.clamp(1, 24),
+            keep_history,
         })
     }
 

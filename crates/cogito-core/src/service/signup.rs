@@ -159,8 +159,9 @@ impl Cogito {
             &input.password,
             "Password did not conform with policy",
         )?;
-        user.password_hash = Some(self.hasher.hash(&input.password).await?);
-        user.srp_verifier = Some(self.seal_srp_verifier(&pool.id, &user, &input.password));
+        self.stored_password(&pool, &user, &input.password, 1)
+            .await?
+            .set_on_new(&mut user);
         let keys = crate::attributes::login_keys(&pool, &user);
         // User, code and outbox row commit together (or not at all).
         let mut mail = Mail::default();

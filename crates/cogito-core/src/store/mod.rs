@@ -184,6 +184,15 @@ pub struct NewPassword {
     pub keep_history: usize,
 }
 
+impl NewPassword {
+    /// Sets the password of a user being created (no history yet).
+    pub fn set_on_new(self, user: &mut User) {
+        user.password_hash = Some(self.hash);
+        user.srp_verifier = self.srp_verifier;
+        user.password_set_ms = self.set_ms;
+    }
+}
+
 /// A code presented to confirm a user change; checked and consumed in the change's transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redeem {

@@ -1,11 +1,12 @@
 //! Sign-in operations: `InitiateAuth`, `AdminInitiateAuth`, `RespondToAuthChallenge`,
-//! `AdminRespondToAuthChallenge`, `RevokeToken`, `GetTokensFromRefreshToken`.
+//! `AdminRespondToAuthChallenge`, `RevokeToken`, `GetTokensFromRefreshToken`. The caller's
+//! privilege comes from the operation (the admin ones are SigV4-signed), never from the input.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use cogito_core::service::Cogito;
-use cogito_core::service::auth::{AuthOutcome, Caller, ChallengeName};
+use cogito_core::service::auth::{AuthFlow, AuthOutcome, Caller, ChallengeName};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -80,25 +81,71 @@ fn outcome(o: AuthOutcome) -> Value {
     }
 }
 
-fn caller(i: &AuthInput) -> Caller<'_> {
-    match &i.user_pool_id {
-        Some(p) => Caller::Admin(p),
-        None => Caller::Public,
-    }
+/// The caller of an admin operation: the pool its SigV4-signed request names.
+fn admin(i: &AuthInput) -> Result<Caller<'_>, ApiError> {
+    i.user_pool_id
+        .as_deref()
+        .map(Caller::Admin)
+        .ok_or_else(|| ApiError::invalid("Missing required parameter UserPoolId"))
 }
 
-/// `InitiateAuth` and `AdminInitiateAuth` (the latter carries `UserPoolId`).
+/// `AuthFlowType`: a flow cogito serves, one it does not yet, or not a flow at all.
+fn flow(name: &str) -> Result<AuthFlow, ApiError> {
+    AuthFlow::parse(name).ok_or_else(|| {
+        if ["CUSTOM_AUTH", "USER_AUTH"].contains(&name) {
+            ApiError::invalid(format!("{name} is not supported by cogito yet"))
+        } else {
+            ApiError::invalid(format!(
+                "1 validation error detected: Value '{name}' at 'authFlow' failed to satisfy \
+                 constraint: Member must satisfy enum value set: [USER_SRP_AUTH, \
+                 REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, \
+                 USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, USER_AUTH]"
+            ))
+        }
+    })
+}
+
+/// `InitiateAuth` (public: a `UserPoolId` in the input grants nothing).
 pub async fn initiate_auth(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: AuthInput = decode(input)?;
     let o = core
-        .initiate_auth(caller(&i), &i.client_id, &i.auth_flow, &i.auth_parameters)
+        .initiate_auth(
+            Caller::Public,
+            &i.client_id,
+            flow(&i.auth_flow)?,
+            &i.auth_parameters,
+        )
         .await?;
     Ok(outcome(o))
 }
 
-/// `RespondToAuthChallenge` and `AdminRespondToAuthChallenge`.
+/// `AdminInitiateAuth`.
+pub async fn admin_initiate_auth(core: Arc<Cogito>, input: Value) -> OpResult {
+    let i: AuthInput = decode(input)?;
+    let o = core
+        .initiate_auth(
+            admin(&i)?,
+            &i.client_id,
+            flow(&i.auth_flow)?,
+            &i.auth_parameters,
+        )
+        .await?;
+    Ok(outcome(o))
+}
+
+/// `RespondToAuthChallenge`.
 pub async fn respond_to_auth_challenge(core: Arc<Cogito>, input: Value) -> OpResult {
     let i: AuthInput = decode(input)?;
+    respond(&core, Caller::Public, &i).await
+}
+
+/// `AdminRespondToAuthChallenge`.
+pub async fn admin_respond_to_auth_challenge(core: Arc<Cogito>, input: Value) -> OpResult {
+    let i: AuthInput = decode(input)?;
+    respond(&core, admin(&i)?, &i).await
+}
+
+async fn respond(core: &Cogito, caller: Caller<'_>, i: &AuthInput) -> OpResult {
     let challenge = ChallengeName::parse(&i.challenge_name).ok_or_else(|| {
         if KNOWN_CHALLENGES.contains(&i.challenge_name.as_str()) {
             ApiError::invalid(format!(
@@ -116,7 +163,7 @@ pub async fn respond_to_auth_challenge(core: Arc<Cogito>, input: Value) -> OpRes
     })?;
     let o = core
         .respond_to_challenge(
-            caller(&i),
+            caller,
             &i.client_id,
             challenge,
             i.session.as_deref(),

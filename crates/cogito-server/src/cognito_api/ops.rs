@@ -51,7 +51,7 @@ pub static OPERATIONS: &[Op] = &[
     op!("AdminForgetDevice", devices::forget_device),
     op!("AdminGetDevice", devices::get_device),
     op!("AdminGetUser", admin_users::admin_get_user),
-    op!("AdminInitiateAuth", auth::initiate_auth),
+    op!("AdminInitiateAuth", auth::admin_initiate_auth),
     op!("AdminListDevices", devices::list_devices),
     op!("AdminListGroupsForUser", groups::admin_list_groups_for_user),
     op!(
@@ -64,7 +64,7 @@ pub static OPERATIONS: &[Op] = &[
     ),
     op!(
         "AdminRespondToAuthChallenge",
-        auth::respond_to_auth_challenge
+        auth::admin_respond_to_auth_challenge
     ),
     op!("AdminSetUserMFAPreference", mfa::set_user_mfa_preference),
     op!("AdminSetUserPassword", admin_users::admin_set_user_password),
