@@ -1267,3 +1267,39 @@ async fn expired_temporary_password_is_refused() {
         not_authorized("Temporary password has expired and must be reset by an administrator.")
     );
 }
+
+/// The admin flows need the SigV4-signed `AdminInitiateAuth`: a `UserPoolId` slipped into the
+/// unsigned `InitiateAuth` grants nothing.
+#[tokio::test]
+async fn a_pool_id_in_initiate_auth_does_not_make_the_caller_an_admin() {
+    let app = TestApp::spawn().await;
+    let (pool, client) = setup(&app).await;
+    for flow in ["ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"] {
+        let resp = reqwest::Client::new()
+            .post(&app.url)
+            .header("content-type", "application/x-amz-json-1.1")
+            .header(
+                "x-amz-target",
+                "AWSCognitoIdentityProviderService.InitiateAuth",
+            )
+            .body(
+                serde_json::json!({
+                    "UserPoolId": pool,
+                    "ClientId": client,
+                    "AuthFlow": flow,
+                    "AuthParameters": {"USERNAME": "alice", "PASSWORD": PW},
+                })
+                .to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["__type"], "InvalidParameterException", "{body}");
+        assert_eq!(
+            body["message"], "Initiate Auth method not supported.",
+            "{body}"
+        );
+    }
+}
