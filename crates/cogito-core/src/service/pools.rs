@@ -11,21 +11,95 @@ use crate::store::{Page, StoreError};
 const STANDARD_ALIAS: &[&str] = &["email", "phone_number", "preferred_username"];
 
 /// Builds the full schema from the standard attributes and the `Schema` members given at
-/// creation (standard ones may be made required; others become `custom:`/`dev:`).
+/// creation (standard ones may be made required or get other length limits, never another data
+/// type or developer-only; others become `custom:`/`dev:`), validated as Cognito does.
 pub fn build_schema(inputs: &[SchemaAttribute]) -> CoreResult<Vec<SchemaAttribute>> {
     let mut schema = standard_schema();
     for input in inputs {
         if let Some(existing) = schema.iter_mut().find(|a| a.name == input.name) {
+            let retyped = !input.attribute_data_type.is_empty()
+                && input.attribute_data_type != existing.attribute_data_type;
+            if retyped || input.developer_only_attribute {
+                return Err(CoreError::invalid(format!(
+                    "You can not change AttributeDataType or set developerOnlyAttribute for \
+                     standard schema attribute {}",
+                    input.name
+                )));
+            }
+            let checked = constrained(input, &existing.attribute_data_type)?;
             existing.required = input.required;
             existing.mutable = input.mutable;
-            if input.string_attribute_constraints.is_some() {
-                existing.string_attribute_constraints = input.string_attribute_constraints.clone();
+            if checked.string_attribute_constraints.is_some() {
+                existing.string_attribute_constraints = checked.string_attribute_constraints;
+            }
+            if checked.number_attribute_constraints.is_some() {
+                existing.number_attribute_constraints = checked.number_attribute_constraints;
             }
             continue;
         }
         schema.push(custom_attribute(input)?);
     }
     Ok(schema)
+}
+
+/// Length of the longest string attribute.
+const MAX_STRING_LENGTH: u64 = 2048;
+
+/// `input` with only the constraints its data type has, each checked: numbers that parse,
+/// string lengths up to 2048, minimum not above maximum.
+fn constrained(input: &SchemaAttribute, data_type: &str) -> CoreResult<SchemaAttribute> {
+    let name = &input.name;
+    let mut out = input.clone();
+    out.string_attribute_constraints = None;
+    out.number_attribute_constraints = None;
+    let parse = |v: &Option<String>, kind: &str| -> CoreResult<Option<i64>> {
+        v.as_deref()
+            .map(|t| {
+                t.trim().parse::<i64>().map_err(|_| {
+                    CoreError::invalid(format!("Invalid {kind} for schema attribute {name}"))
+                })
+            })
+            .transpose()
+    };
+    match data_type {
+        "String" => {
+            if let Some(c) = &input.string_attribute_constraints {
+                let kind = "StringAttributeConstraints";
+                let (min, max) = (parse(&c.min_length, kind)?, parse(&c.max_length, kind)?);
+                let too_long =
+                    |n: Option<i64>| n.is_some_and(|n| n < 0 || n as u64 > MAX_STRING_LENGTH);
+                if too_long(min) || too_long(max) {
+                    return Err(CoreError::invalid(format!(
+                        "user.{name}: String attributes cannot have a length of more than 2048"
+                    )));
+                }
+                if let (Some(min), Some(max)) = (min, max)
+                    && min > max
+                {
+                    return Err(CoreError::invalid(format!(
+                        "user.{name}: Max length cannot be less than min length."
+                    )));
+                }
+                out.string_attribute_constraints = Some(c.clone());
+            }
+        }
+        "Number" => {
+            if let Some(c) = &input.number_attribute_constraints {
+                let kind = "NumberAttributeConstraints";
+                let (min, max) = (parse(&c.min_value, kind)?, parse(&c.max_value, kind)?);
+                if let (Some(min), Some(max)) = (min, max)
+                    && min > max
+                {
+                    return Err(CoreError::invalid(format!(
+                        "user.{name}: Max value cannot be less than min value."
+                    )));
+                }
+                out.number_attribute_constraints = Some(c.clone());
+            }
+        }
+        _ => {}
+    }
+    Ok(out)
 }
 
 fn custom_attribute(input: &SchemaAttribute) -> CoreResult<SchemaAttribute> {
@@ -39,6 +113,21 @@ fn custom_attribute(input: &SchemaAttribute) -> CoreResult<SchemaAttribute> {
             input.name
         )));
     }
+    let data_type = match input.attribute_data_type.as_str() {
+        "" => {
+            return Err(CoreError::invalid(
+                "Invalid AttributeDataType input, consider using the provided AttributeDataType \
+                 enum.",
+            ));
+        }
+        t @ ("String" | "Number" | "DateTime" | "Boolean") => t,
+        t => {
+            return Err(CoreError::invalid(format!(
+                "Validation error detected: Value '{t}' failed to satisfy constraint: Member must \
+                 satisfy enum value set: [Boolean, Number, String, DateTime]"
+            )));
+        }
+    };
     if input.required {
         return Err(CoreError::invalid(
             "Required custom attributes are not supported currently.",
@@ -49,19 +138,10 @@ fn custom_attribute(input: &SchemaAttribute) -> CoreResult<SchemaAttribute> {
     } else {
         "custom:"
     };
-    let data_type = match input.attribute_data_type.as_str() {
-        "" => "String",
-        t @ ("String" | "Number" | "DateTime" | "Boolean") => t,
-        t => {
-            return Err(CoreError::invalid(format!(
-                "Invalid AttributeDataType: {t}"
-            )));
-        }
-    };
     Ok(SchemaAttribute {
         name: format!("{prefix}{bare}"),
         attribute_data_type: data_type.into(),
-        ..input.clone()
+        ..constrained(input, data_type)?
     })
 }
 

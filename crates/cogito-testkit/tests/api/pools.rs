@@ -1046,3 +1046,129 @@ async fn unknown_pool_is_resource_not_found() {
         .await;
     assert_eq!(err(r), not_found(MISSING));
 }
+
+/// CreateUserPool and AddCustomAttributes check schemas as Cognito does, with its messages.
+#[tokio::test]
+async fn schemas_are_validated_like_cognito() {
+    use cogito_testkit::sdk::types::{
+        AttributeDataType as T, NumberAttributeConstraintsType as Num, SchemaAttributeType as A,
+        StringAttributeConstraintsType as Str,
+    };
+    let app = TestApp::spawn().await;
+    let refused = |attr: A, message: &str| {
+        let app = &app;
+        let message = message.to_owned();
+        async move {
+            let r = app
+                .sdk
+                .create_user_pool()
+                .pool_name("schema")
+                .schema(attr)
+                .send()
+                .await;
+            assert_eq!(err(r), ("InvalidParameterException".into(), message));
+        }
+    };
+    refused(
+        A::builder().name("nickname2").build(),
+        "Invalid AttributeDataType input, consider using the provided AttributeDataType enum.",
+    )
+    .await;
+    refused(
+        A::builder()
+            .name("email")
+            .attribute_data_type(T::Number)
+            .build(),
+        "You can not change AttributeDataType or set developerOnlyAttribute for standard schema \
+         attribute email",
+    )
+    .await;
+    refused(
+        A::builder()
+            .name("email")
+            .developer_only_attribute(true)
+            .build(),
+        "You can not change AttributeDataType or set developerOnlyAttribute for standard schema \
+         attribute email",
+    )
+    .await;
+    refused(
+        A::builder()
+            .name("email")
+            .attribute_data_type(T::String)
+            .string_attribute_constraints(Str::builder().max_length("2049").build())
+            .build(),
+        "user.email: String attributes cannot have a length of more than 2048",
+    )
+    .await;
+    refused(
+        A::builder()
+            .name("email")
+            .attribute_data_type(T::String)
+            .string_attribute_constraints(Str::builder().min_length("2").max_length("1").build())
+            .build(),
+        "user.email: Max length cannot be less than min length.",
+    )
+    .await;
+    refused(
+        A::builder()
+            .name("email")
+            .attribute_data_type(T::String)
+            .string_attribute_constraints(Str::builder().min_length("x").build())
+            .build(),
+        "Invalid StringAttributeConstraints for schema attribute email",
+    )
+    .await;
+    refused(
+        A::builder()
+            .name("updated_at")
+            .attribute_data_type(T::Number)
+            .number_attribute_constraints(Num::builder().min_value("2").max_value("1").build())
+            .build(),
+        "user.updated_at: Max value cannot be less than min value.",
+    )
+    .await;
+
+    // Constraints of another data type are dropped.
+    let pool = app
+        .sdk
+        .create_user_pool()
+        .pool_name("schema")
+        .schema(
+            A::builder()
+                .name("level")
+                .attribute_data_type(T::Number)
+                .number_attribute_constraints(Num::builder().min_value("1").max_value("9").build())
+                .string_attribute_constraints(Str::builder().max_length("5").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+    let level = pool
+        .schema_attributes()
+        .iter()
+        .find(|a| a.name() == Some("custom:level"))
+        .unwrap();
+    assert!(level.string_attribute_constraints().is_none());
+    assert_eq!(
+        level
+            .number_attribute_constraints()
+            .and_then(|c| c.max_value()),
+        Some("9")
+    );
+    // AddCustomAttributes: the same rules.
+    let r = app
+        .sdk
+        .add_custom_attributes()
+        .user_pool_id(pool.id().unwrap())
+        .custom_attributes(A::builder().name("tier").build())
+        .send()
+        .await;
+    assert_eq!(
+        err(r).1,
+        "Invalid AttributeDataType input, consider using the provided AttributeDataType enum."
+    );
+}
