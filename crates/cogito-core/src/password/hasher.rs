@@ -278,14 +278,19 @@ mod tests {
             replies.push(rx);
             sent.is_ok()
         };
-        // The worker takes the first job and is busy with it while the queue fills.
+        // The worker takes the first job and is busy with it while the queue fills. On a loaded
+        // machine it may not have taken it yet when the filling starts: then the queue holds the
+        // first job too, and one fewer fits after it. Either way the queue stops at its bound.
         assert!(submit());
         std::thread::sleep(std::time::Duration::from_millis(30));
         let mut queued = 0;
         while submit() {
             queued += 1;
         }
-        assert_eq!(queued, QUEUE_PER_WORKER);
+        assert!(
+            (QUEUE_PER_WORKER - 1..=QUEUE_PER_WORKER).contains(&queued),
+            "{queued} jobs queued behind the first, the bound is {QUEUE_PER_WORKER}"
+        );
         let started = std::time::Instant::now();
         let refused = h.hash("one too many").await;
         assert!(
