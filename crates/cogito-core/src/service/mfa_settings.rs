@@ -91,12 +91,7 @@ impl Cogito {
     }
 
     /// `SetUserMFAPreference` / `AdminSetUserMFAPreference`.
-    pub async fn set_mfa_preference(
-        &self,
-        pool: &UserPool,
-        user: &User,
-        change: MfaPreference,
-    ) -> CoreResult<()> {
+    pub async fn set_mfa_preference(&self, user: &User, change: MfaPreference) -> CoreResult<()> {
         for factor in MfaFactor::ALL {
             let on = match factor {
                 MfaFactor::Sms => change.sms,
@@ -129,7 +124,6 @@ impl Cogito {
                 )));
             }
         }
-        let _ = pool;
         self.store
             .set_mfa_preference(&user.pool_id, &user.sub, &change)
             .await

@@ -229,19 +229,15 @@ fn legacy_options(options: &[Value]) -> Result<MfaPreference, ApiError> {
 }
 
 async fn apply_preference(core: &Cogito, i: &PreferenceInput, change: MfaPreference) -> OpResult {
-    let (pool, user) = match (&i.access_token, &i.user_pool_id, &i.username) {
-        (Some(token), _, _) => {
-            let c = core.authorize_access_token(token).await?;
-            (c.pool, c.user)
-        }
+    let user = match (&i.access_token, &i.user_pool_id, &i.username) {
+        (Some(token), _, _) => core.authorize_access_token(token).await?.user,
         (None, Some(pool_id), Some(username)) => {
             let pool = core.pool(pool_id).await?;
-            let user = core.user(&pool, username).await?;
-            (pool, user)
+            core.user(&pool, username).await?
         }
         _ => return Err(ApiError::invalid("Missing required parameter AccessToken")),
     };
-    core.set_mfa_preference(&pool, &user, change).await?;
+    core.set_mfa_preference(&user, change).await?;
     Ok(json!({}))
 }
 
