@@ -28,9 +28,6 @@ pub struct NewDevice {
     pub group_key: String,
 }
 
-/// How far a signed `TIMESTAMP` may be from the server's clock.
-const TIMESTAMP_SKEW_SECS: i64 = 300;
-
 fn device_context(pool_id: &str, device_key: &str) -> Vec<u8> {
     format!("cogito device verifier v1\0{pool_id}\0{device_key}").into_bytes()
 }
@@ -347,10 +344,7 @@ impl Cogito {
         if !secrets_equal(block.as_bytes(), claim.block.as_bytes()) {
             return Err(incorrect());
         }
-        let signed_at = srp::parse_timestamp(&claim.timestamp).ok_or_else(incorrect)?;
-        if (signed_at - self.clock.now_secs()).abs() > TIMESTAMP_SKEW_SECS {
-            return Err(incorrect());
-        }
+        self.check_claim_time(&claim.timestamp)?;
         let verifier = self.open_device_verifier(&device)?;
         let int = |t: &str| BigUint::parse_bytes(t.as_bytes(), 16).ok_or_else(incorrect);
         let (a, b, big_b) = (int(a)?, int(b)?, int(big_b)?);

@@ -94,6 +94,16 @@ impl BlockState {
 }
 
 impl Cogito {
+    /// The `TIMESTAMP` a password or device claim was signed at: well-formed and within
+    /// [`TIMESTAMP_SKEW_SECS`] of the server's clock, else the claim is refused.
+    pub(crate) fn check_claim_time(&self, timestamp: &str) -> CoreResult<()> {
+        let signed_at = srp::parse_timestamp(timestamp).ok_or_else(incorrect)?;
+        if (signed_at - self.clock.now_secs()).abs() > TIMESTAMP_SKEW_SECS {
+            return Err(incorrect());
+        }
+        Ok(())
+    }
+
     /// The sealed SRP verifier of a new password, stored with its hash.
     pub fn seal_srp_verifier(&self, pool_id: &str, user: &User, password: &str) -> String {
         let verifier = Verifier::new(realm(pool_id), &user.username, password);
@@ -257,10 +267,7 @@ impl Cogito {
             let _ = state.expected_claim(&verifier, &block, timestamp)?;
             return Err(self.unknown_user_failure(pool, &name, None).await);
         };
-        let signed_at = srp::parse_timestamp(timestamp).ok_or_else(incorrect)?;
-        if (signed_at - self.clock.now_secs()).abs() > TIMESTAMP_SKEW_SECS {
-            return Err(incorrect());
-        }
+        self.check_claim_time(timestamp)?;
         let mut user = self.user_by_sub(pool, sub).await?.ok_or_else(incorrect)?;
         self.reserve_password_check(pool, &user).await?;
         let verifier = self.open_srp_verifier(&user)?.ok_or_else(incorrect)?;
