@@ -3,7 +3,10 @@
 //! else running), then 32 concurrent `ADMIN_USER_PASSWORD_AUTH` sign-ins through the SDK against
 //! a server hashing at the same cost, with the sign-ins per second, the answers that were not
 //! tokens, and the process's peak RSS (`VmHWM`: server and SDK client together, so an upper
-//! bound of the server's). A benchmark, not a test: it prints numbers and asserts nothing.
+//! bound of the server's). The client runs on its own runtime, so the CPU time of each thread
+//! says where a sign-in's CPU goes: the hash, the rest of the server, and the client — whose
+//! share the measured rate pays on this machine although a real server's clients run elsewhere.
+//! A benchmark, not a test: it prints numbers and asserts nothing.
 //!
 //! Run: `cargo bench -p cogito-testkit --bench hashing` (`COGITO_BENCH_SECS`, default 10).
 
@@ -28,11 +31,58 @@ fn peak_rss_mib() -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
-/// Verifications per second with every core verifying back to back.
-async fn raw_rate(cores: usize, run: Duration) -> f64 {
+/// CPU seconds used so far by this process's threads, split into the password hasher's workers,
+/// the load client's runtime and everything else (the server).
+#[derive(Clone, Copy, Default)]
+struct ThreadCpu {
+    hasher: f64,
+    client: f64,
+    server: f64,
+}
+
+impl ThreadCpu {
+    fn now() -> Self {
+        let mut cpu = Self::default();
+        let tick = 100.0; // USER_HZ on Linux
+        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+            return cpu;
+        };
+        for task in tasks.flatten() {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+            // Fields after the parenthesised name: state is the 1st, utime the 12th, stime the 13th.
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+            let used = [11, 12]
+                .iter()
+                .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<f64>().ok()))
+                .sum::<f64>()
+                / tick;
+            match comm.trim() {
+                c if c.starts_with("argon2-") => cpu.hasher += used,
+                c if c.starts_with("bench-client") => cpu.client += used,
+                _ => cpu.server += used,
+            }
+        }
+        cpu
+    }
+
+    fn since(self, start: Self) -> Self {
+        Self {
+            hasher: self.hasher - start.hasher,
+            client: self.client - start.client,
+            server: self.server - start.server,
+        }
+    }
+}
+
+/// Verifications per second with every core verifying back to back, and the CPU seconds of one.
+async fn raw_rate(cores: usize, run: Duration) -> (f64, f64) {
     let hasher = PasswordHasher::new(HashCost::OWASP, cores).unwrap();
     let phc = hasher.hash(PW).await.unwrap();
     let done = Arc::new(AtomicU64::new(0));
+    let start = ThreadCpu::now();
     let until = Instant::now() + run;
     let tasks: Vec<_> = (0..cores * 2)
         .map(|_| {
@@ -48,18 +98,32 @@ async fn raw_rate(cores: usize, run: Duration) -> f64 {
     for t in tasks {
         t.await.unwrap();
     }
-    done.load(Ordering::Relaxed) as f64 / run.as_secs_f64()
+    let hashes = done.load(Ordering::Relaxed) as f64;
+    let cpu = ThreadCpu::now().since(start).hasher / hashes;
+    (hashes / run.as_secs_f64(), cpu)
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() {
+fn main() {
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("server runtime");
+    let client = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("bench-client")
+        .build()
+        .expect("client runtime");
+    server.block_on(run(client.handle().clone()));
+}
+
+async fn run(client_rt: tokio::runtime::Handle) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let secs = std::env::var("COGITO_BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10u64);
     let run = Duration::from_secs(secs);
-    let allowed = raw_rate(cores, Duration::from_secs(secs.min(5))).await;
+    let (allowed, hash_cpu) = raw_rate(cores, Duration::from_secs(secs.min(5))).await;
     println!("argon2id OWASP (19 MiB, t=2), {cores} workers: {allowed:.1} verifications/s");
 
     let app = TestApp::spawn_with(TestOptions {
@@ -103,13 +167,14 @@ async fn main() {
         Arc::new(AtomicU64::new(0)),
         Arc::new(AtomicU64::new(0)),
     );
+    let start = ThreadCpu::now();
     let until = Instant::now() + run;
     let tasks: Vec<_> = (0..CONCURRENCY)
         .map(|i| {
             let (sdk, pool, client) = (app.sdk.clone(), pool.clone(), client.clone());
             let name = format!("user{i}");
             let (ok, refused, other) = (ok.clone(), refused.clone(), other.clone());
-            tokio::spawn(async move {
+            client_rt.spawn(async move {
                 while Instant::now() < until {
                     let r = sdk
                         .admin_initiate_auth()
@@ -134,7 +199,9 @@ async fn main() {
     for t in tasks {
         t.await.unwrap();
     }
-    let rate = ok.load(Ordering::Relaxed) as f64 / run.as_secs_f64();
+    let used = ThreadCpu::now().since(start);
+    let signed_in = ok.load(Ordering::Relaxed) as f64;
+    let rate = signed_in / run.as_secs_f64();
     println!(
         "{CONCURRENCY} concurrent sign-ins for {secs} s: {rate:.1} sign-ins/s ({:.0} % of the \
          hash alone), {} TooManyRequests, {} other errors; peak RSS {:.1} MiB",
@@ -142,5 +209,18 @@ async fn main() {
         refused.load(Ordering::Relaxed),
         other.load(Ordering::Relaxed),
         peak_rss_mib()
+    );
+    let ms = |secs: f64| 1000.0 * secs / signed_in;
+    let server_ms = ms(used.hasher + used.server);
+    println!(
+        "CPU per sign-in: {:.1} ms hashing (the hash alone: {:.1} ms), {:.1} ms the rest of the \
+         server, {:.1} ms the SDK client; the server alone allows {:.1} sign-ins/s ({:.0} % of \
+         the hash alone)",
+        ms(used.hasher),
+        1000.0 * hash_cpu,
+        ms(used.server),
+        ms(used.client),
+        1000.0 * cores as f64 / server_ms,
+        100.0 * cores as f64 * 1000.0 / server_ms / allowed,
     );
 }
