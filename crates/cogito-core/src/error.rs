@@ -96,6 +96,16 @@ pub enum CoreError {
     /// `InvalidUserPoolConfigurationException`: the pool's settings do not allow the action.
     #[error("{0}")]
     InvalidUserPoolConfiguration(String),
+    /// `UserLambdaValidationException`: a trigger answered with an error
+    /// (`<Trigger> failed with error <message>.`).
+    #[error("{0}")]
+    UserLambdaValidation(String),
+    /// `UnexpectedLambdaException`: a trigger could not be reached or did not answer in time.
+    #[error("{0}")]
+    UnexpectedLambda(String),
+    /// `InvalidLambdaResponseException`: a trigger's answer is not the event it was sent.
+    #[error("{0}")]
+    InvalidLambdaResponse(String),
     /// `InternalErrorException`: the message is generic; the cause is only logged.
     #[error("Internal server error")]
     Internal(String),
@@ -134,6 +144,9 @@ impl CoreError {
             Self::SoftwareTokenMfaNotFound(_) => "SoftwareTokenMFANotFoundException",
             Self::InvalidUserPoolConfiguration(_) => "InvalidUserPoolConfigurationException",
             Self::DeviceKeyExists(_) => "DeviceKeyExistsException",
+            Self::UserLambdaValidation(_) => "UserLambdaValidationException",
+            Self::UnexpectedLambda(_) => "UnexpectedLambdaException",
+            Self::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
             Self::Internal(_) => "InternalErrorException",
         }
     }

@@ -15,6 +15,7 @@ pub mod oidc;
 pub mod session_cookie;
 pub mod setup;
 pub mod trace;
+pub mod triggers;
 
 use std::collections::HashMap;
 use std::sync::Arc;

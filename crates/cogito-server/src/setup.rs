@@ -29,6 +29,8 @@ pub struct Parts {
     pub core: CoreConfig,
     /// Edge settings.
     pub server: ServerConfig,
+    /// Trigger functions (none: pools cannot name any).
+    pub triggers: Option<crate::triggers::TriggerSettings>,
 }
 
 /// Builds the shared state.
@@ -42,6 +44,10 @@ pub fn build(parts: Parts) -> Result<AppState, cogito_core::CoreError> {
         parts.transport,
         parts.core,
     );
+    let core = match parts.triggers {
+        Some(t) => core.with_invoker(Arc::new(crate::triggers::HttpInvoker::new(t))),
+        None => core,
+    };
     Ok(AppState {
         core: Arc::new(core),
         config: Arc::new(parts.server),

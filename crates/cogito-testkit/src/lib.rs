@@ -49,6 +49,8 @@ pub struct TestOptions {
     /// Password hashing cost; `None` is the cheap [`HashCost::INSECURE_DEV`] (benchmarks of
     /// sign-in under load use [`HashCost::OWASP`]).
     pub hash_cost: Option<HashCost>,
+    /// Trigger functions the app may call (`ARN=URL` settings).
+    pub triggers: Option<cogito_server::triggers::TriggerSettings>,
 }
 
 /// A store backend of [`TestApp`].
@@ -228,6 +230,7 @@ impl TestApp {
                 ui_dir: Some(dir.path().join("ui")),
                 ..ServerConfig::default()
             },
+            triggers: opts.triggers,
         })
         .expect("state");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -28,6 +28,23 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Copy a whole installation into an empty database (SQLite <-> PostgreSQL).
     Copy(CopyArgs),
+    /// Print the secret trigger requests are signed with (`X-Cogito-Signature`), for the
+    /// trigger services to check.
+    TriggerSecret(TriggerSecretArgs),
+}
+
+/// `cogito trigger-secret`.
+#[derive(Debug, Args)]
+pub struct TriggerSecretArgs {
+    /// Storage.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Master key (64 hex characters; default: the data directory's `master.key`).
+    #[arg(long, env = "COGITO_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// The configured secret, if any (then it is printed as is).
+    #[arg(long, env = "COGITO_TRIGGER_SECRET", hide_env_values = true)]
+    pub trigger_secret: Option<String>,
 }
 
 /// `cogito demo`.
@@ -137,6 +154,14 @@ pub struct ServeArgs {
     /// URL receiving a JSON POST for every SMS.
     #[arg(long, env = "COGITO_SMS_WEBHOOK")]
     pub sms_webhook: Option<String>,
+    /// A trigger function: `ARN=URL` (or `function-name=URL`), repeatable; pools may name only
+    /// mapped functions in `LambdaConfig`. In `cogito.toml`, a `[triggers]` table.
+    #[arg(long = "trigger", env = "COGITO_TRIGGERS", value_delimiter = ',')]
+    pub triggers: Vec<String>,
+    /// Secret signing trigger requests (default: derived from the master key; `cogito
+    /// trigger-secret` prints it).
+    #[arg(long, env = "COGITO_TRIGGER_SECRET", hide_env_values = true)]
+    pub trigger_secret: Option<String>,
 }
 
 /// `cogito outbox`.

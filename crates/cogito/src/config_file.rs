@@ -23,6 +23,10 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
         .with_context(|| format!("parsing {}", path.display()))?;
     let mut out = Vec::new();
     for (key, value) in table {
+        if key == "triggers" {
+            out.push(("COGITO_TRIGGERS".to_owned(), triggers(path, value)?));
+            continue;
+        }
         let value = match value {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
@@ -39,6 +43,28 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
         ));
     }
     Ok(out)
+}
+
+/// The `[triggers]` table (`"<ARN or function name>" = "<URL>"`) as `COGITO_TRIGGERS`
+/// (`ARN=URL,…`).
+fn triggers(path: &Path, value: toml::Value) -> anyhow::Result<String> {
+    let toml::Value::Table(table) = value else {
+        anyhow::bail!(
+            "{}: `triggers` must be a table of ARN = URL",
+            path.display()
+        );
+    };
+    let mut pairs = Vec::new();
+    for (function, url) in table {
+        let toml::Value::String(url) = url else {
+            anyhow::bail!(
+                "{}: trigger `{function}` must be a URL string",
+                path.display()
+            );
+        };
+        pairs.push(format!("{function}={url}"));
+    }
+    Ok(pairs.join(","))
 }
 
 #[cfg(test)]
@@ -66,5 +92,17 @@ mod tests {
         );
         std::fs::write(&p, "listen = [1]\n").unwrap();
         assert!(read(&p).is_err());
+        std::fs::write(
+            &p,
+            "[triggers]\n\"arn:aws:lambda:us-east-1:123456789012:function:pre-signup\" = \"http://127.0.0.1:8099/pre-signup\"\nmigrate = \"http://127.0.0.1:8099/migrate\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            read(&p).unwrap(),
+            vec![(
+                "COGITO_TRIGGERS".to_string(),
+                "arn:aws:lambda:us-east-1:123456789012:function:pre-signup=http://127.0.0.1:8099/pre-signup,migrate=http://127.0.0.1:8099/migrate".to_string()
+            )]
+        );
     }
 }

@@ -43,6 +43,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         smtp_from: "no-reply@verificationemail.com".into(),
         log_format: "text".into(),
         sms_webhook: None,
+        triggers: Vec::new(),
+        trigger_secret: None,
     };
     serve::init_tracing(&serve_args, "warn");
     let (listener, state) = serve::prepare(&serve_args).await?;

@@ -28,6 +28,13 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Keys(args) => keys::run(args).await,
         cli::Command::Migrate(args) => database::migrate(args).await,
         cli::Command::Copy(args) => database::copy(args).await,
+        cli::Command::TriggerSecret(args) => {
+            let master =
+                serve::load_master_key(args.master_key.as_deref(), &args.storage.data_dir)?;
+            let secret = serve::trigger_secret(args.trigger_secret.as_deref(), &master);
+            println!("{}", String::from_utf8_lossy(&secret));
+            Ok(())
+        }
     }
 }
 

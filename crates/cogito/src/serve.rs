@@ -13,6 +13,7 @@ use cogito_server::ServerConfig;
 use cogito_server::delivery::{Delivery, DeliveryConfig};
 use cogito_server::domain::DomainUrls;
 use cogito_server::setup::{self, Parts};
+use cogito_server::triggers::TriggerSettings;
 
 use crate::cli::ServeArgs;
 
@@ -104,6 +105,11 @@ pub async fn prepare(
             public_url: public_url.clone(),
         },
     };
+    let triggers = TriggerSettings::parse(
+        &args.triggers,
+        trigger_secret(args.trigger_secret.as_deref(), &master),
+    )
+    .map_err(anyhow::Error::msg)?;
     let state = setup::build(Parts {
         store,
         clock: Arc::new(SystemClock),
@@ -122,8 +128,18 @@ pub async fn prepare(
             ui_dir: Some(args.storage.data_dir.join("ui")),
             ..ServerConfig::default()
         },
+        triggers: Some(triggers),
     })?;
     Ok((listener, state))
+}
+
+/// The secret trigger requests are signed with: the configured one, else one derived from the
+/// master key (so every instance of an installation signs alike).
+pub fn trigger_secret(configured: Option<&str>, master: &MasterKey) -> Vec<u8> {
+    match configured {
+        Some(s) => s.as_bytes().to_vec(),
+        None => hex::encode(master.derive("trigger signatures")).into_bytes(),
+    }
 }
 
 fn hash_cost(args: &ServeArgs) -> HashCost {

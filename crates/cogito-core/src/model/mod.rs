@@ -12,6 +12,7 @@ pub mod mfa;
 pub mod oauth;
 pub mod pool;
 pub mod session;
+pub mod triggers;
 pub mod user;
 
 pub use client::AppClient;
@@ -24,4 +25,5 @@ pub use oauth::{
 };
 pub use pool::{PasswordPolicy, SchemaAttribute, UserPool};
 pub use session::{AuthSession, Code, CodePurpose, RefreshSession};
+pub use triggers::{PoolTriggers, PreTokenVersion, TriggerKind};
 pub use user::{User, UserStatus};

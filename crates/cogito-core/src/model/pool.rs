@@ -147,6 +147,8 @@ pub struct UserPool {
     /// `VerificationMessageTemplate.DefaultEmailOption`: `CONFIRM_WITH_CODE` or
     /// `CONFIRM_WITH_LINK`.
     pub default_email_option: String,
+    /// `LambdaConfig`: the functions run on the pool's events.
+    pub triggers: super::PoolTriggers,
     /// Every other member the pool was created or updated with, echoed by `DescribeUserPool`.
     pub extra: BTreeMap<String, serde_json::Value>,
 }

@@ -4,6 +4,8 @@
 use super::Cogito;
 use super::messages::{Mail, Outgoing};
 use super::signup::{insert_error, new_user};
+use super::triggers::Caller;
+use super::triggers::lifecycle::SignUpSource;
 use crate::attributes::{Writer, validate_writes};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{DeliveryMedium, User, UserPool, UserStatus};
@@ -26,6 +28,10 @@ pub struct CreateUserInput {
     pub desired_mediums: Vec<String>,
     /// `ForceAliasCreation`.
     pub force_alias: bool,
+    /// `ValidationData` (for the pre-sign-up trigger).
+    pub validation_data: Vec<(String, String)>,
+    /// `ClientMetadata` (for the triggers).
+    pub client_metadata: std::collections::BTreeMap<String, String>,
 }
 
 impl Cogito {
@@ -74,6 +80,18 @@ impl Cogito {
         } else {
             let mut user = new_user(&pool, &input.username, &attributes, now)?;
             user.status = UserStatus::ForceChangePassword;
+            let caller = Caller {
+                client_id: None,
+                metadata: Some(&input.client_metadata),
+            };
+            self.pre_sign_up(
+                &pool,
+                SignUpSource::AdminCreateUser,
+                &user,
+                caller,
+                &input.validation_data,
+            )
+            .await?;
             self.stored_password(&pool, &user, &password, 1)
                 .await?
                 .set_on_new(&mut user);

@@ -1,6 +1,8 @@
 //! Sign-in (reference §5.1/§5.2): the password flows of `InitiateAuth` / `AdminInitiateAuth`,
 //! `NEW_PASSWORD_REQUIRED`, refresh, lockout (§8.4), token issuing, and `RevokeToken`.
 
+use crate::service::triggers::Caller as TriggerCaller;
+use crate::service::triggers::tokens::TokenSource;
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
@@ -99,6 +101,15 @@ impl AuthFlow {
     }
 }
 
+/// What a token pair is signed for: the OIDC `nonce`, whether an ID token goes with the access
+/// token, and the event the pre-token-generation trigger is told.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Issue<'a> {
+    pub nonce: Option<&'a str>,
+    pub with_id: bool,
+    pub source: TokenSource,
+}
+
 /// Which front door a sign-in came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Caller<'a> {
@@ -186,8 +197,14 @@ impl Cogito {
             params.get("SECRET_HASH").map(String::as_str),
         )?;
         let hide = client.prevents_existence_errors();
+        let caller = TriggerCaller {
+            client_id: Some(&client.client_id),
+            metadata: None,
+        };
         let Some(user) = user else {
             if hide {
+                self.pre_authentication(pool, username, None, caller)
+                    .await?;
                 return Err(self
                     .unknown_user_failure(pool, username, Some(password))
                     .await);
@@ -195,6 +212,8 @@ impl Cogito {
             self.hasher.burn(password).await;
             return Err(CoreError::user_not_found());
         };
+        self.pre_authentication(pool, username, Some(&user), caller)
+            .await?;
         let user = self.verify_password(pool, user, password, hide).await?;
         let device = params.get("DEVICE_KEY").map(String::as_str);
         let next = self.password_proven(pool, client, user, device).await?;
@@ -231,7 +250,12 @@ impl Cogito {
             Next::SignedIn(user) => user,
             Next::Challenge(c) => return Ok(AuthOutcome::Challenge(c)),
         };
+        let caller = TriggerCaller {
+            client_id: Some(&client.client_id),
+            metadata: None,
+        };
         if pool.devices.is_none() {
+            self.post_authentication(pool, &user, caller, false).await?;
             return Ok(AuthOutcome::Authenticated(
                 self.sign_in_on(pool, client, &user, None).await?,
             ));
@@ -240,6 +264,8 @@ impl Cogito {
             Some(key) => self.device_of(pool, &user, key).await?,
             None => None,
         };
+        self.post_authentication(pool, &user, caller, known.is_none())
+            .await?;
         let result = match known {
             Some(d) => {
                 self.sign_in_on(pool, client, &user, Some(d.device_key))
@@ -741,7 +767,9 @@ impl Cogito {
             .insert_refresh(&session)
             .await
             .map_err(|e| CoreError::from_store("refresh", e))?;
-        let mut result = self.mint(pool, client, user, &session).await?;
+        let mut result = self
+            .mint(pool, client, user, &session, TokenSource::Authentication)
+            .await?;
         result.refresh_token = Some(refresh_token);
         Ok(result)
     }
@@ -752,9 +780,20 @@ impl Cogito {
         client: &AppClient,
         user: &User,
         session: &RefreshSession,
+        source: TokenSource,
     ) -> CoreResult<AuthResult> {
         let (access_token, id_token) = self
-            .sign_tokens(pool, client, user, session, None, true)
+            .sign_tokens(
+                pool,
+                client,
+                user,
+                session,
+                Issue {
+                    nonce: None,
+                    with_id: true,
+                    source,
+                },
+            )
             .await?;
         Ok(AuthResult {
             access_token,
@@ -773,11 +812,28 @@ impl Cogito {
         client: &AppClient,
         user: &User,
         session: &RefreshSession,
-        nonce: Option<&str>,
-        with_id: bool,
+        issue: Issue<'_>,
     ) -> CoreResult<(String, Option<String>)> {
+        let Issue {
+            nonce,
+            with_id,
+            source,
+        } = issue;
         let keys = self.keys.keys(&pool.id).await?;
         let groups = self.all_groups_of(&pool.id, &user.sub).await?;
+        let changes = self
+            .token_changes(
+                pool,
+                &client.client_id,
+                user,
+                &groups,
+                session
+                    .scope
+                    .as_deref()
+                    .unwrap_or("aws.cognito.signin.user.admin"),
+                source,
+            )
+            .await?;
         let issuer = self.issuer(&pool.id);
         let event_id = crate::ids::new_uuid();
         let ctx = TokenContext {
@@ -794,13 +850,14 @@ impl Cogito {
             scope: session.scope.as_deref(),
             nonce,
         };
-        let access_token = jwt::sign(
-            &keys.access.kid,
-            &keys.access.pair,
-            &claims::access_token(&ctx),
-        );
-        let id_token =
-            with_id.then(|| jwt::sign(&keys.id.kid, &keys.id.pair, &claims::id_token(&ctx)));
+        let mut access = claims::access_token(&ctx);
+        changes.apply_to_access(&mut access);
+        let access_token = jwt::sign(&keys.access.kid, &keys.access.pair, &access);
+        let id_token = with_id.then(|| {
+            let mut id = claims::id_token(&ctx);
+            changes.apply_to_id(&mut id);
+            jwt::sign(&keys.id.kid, &keys.id.pair, &id)
+        });
         Ok((access_token, id_token))
     }
 
@@ -852,7 +909,9 @@ impl Cogito {
             return Err(CoreError::NotAuthorized("User is disabled.".into()));
         }
         let rotated = self.rotate_if_enabled(client, &session).await?;
-        let mut result = self.mint(pool, client, &user, &session).await?;
+        let mut result = self
+            .mint(pool, client, &user, &session, TokenSource::RefreshTokens)
+            .await?;
         result.refresh_token = rotated;
         Ok(AuthOutcome::Authenticated(result))
     }

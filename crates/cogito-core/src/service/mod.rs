@@ -20,6 +20,7 @@ pub mod resource_servers;
 pub mod self_service;
 pub mod signup;
 pub mod srp_auth;
+pub mod triggers;
 pub mod ui_customization;
 
 use std::sync::Arc;
@@ -63,6 +64,8 @@ pub struct Cogito {
     pub code_key: [u8; 32],
     /// Seals secrets kept at rest beyond signing keys (outbox bodies and codes, client secrets).
     pub sealer: Arc<crate::crypto::MasterKey>,
+    /// Calls the pools' trigger functions.
+    pub invoker: Arc<dyn triggers::Invoker>,
 }
 
 /// How often a read-modify-write of a pool or client is tried before it gives up with
@@ -97,7 +100,14 @@ impl Cogito {
             config,
             code_key: master.derive("confirmation codes"),
             sealer: master,
+            invoker: Arc::new(triggers::NoFunctions),
         }
+    }
+
+    /// The services calling trigger functions through `invoker`.
+    pub fn with_invoker(mut self, invoker: Arc<dyn triggers::Invoker>) -> Self {
+        self.invoker = invoker;
+        self
     }
 
     /// The store itself, for the test harness and benchmarks that seed or inspect rows

@@ -210,6 +210,7 @@ impl Cogito {
     /// Creates a pool from settings (its `id` and timestamps are assigned here) and its keys.
     pub async fn create_pool(&self, mut pool: UserPool) -> CoreResult<UserPool> {
         validate_pool(&pool)?;
+        self.check_trigger_mappings(&pool)?;
         let now = self.clock.now_ms();
         pool.id = crate::ids::new_pool_id(&self.config.region);
         pool.created_ms = now;
@@ -228,6 +229,7 @@ impl Cogito {
     /// Full-replacement update; immutable settings (schema, username/alias attributes, case
     /// sensitivity, name) are kept from the stored pool as it is when the write lands.
     pub async fn update_pool(&self, next: UserPool) -> CoreResult<UserPool> {
+        self.check_trigger_mappings(&next)?;
         let pool_id = next.id.clone();
         self.revise_pool(&pool_id, |pool| {
             let mut merged = next.clone();

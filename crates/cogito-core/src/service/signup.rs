@@ -5,6 +5,8 @@
 use super::Cogito;
 use super::limits::Capped;
 use super::messages::{CodeDelivery, Mail, Outgoing, verification_medium};
+use super::triggers::Caller;
+use super::triggers::lifecycle::{ConfirmSource, Metadata, SignUpSource};
 use crate::attributes::{Writer, looks_like_email, looks_like_phone, validate_writes};
 use crate::crypto::keyed_fingerprint;
 use crate::error::{CoreError, CoreResult};
@@ -33,12 +35,16 @@ pub struct SignUpInput {
     pub attributes: Vec<(String, String)>,
     /// `SecretHash`.
     pub secret_hash: Option<String>,
+    /// `ValidationData` (for the pre-sign-up trigger).
+    pub validation_data: Vec<(String, String)>,
+    /// `ClientMetadata` (for the triggers).
+    pub client_metadata: Metadata,
 }
 
 /// `SignUp` response.
 #[derive(Debug, Clone)]
 pub struct SignUpOutput {
-    /// Always false here (no PreSignUp trigger yet).
+    /// Whether the pre-sign-up trigger confirmed the user.
     pub confirmed: bool,
     /// `UserSub`.
     pub sub: String,
@@ -159,20 +165,52 @@ impl Cogito {
             &input.password,
             "Password did not conform with policy",
         )?;
+        let caller = Caller {
+            client_id: Some(&client.client_id),
+            metadata: Some(&input.client_metadata),
+        };
+        let answer = self
+            .pre_sign_up(
+                &pool,
+                SignUpSource::SignUp,
+                &user,
+                caller,
+                &input.validation_data,
+            )
+            .await?;
+        for (verified, attr) in [
+            (answer.verify_email, "email_verified"),
+            (answer.verify_phone, "phone_number_verified"),
+        ] {
+            if verified {
+                user.attributes.insert(attr.into(), "true".into());
+            }
+        }
+        if answer.confirm {
+            user.status = UserStatus::Confirmed;
+        }
         self.stored_password(&pool, &user, &input.password, 1)
             .await?
             .set_on_new(&mut user);
         let keys = crate::attributes::login_keys(&pool, &user);
         // User, code and outbox row commit together (or not at all).
         let mut mail = Mail::default();
-        let delivery = self.signup_code(&mut mail, &pool, &user, "SignUp")?;
+        let delivery = if answer.confirm {
+            None
+        } else {
+            self.signup_code(&mut mail, &pool, &user, "SignUp")?
+        };
         self.store
             .insert_user(&user, &keys, false, &mail.effects)
             .await
             .map_err(|e| insert_error(&pool, e, "User already exists"))?;
         self.deliver(mail);
+        if answer.confirm {
+            self.post_confirmation(&pool, ConfirmSource::SignUp, &user, caller)
+                .await?;
+        }
         Ok(SignUpOutput {
-            confirmed: false,
+            confirmed: answer.confirm,
             sub: user.sub,
             delivery,
         })
@@ -345,7 +383,14 @@ impl Cogito {
                 .push((format!("{attr}_verified"), "true".into()));
         }
         match self.change_user(&user, &update, &Effects::none()).await? {
-            UpdateOutcome::Updated(_) => Ok(()),
+            UpdateOutcome::Updated(user) => {
+                let caller = Caller {
+                    client_id: Some(client_id),
+                    metadata: None,
+                };
+                self.post_confirmation(&pool, ConfirmSource::SignUp, &user, caller)
+                    .await
+            }
             UpdateOutcome::StatusWas(status) => Err(cannot_confirm(status)),
             UpdateOutcome::Code(refusal) => Err(code_refused(refusal)),
         }
@@ -500,7 +545,14 @@ impl Cogito {
             .change_user(&user, &update, &self.end_sessions(None))
             .await?
         {
-            UpdateOutcome::Updated(_) => Ok(()),
+            UpdateOutcome::Updated(user) => {
+                let caller = Caller {
+                    client_id: Some(client_id),
+                    metadata: None,
+                };
+                self.post_confirmation(&pool, ConfirmSource::ForgotPassword, &user, caller)
+                    .await
+            }
             UpdateOutcome::Code(refusal) => Err(code_refused(refusal)),
             UpdateOutcome::StatusWas(_) => Err(code_mismatch()),
         }
@@ -521,7 +573,11 @@ impl Cogito {
         };
         match self.change_user(&user, &update, &Effects::none()).await? {
             UpdateOutcome::StatusWas(status) => Err(cannot_confirm(status)),
-            _ => Ok(()),
+            UpdateOutcome::Updated(user) => {
+                self.post_confirmation(&pool, ConfirmSource::SignUp, &user, Caller::default())
+                    .await
+            }
+            UpdateOutcome::Code(_) => Ok(()),
         }
     }
 }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Cogito;
 use super::auth::{AuthOutcome, Challenge, ChallengeName, param};
+use super::triggers::Caller;
 use crate::crypto::{fingerprint, hmac_sha256, secrets_equal};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AppClient, User, UserPool};
@@ -188,6 +189,12 @@ impl Cogito {
                 (Some(u.sub.clone()), u.username.clone(), v)
             }
         };
+        let caller = Caller {
+            client_id: Some(&client.client_id),
+            metadata: None,
+        };
+        self.pre_authentication(pool, username, user.as_ref(), caller)
+            .await?;
         let (b, big_b) = srp::server_ephemeral(&verifier.v);
         let mut id = [0u8; 16];
         crate::crypto::fill_random(&mut id);

@@ -33,6 +33,10 @@ struct UserInput {
     password: Option<String>,
     #[serde(default)]
     permanent: bool,
+    #[serde(default)]
+    validation_data: Vec<AttributeType>,
+    #[serde(default)]
+    client_metadata: std::collections::BTreeMap<String, String>,
 }
 
 /// `AdminCreateUser`.
@@ -47,6 +51,8 @@ pub async fn admin_create_user(core: Arc<Cogito>, input: Value) -> OpResult {
             message_action: i.message_action,
             desired_mediums: i.desired_delivery_mediums,
             force_alias: i.force_alias_creation,
+            validation_data: attribute_pairs(&i.validation_data),
+            client_metadata: i.client_metadata,
         })
         .await?;
     Ok(json!({ "User": user_type(&user, None) }))

@@ -8,7 +8,10 @@ use cogito_core::model::pool::{
     NumberConstraints, RecoveryMechanism, StringConstraints, default_invitation,
     default_verification,
 };
-use cogito_core::model::{DeviceConfig, PasswordPolicy, PoolMfa, SchemaAttribute, UserPool};
+use cogito_core::model::{
+    DeviceConfig, PasswordPolicy, PoolMfa, PoolTriggers, PreTokenVersion, SchemaAttribute,
+    TriggerKind, UserPool,
+};
 use cogito_core::service::Cogito;
 use cogito_core::service::pools::build_schema;
 use serde_json::{Map, Value, json};
@@ -34,6 +37,7 @@ const TYPED: &[&str] = &[
     "DeletionProtection",
     "MfaConfiguration",
     "AccountRecoverySetting",
+    "LambdaConfig",
 ];
 
 use super::wire::string_member as s;
@@ -179,8 +183,75 @@ pub fn pool_from_input(input: &Value) -> Result<UserPool, ApiError> {
             .get("VerificationMessageTemplate")
             .and_then(|c| s(c, "DefaultEmailOption"))
             .unwrap_or_else(|| DEFAULT_EMAIL_OPTION.to_owned()),
+        triggers: lambda_config(input.get("LambdaConfig"))?,
         extra,
     })
+}
+
+/// `LambdaConfig`: a function ARN per trigger; `PreTokenGenerationConfig` gives the
+/// pre-token-generation function with its event version (and must agree with the legacy
+/// `PreTokenGeneration` member when both are given).
+fn lambda_config(config: Option<&Value>) -> Result<PoolTriggers, ApiError> {
+    let mut triggers = PoolTriggers::default();
+    let Some(config) = config.and_then(Value::as_object) else {
+        return Ok(triggers);
+    };
+    for (member, value) in config {
+        match (TriggerKind::parse(member), value) {
+            (Some(kind), Value::String(arn)) => {
+                triggers.functions.insert(kind, arn.clone());
+            }
+            (None, _) if member == "PreTokenGenerationConfig" => {}
+            (None, _)
+                if ["CustomSMSSender", "CustomEmailSender", "KMSKeyID"]
+                    .contains(&member.as_str()) =>
+            {
+                return Err(ApiError::invalid(format!(
+                    "{member} is not supported by cogito: it sends messages itself (SMTP, the \
+                     SMS webhook, the outbox); use a CustomMessage trigger to change them."
+                )));
+            }
+            _ => {}
+        }
+    }
+    if let Some(c) = config.get("PreTokenGenerationConfig") {
+        let version = s(c, "LambdaVersion").unwrap_or_default();
+        triggers.pre_token_version = PreTokenVersion::parse(&version).ok_or_else(|| {
+            ApiError::invalid(format!(
+                "Invalid LambdaVersion {version} in PreTokenGenerationConfig."
+            ))
+        })?;
+        let arn = s(c, "LambdaArn").unwrap_or_default();
+        match triggers.functions.get(&TriggerKind::PreTokenGeneration) {
+            Some(legacy) if *legacy != arn => {
+                return Err(ApiError::invalid(
+                    "PreTokenGeneration and PreTokenGenerationConfig.LambdaArn must name the same function.",
+                ));
+            }
+            _ => {
+                triggers
+                    .functions
+                    .insert(TriggerKind::PreTokenGeneration, arn);
+            }
+        }
+    }
+    Ok(triggers)
+}
+
+/// `LambdaConfigType` of a pool's triggers.
+fn lambda_config_type(triggers: &PoolTriggers) -> Value {
+    let mut out: Map<String, Value> = triggers
+        .functions
+        .iter()
+        .map(|(kind, arn)| (kind.as_str().to_owned(), json!(arn)))
+        .collect();
+    if let Some(arn) = triggers.arn(TriggerKind::PreTokenGeneration) {
+        out.insert(
+            "PreTokenGenerationConfig".into(),
+            json!({ "LambdaVersion": triggers.pre_token_version.as_str(), "LambdaArn": arn }),
+        );
+    }
+    Value::Object(out)
 }
 
 /// `AccountRecoverySetting.RecoveryMechanisms`, in the order given.
@@ -305,7 +376,7 @@ pub fn pool_type(pool: &UserPool, estimated_users: u64) -> Value {
             json!({ "RecoveryMechanisms": mechanisms }),
         );
     }
-    out.entry("LambdaConfig").or_insert(json!({}));
+    out.insert("LambdaConfig".into(), lambda_config_type(&pool.triggers));
     out.entry("EmailConfiguration")
         .or_insert(json!({ "EmailSendingAccount": "COGNITO_DEFAULT" }));
     out.entry("UserPoolTier").or_insert(json!("ESSENTIALS"));
@@ -354,7 +425,7 @@ pub async fn list_user_pools(core: Arc<Cogito>, input: Value) -> OpResult {
         .await?;
     Ok(super::wire::page(page, "UserPools", "NextToken", |p| {
         json!({
-            "Id": p.id, "Name": p.name, "LambdaConfig": p.extra.get("LambdaConfig").cloned().unwrap_or(json!({})),
+            "Id": p.id, "Name": p.name, "LambdaConfig": lambda_config_type(&p.triggers),
             "CreationDate": timestamp(p.created_ms), "LastModifiedDate": timestamp(p.modified_ms),
         })
     }))

@@ -25,6 +25,10 @@ struct PublicInput {
     user_attributes: Vec<AttributeType>,
     #[serde(default)]
     force_alias_creation: bool,
+    #[serde(default)]
+    validation_data: Vec<AttributeType>,
+    #[serde(default)]
+    client_metadata: std::collections::BTreeMap<String, String>,
 }
 
 /// `SignUp`.
@@ -37,6 +41,8 @@ pub async fn sign_up(core: Arc<Cogito>, input: Value) -> OpResult {
             password: i.password,
             attributes: attribute_pairs(&i.user_attributes),
             secret_hash: i.secret_hash,
+            validation_data: attribute_pairs(&i.validation_data),
+            client_metadata: i.client_metadata,
         })
         .await?;
     let mut v = json!({ "UserConfirmed": out.confirmed, "UserSub": out.sub });

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use axum::http::header::{ACCEPT_LANGUAGE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use cogito_core::CoreError;
 use cogito_core::model::{AppClient, User, UserPool};
 use cogito_core::service::oauth::{AuthorizeError, AuthorizeRequest, url_encode};
 use minijinja::Value;
@@ -410,6 +411,21 @@ impl Flow {
         )
     }
 
+    /// The page for a failure of a core service: a trigger's refusal or failure is shown with
+    /// its message (as Cognito's hosted UI does), anything else as a generic internal error.
+    pub fn failed(&self, e: &CoreError) -> Response {
+        match e {
+            CoreError::UserLambdaValidation(m)
+            | CoreError::UnexpectedLambda(m)
+            | CoreError::InvalidLambdaResponse(m) => self.error_response(
+                StatusCode::BAD_REQUEST,
+                m,
+                Some(self.url(self.page_path, &[])),
+            ),
+            e => self.internal(e),
+        }
+    }
+
     /// Signs the user in: ends the browser's previous session, starts a fresh one (new id,
     /// SEC-48), replaces the pre-auth id, and sends the browser to the client with a code or
     /// tokens (303).
@@ -420,6 +436,13 @@ impl Flow {
         user: &User,
     ) -> Response {
         let req = self.req();
+        if let Err(e) = state
+            .core
+            .hosted_signed_in(&self.ctx.pool, &req.client, user)
+            .await
+        {
+            return self.failed(&e);
+        }
         if let Some(old) = session_cookie::session_id(state, headers)
             && let Err(e) = state.core.end_hosted_session(&old).await
         {

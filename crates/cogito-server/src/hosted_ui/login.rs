@@ -62,6 +62,11 @@ pub async fn post_login(
     {
         Ok(next) => super::mfa::continue_sign_in(&state, &flow, &headers, &username, next).await,
         Err(CoreError::Internal(cause)) => flow.internal(&cause),
+        Err(
+            CoreError::UserLambdaValidation(m)
+            | CoreError::UnexpectedLambda(m)
+            | CoreError::InvalidLambdaResponse(m),
+        ) => flow.render(view.error(m, &[], StatusCode::BAD_REQUEST)),
         Err(e) => {
             let key = match &e {
                 CoreError::NotAuthorized(m) if m.starts_with("Temporary password has expired") => {

@@ -111,6 +111,8 @@ pub async fn post_signup(
         password,
         attributes,
         secret_hash: flow.secret_hash(&username),
+        validation_data: Vec::new(),
+        client_metadata: Default::default(),
     };
     match state.core.sign_up(input).await {
         Ok(out) if out.confirmed => flow.redirect(&flow.url("/login", &[("notice", "confirmed")])),

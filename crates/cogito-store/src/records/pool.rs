@@ -12,7 +12,10 @@ use cogito_core::model::pool::{
     DEFAULT_EMAIL_OPTION, DEFAULT_UNUSED_ACCOUNT_VALIDITY_DAYS, MessageTemplates,
     NumberConstraints, RecoveryMechanism, StringConstraints,
 };
-use cogito_core::model::{DeviceConfig, PasswordPolicy, PoolMfa, SchemaAttribute, UserPool};
+use cogito_core::model::{
+    DeviceConfig, PasswordPolicy, PoolMfa, PoolTriggers, PreTokenVersion, SchemaAttribute,
+    TriggerKind, UserPool,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -45,8 +48,69 @@ pub(crate) struct StoredPool {
     mfa: Option<StoredMfa>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     devices: Option<StoredDevices>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    triggers: Option<StoredTriggers>,
     #[serde(default)]
     extra: BTreeMap<String, Value>,
+}
+
+/// `LambdaConfig`: function ARN by trigger name (`PreSignUp`, …) and the pre-token-generation
+/// event version (`V1_0`, …). Records written before triggers ran kept `LambdaConfig` in
+/// `extra`, with the same names.
+#[derive(Serialize, Deserialize, Default)]
+struct StoredTriggers {
+    functions: BTreeMap<String, String>,
+    #[serde(default)]
+    pre_token_version: Option<String>,
+}
+
+impl StoredTriggers {
+    fn from_core(t: &PoolTriggers) -> Option<Self> {
+        (!t.functions.is_empty()).then(|| Self {
+            functions: t
+                .functions
+                .iter()
+                .map(|(k, arn)| (k.as_str().to_owned(), arn.clone()))
+                .collect(),
+            pre_token_version: Some(t.pre_token_version.as_str().to_owned()),
+        })
+    }
+
+    fn into_core(self) -> PoolTriggers {
+        PoolTriggers {
+            functions: self
+                .functions
+                .into_iter()
+                .filter_map(|(k, arn)| Some((TriggerKind::parse(&k)?, arn)))
+                .collect(),
+            pre_token_version: self
+                .pre_token_version
+                .as_deref()
+                .and_then(PreTokenVersion::parse)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The legacy `extra.LambdaConfig` (the wire member as given).
+    fn from_legacy(config: &Value) -> Self {
+        let mut out = Self::default();
+        for (k, v) in config.as_object().into_iter().flatten() {
+            if let (Some(_), Some(arn)) = (TriggerKind::parse(k), v.as_str()) {
+                out.functions.insert(k.clone(), arn.to_owned());
+            }
+        }
+        if let Some(c) = config.get("PreTokenGenerationConfig") {
+            if let Some(arn) = c.get("LambdaArn").and_then(Value::as_str) {
+                out.functions
+                    .insert("PreTokenGeneration".into(), arn.to_owned());
+            }
+            out.pre_token_version = c
+                .get("LambdaVersion")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+        }
+        out
+    }
 }
 
 /// The factors a pool offers (absent in records written before MFA: none).
@@ -215,6 +279,7 @@ impl Record for UserPool {
                 challenge_required_on_new_device: d.challenge_required_on_new_device,
                 only_remembered_on_user_prompt: d.only_remembered_on_user_prompt,
             }),
+            triggers: StoredTriggers::from_core(&self.triggers),
             extra: self.extra.clone(),
         }
     }
@@ -243,6 +308,13 @@ impl Record for UserPool {
             .default_email_option
             .or_else(|| take_legacy(&mut extra, "DefaultEmailOption"))
             .unwrap_or_else(|| DEFAULT_EMAIL_OPTION.to_owned());
+        let triggers = match s.triggers {
+            Some(t) => t.into_core(),
+            None => extra
+                .remove("LambdaConfig")
+                .map(|c| StoredTriggers::from_legacy(&c).into_core())
+                .unwrap_or_default(),
+        };
         let p = s.password_policy;
         let mfa = s.mfa.unwrap_or_default();
         UserPool {
@@ -285,6 +357,7 @@ impl Record for UserPool {
                 challenge_required_on_new_device: d.challenge_required_on_new_device,
                 only_remembered_on_user_prompt: d.only_remembered_on_user_prompt,
             }),
+            triggers,
             extra,
         }
     }

@@ -44,6 +44,7 @@ pub fn pool(id: &str) -> UserPool {
         account_recovery: None,
         unused_account_validity_days: 7,
         default_email_option: "CONFIRM_WITH_CODE".into(),
+        triggers: Default::default(),
         extra: BTreeMap::from([("UserPoolTags".into(), serde_json::json!({"team": "a"}))]),
     }
 }

@@ -40,5 +40,6 @@ mod smtp;
 mod srp;
 mod srp_clients;
 mod tokens;
+mod triggers;
 mod ui_customization;
 mod users_admin;

@@ -6,6 +6,7 @@ use crate::crypto::fingerprint;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AuthorizationCode, RefreshSession, UserStatus};
 use crate::service::Cogito;
+use crate::service::triggers::tokens::TokenSource;
 
 impl Cogito {
     /// Validates an authorization request for the pool of a domain (reference §4.3, SEC-01–08,
@@ -231,7 +232,14 @@ impl Cogito {
                     .new_oauth_session(&req.pool, &req.client, user, &scope, auth_time)
                     .await?;
                 let tokens = self
-                    .mint_oauth(&req.pool, &req.client, user, &session, req.nonce.as_deref())
+                    .mint_oauth(
+                        &req.pool,
+                        &req.client,
+                        user,
+                        &session,
+                        req.nonce.as_deref(),
+                        TokenSource::HostedAuth,
+                    )
                     .await?;
                 let expires = tokens.expires_in.to_string();
                 let mut params = vec![("access_token", tokens.access_token.as_str())];
@@ -282,6 +290,7 @@ impl Cogito {
         user: &User,
         session: &(RefreshSession, String),
         nonce: Option<&str>,
+        source: TokenSource,
     ) -> CoreResult<OAuthTokens> {
         let (session, _) = session;
         let openid = session
@@ -291,7 +300,17 @@ impl Cogito {
             .split(' ')
             .any(|s| s == "openid");
         let (access_token, id_token) = self
-            .sign_tokens(pool, client, user, session, nonce, openid)
+            .sign_tokens(
+                pool,
+                client,
+                user,
+                session,
+                crate::service::auth::Issue {
+                    nonce,
+                    with_id: openid,
+                    source,
+                },
+            )
             .await?;
         Ok(OAuthTokens {
             access_token,

@@ -6,6 +6,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::model::HostedSession;
 use crate::service::Cogito;
 use crate::service::mfa::Next;
+use crate::service::triggers::Caller;
 use crate::store::StoreError;
 
 impl Cogito {
@@ -96,12 +97,37 @@ impl Cogito {
         password: &str,
     ) -> CoreResult<Next> {
         crate::password::check_length(password)?;
+        let caller = Caller {
+            client_id: Some(&client.client_id),
+            metadata: None,
+        };
         let Some(user) = self.lookup_user(pool, username).await? else {
+            self.pre_authentication(pool, username, None, caller)
+                .await?;
             return Err(self
                 .unknown_user_failure(pool, username, Some(password))
                 .await);
         };
+        self.pre_authentication(pool, username, Some(&user), caller)
+            .await?;
         let user = self.verify_password(pool, user, password, true).await?;
         self.password_proven(pool, client, user, None).await
+    }
+}
+
+impl Cogito {
+    /// The end of a hosted-UI sign-in, once every factor is proven: the post-authentication
+    /// trigger, before the browser is sent on with a code or tokens.
+    pub async fn hosted_signed_in(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        user: &User,
+    ) -> CoreResult<()> {
+        let caller = Caller {
+            client_id: Some(&client.client_id),
+            metadata: None,
+        };
+        self.post_authentication(pool, user, caller, false).await
     }
 }

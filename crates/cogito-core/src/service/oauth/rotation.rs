@@ -12,6 +12,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::model::RefreshSession;
 use crate::service::Cogito;
 use crate::service::auth::AuthResult;
+use crate::service::triggers::tokens::TokenSource;
 use crate::store::StoreError;
 
 /// Longest grace period the service model allows.
@@ -174,7 +175,9 @@ impl Cogito {
             Err(e) => return Err(CoreError::from_store("user", e)),
         };
         let rotated = self.rotate_if_enabled(&client, &session).await?;
-        let mut result = self.mint(&pool, &client, &user, &session).await?;
+        let mut result = self
+            .mint(&pool, &client, &user, &session, TokenSource::RefreshTokens)
+            .await?;
         result.refresh_token = rotated;
         Ok(result)
     }

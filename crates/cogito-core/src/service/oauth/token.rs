@@ -1,6 +1,7 @@
 //! `/oauth2/token` grants (authorization code with PKCE, refresh, client credentials),
 //! client authentication, `userInfo` and `/oauth2/revoke`.
 
+use crate::service::triggers::tokens::TokenSource;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
@@ -128,7 +129,14 @@ impl Cogito {
             .set_code_origin(&record.code_hash, &session.0.origin_jti)
             .await;
         let mut tokens = self
-            .mint_oauth(pool, client, &user, &session, record.nonce.as_deref())
+            .mint_oauth(
+                pool,
+                client,
+                &user,
+                &session,
+                record.nonce.as_deref(),
+                TokenSource::HostedAuth,
+            )
             .await
             .map_err(|e| OAuthError::internal(&e))?;
         tokens.refresh_token = Some(session.1);
@@ -205,7 +213,14 @@ impl Cogito {
             Err(e) => return Err(OAuthError::internal(&e)),
         };
         let mut tokens = self
-            .mint_oauth(pool, client, &user, &(session.clone(), String::new()), None)
+            .mint_oauth(
+                pool,
+                client,
+                &user,
+                &(session.clone(), String::new()),
+                None,
+                TokenSource::RefreshTokens,
+            )
             .await
             .map_err(|e| OAuthError::internal(&e))?;
         tokens.refresh_token = rotated;

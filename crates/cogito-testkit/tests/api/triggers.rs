@@ -1,0 +1,610 @@
+//! Triggers (issue 9): pools name functions by Lambda ARN in `LambdaConfig`; cogito maps them
+//! to HTTP endpoints and `POST`s Cognito's event, signed. The receivers here are real HTTP
+//! servers built with `cogito-trigger` (and the example trigger service), started by the test;
+//! every event is recorded so its fields can be checked, and each failure mode is checked to
+//! leave nothing written.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cogito_server::triggers::TriggerSettings;
+use cogito_testkit::sdk::types::{
+    ExplicitAuthFlowsType as F, LambdaConfigType, PreTokenGenerationLambdaVersionType,
+    PreTokenGenerationVersionConfigType,
+};
+use cogito_testkit::{TestApp, TestOptions};
+use cogito_trigger::{Event, TriggerError};
+use serde_json::{Value, json};
+
+use crate::helpers::{attr, confirmed_user, err};
+
+const SECRET: &[u8] = b"trigger-test-secret";
+const PW: &str = "Passw0rd!long";
+
+fn arn(name: &str) -> String {
+    format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
+}
+
+/// A trigger endpoint started by the test; `events` holds every event it was sent, in order.
+struct Receiver {
+    url: String,
+    events: Arc<Mutex<Vec<Event>>>,
+}
+
+impl Receiver {
+    fn events(&self) -> Vec<Event> {
+        self.events.lock().unwrap().clone()
+    }
+
+    fn sources(&self) -> Vec<String> {
+        self.events()
+            .into_iter()
+            .map(|e| e.trigger_source)
+            .collect()
+    }
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+/// A receiver running `function` (with the SDK's signature check) and recording each event.
+async fn receiver<F>(function: F) -> Receiver
+where
+    F: Fn(Event) -> Result<Event, TriggerError> + Clone + Send + Sync + 'static,
+{
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let router = cogito_trigger::router(SECRET.to_vec(), move |event: Event| {
+        let (seen, function) = (seen.clone(), function.clone());
+        async move {
+            seen.lock().unwrap().push(event.clone());
+            function(event)
+        }
+    });
+    Receiver {
+        url: serve(router).await,
+        events,
+    }
+}
+
+/// An app whose functions `names` all go to `url` (one path per function), with a short
+/// timeout so the slow-function case stays quick.
+async fn app_with(url: &str, names: &[&str]) -> TestApp {
+    let pairs: Vec<String> = names.iter().map(|n| format!("{n}={url}/{n}")).collect();
+    let mut settings = TriggerSettings::parse(&pairs, SECRET.to_vec()).unwrap();
+    settings.timeout = Duration::from_millis(700);
+    TestApp::spawn_with(TestOptions {
+        triggers: Some(settings),
+        ..Default::default()
+    })
+    .await
+}
+
+/// A pool (e-mail auto-verified) with these triggers and a client allowing password sign-in.
+async fn pool_with(app: &TestApp, config: LambdaConfigType) -> (String, String) {
+    let pool = app
+        .sdk
+        .create_user_pool()
+        .pool_name("triggers")
+        .auto_verified_attributes(cogito_testkit::sdk::types::VerifiedAttributeType::Email)
+        .lambda_config(config)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .and_then(|p| p.id)
+        .unwrap();
+    let (client, _) = crate::helpers::client_with(
+        app,
+        &pool,
+        &[
+            F::AllowUserPasswordAuth,
+            F::AllowAdminUserPasswordAuth,
+            F::AllowRefreshTokenAuth,
+        ],
+        false,
+        true,
+    )
+    .await;
+    (pool, client)
+}
+
+async fn user_exists(app: &TestApp, pool: &str, name: &str) -> bool {
+    app.sdk
+        .admin_get_user()
+        .user_pool_id(pool)
+        .username(name)
+        .send()
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn a_function_without_an_endpoint_is_refused_and_a_mapped_one_is_echoed() {
+    let app = app_with("http://127.0.0.1:9", &["pre-signup"]).await;
+    let (code, message) = err(app
+        .sdk
+        .create_user_pool()
+        .pool_name("p")
+        .lambda_config(
+            LambdaConfigType::builder()
+                .pre_sign_up(arn("unmapped"))
+                .build(),
+        )
+        .send()
+        .await);
+    assert_eq!(code, "InvalidParameterException");
+    assert!(message.contains(&arn("unmapped")), "{message}");
+    // Mapped by function name, any account or region.
+    let mapped = "arn:aws:lambda:eu-west-1:999999999999:function:pre-signup";
+    let pool = app
+        .sdk
+        .create_user_pool()
+        .pool_name("p")
+        .lambda_config(LambdaConfigType::builder().pre_sign_up(mapped).build())
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+    assert_eq!(pool.lambda_config.unwrap().pre_sign_up(), Some(mapped));
+    let id = pool.id.unwrap();
+    let (code, _) = err(app
+        .sdk
+        .update_user_pool()
+        .user_pool_id(&id)
+        .lambda_config(
+            LambdaConfigType::builder()
+                .post_confirmation(arn("nope"))
+                .build(),
+        )
+        .send()
+        .await);
+    assert_eq!(code, "InvalidParameterException");
+    let described = app
+        .sdk
+        .describe_user_pool()
+        .user_pool_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap();
+    assert_eq!(described.lambda_config.unwrap().pre_sign_up(), Some(mapped));
+}
+
+#[tokio::test]
+async fn pre_sign_up_gets_cognitos_event_and_can_confirm_and_verify() {
+    let r = receiver(|mut e: Event| {
+        if e.trigger_source == "PreSignUp_SignUp" {
+            e.response["autoConfirmUser"] = true.into();
+            e.response["autoVerifyEmail"] = true.into();
+        }
+        Ok(e)
+    })
+    .await;
+    let app = app_with(&r.url, &["pre-signup", "post-confirm"]).await;
+    let (pool, client) = pool_with(
+        &app,
+        LambdaConfigType::builder()
+            .pre_sign_up(arn("pre-signup"))
+            .post_confirmation(arn("post-confirm"))
+            .build(),
+    )
+    .await;
+    let out = app
+        .sdk
+        .sign_up()
+        .client_id(&client)
+        .username("bob")
+        .password(PW)
+        .user_attributes(attr("email", "bob@example.com"))
+        .validation_data(attr("invite", "X1"))
+        .client_metadata("origin", "test")
+        .send()
+        .await
+        .unwrap();
+    assert!(out.user_confirmed);
+    assert!(
+        out.code_delivery_details.is_none(),
+        "no code for a confirmed user"
+    );
+    assert!(app.outbox("bob").await.is_empty());
+
+    let events = r.events();
+    assert_eq!(
+        r.sources(),
+        ["PreSignUp_SignUp", "PostConfirmation_ConfirmSignUp"]
+    );
+    let e = serde_json::to_value(&events[0]).unwrap();
+    assert_eq!(e["version"], "1");
+    assert_eq!(e["region"], "us-east-1");
+    assert_eq!(e["userPoolId"], pool.as_str());
+    assert_eq!(e["userName"], "bob");
+    assert_eq!(e["callerContext"]["clientId"], client.as_str());
+    assert!(e["callerContext"]["awsSdkVersion"].is_string());
+    assert_eq!(e["request"]["userAttributes"]["email"], "bob@example.com");
+    assert_eq!(e["request"]["validationData"], json!({ "invite": "X1" }));
+    assert_eq!(e["request"]["clientMetadata"], json!({ "origin": "test" }));
+    assert_eq!(e["response"], json!({}));
+    let confirmed = serde_json::to_value(&events[1]).unwrap();
+    let attrs = &confirmed["request"]["userAttributes"];
+    assert_eq!(attrs["cognito:user_status"], "CONFIRMED");
+    assert_eq!(attrs["email_verified"], "true");
+    assert!(attrs["sub"].as_str().is_some_and(|s| s.len() == 36));
+
+    let user = app
+        .sdk
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username("bob")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.user_status.unwrap().as_str(), "CONFIRMED");
+    // Signs in at once.
+    app.sdk
+        .initiate_auth()
+        .client_id(&client)
+        .auth_flow(cogito_testkit::sdk::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "bob")
+        .auth_parameters("PASSWORD", PW)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A receiver that misbehaves in one way for every event.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    Refuse,
+    Slow,
+    NotJson,
+    WrongShape,
+    ServerError,
+}
+
+async fn faulty(fault: Fault, calls: Arc<Mutex<u32>>) -> String {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let router = axum::Router::new().fallback(move || {
+        let calls = calls.clone();
+        async move {
+            *calls.lock().unwrap() += 1;
+            match fault {
+                Fault::Refuse => (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(json!({ "errorType": "Error", "errorMessage": "Registration from this domain is not allowed" })),
+                )
+                    .into_response(),
+                Fault::Slow => {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    axum::Json(json!({ "response": {} })).into_response()
+                }
+                Fault::NotJson => "not json".into_response(),
+                Fault::WrongShape => axum::Json(json!({ "response": "yes" })).into_response(),
+                Fault::ServerError => StatusCode::BAD_GATEWAY.into_response(),
+            }
+        }
+    });
+    serve(router).await
+}
+
+#[tokio::test]
+async fn each_failure_of_pre_sign_up_gives_cognitos_exception_and_creates_nobody() {
+    let cases = [
+        (
+            Fault::Refuse,
+            "UserLambdaValidationException",
+            Some("PreSignUp failed with error Registration from this domain is not allowed."),
+            1,
+        ),
+        (Fault::Slow, "UnexpectedLambdaException", None, 1),
+        (Fault::NotJson, "InvalidLambdaResponseException", None, 1),
+        (Fault::WrongShape, "InvalidLambdaResponseException", None, 1),
+        (Fault::ServerError, "UnexpectedLambdaException", None, 3),
+    ];
+    for (fault, want, message, attempts) in cases {
+        let calls = Arc::new(Mutex::new(0));
+        let url = faulty(fault, calls.clone()).await;
+        let app = app_with(&url, &["pre-signup"]).await;
+        let (pool, client) = pool_with(
+            &app,
+            LambdaConfigType::builder()
+                .pre_sign_up(arn("pre-signup"))
+                .build(),
+        )
+        .await;
+        let (code, got) = err(app
+            .sdk
+            .sign_up()
+            .client_id(&client)
+            .username("eve")
+            .password(PW)
+            .user_attributes(attr("email", "eve@example.com"))
+            .send()
+            .await);
+        assert_eq!(code, want, "{fault:?}: {got}");
+        if let Some(m) = message {
+            assert_eq!(got, m);
+        }
+        assert_eq!(*calls.lock().unwrap(), attempts, "{fault:?}: attempts");
+        assert!(
+            !user_exists(&app, &pool, "eve").await,
+            "{fault:?}: user written"
+        );
+        assert!(
+            app.outbox("eve").await.is_empty(),
+            "{fault:?}: message sent"
+        );
+        // AdminCreateUser runs the same trigger and creates nobody either.
+        let (code, _) = err(app
+            .sdk
+            .admin_create_user()
+            .user_pool_id(&pool)
+            .username("mallory")
+            .send()
+            .await);
+        assert_eq!(code, want, "{fault:?}: AdminCreateUser");
+        assert!(!user_exists(&app, &pool, "mallory").await);
+    }
+}
+
+#[tokio::test]
+async fn pre_and_post_authentication_can_refuse_a_sign_in_and_no_tokens_are_issued() {
+    let r = receiver(|e: Event| match e.trigger_source.as_str() {
+        "PreAuthentication_Authentication" if e.user_name == "blocked" => {
+            Err(TriggerError::new("Account blocked"))
+        }
+        "PostAuthentication_Authentication" if e.user_name == "late" => {
+            Err(TriggerError::new("Audit log unavailable"))
+        }
+        _ => Ok(e),
+    })
+    .await;
+    let app = app_with(&r.url, &["pre-auth", "post-auth"]).await;
+    let (pool, client) = pool_with(
+        &app,
+        LambdaConfigType::builder()
+            .pre_authentication(arn("pre-auth"))
+            .post_authentication(arn("post-auth"))
+            .build(),
+    )
+    .await;
+    for name in ["blocked", "late", "fine"] {
+        confirmed_user(&app, &pool, name, PW).await;
+    }
+    let sign_in = |name: &'static str| {
+        app.sdk
+            .initiate_auth()
+            .client_id(&client)
+            .auth_flow(cogito_testkit::sdk::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", name)
+            .auth_parameters("PASSWORD", PW)
+            .client_metadata("k", "v")
+            .send()
+    };
+    let (code, message) = err(sign_in("blocked").await);
+    assert_eq!(code, "UserLambdaValidationException");
+    assert_eq!(
+        message,
+        "PreAuthentication failed with error Account blocked."
+    );
+    let (code, message) = err(sign_in("late").await);
+    assert_eq!(code, "UserLambdaValidationException");
+    assert_eq!(
+        message,
+        "PostAuthentication failed with error Audit log unavailable."
+    );
+    sign_in("fine").await.unwrap();
+    let events = r.events();
+    let fine: Vec<Value> = events
+        .iter()
+        .filter(|e| e.user_name == "fine")
+        .map(|e| serde_json::to_value(e).unwrap())
+        .collect();
+    assert_eq!(fine.len(), 2);
+    assert_eq!(fine[0]["triggerSource"], "PreAuthentication_Authentication");
+    assert_eq!(
+        fine[0]["request"]["userAttributes"]["email"],
+        "fine@example.com"
+    );
+    assert_eq!(
+        fine[1]["triggerSource"],
+        "PostAuthentication_Authentication"
+    );
+    assert_eq!(fine[1]["request"]["newDeviceUsed"], false);
+    // An unknown name with existence errors hidden reaches the trigger with `userNotFound`.
+    let _ = sign_in("ghost").await;
+    let ghost = r
+        .events()
+        .into_iter()
+        .find(|e| e.user_name == "ghost")
+        .expect("an event for the unknown name");
+    assert_eq!(ghost.request["userNotFound"], true);
+}
+
+/// The ID and access tokens as an independent verifier (`jsonwebtoken`, the JWKS over HTTP)
+/// sees them must carry the example service's changes.
+async fn assert_tenant_tokens(app: &TestApp, pool: &str, id: &str, access: &str) {
+    let id = crate::oauth_support::verify_jwt(app, pool, id, None).await;
+    let access = crate::oauth_support::verify_jwt(app, pool, access, None).await;
+    assert_eq!(id["tenant"], "example.com", "{id}");
+    assert_eq!(id["email"], "alice@example.com", "other claims stay");
+    assert!(id.get("phone_number").is_none(), "suppressed: {id}");
+    assert!(
+        id.get("phone_number_verified").is_none(),
+        "suppressed: {id}"
+    );
+    assert_eq!(access["tenant"], "example.com", "{access}");
+    let scopes: Vec<&str> = access["scope"].as_str().unwrap().split(' ').collect();
+    assert!(scopes.contains(&"tenant/example.com"), "{scopes:?}");
+    assert_eq!(access["token_use"], "access", "protected claims unchanged");
+}
+
+#[tokio::test]
+async fn pre_token_generation_v2_of_the_example_service_shapes_api_refresh_and_hosted_tokens() {
+    use crate::oauth_support::{PASSWORD, fixture, pub_tokens};
+    let url = serve(cogito_example_triggers::app(
+        SECRET.to_vec(),
+        "example.com".into(),
+    ))
+    .await;
+    let app = app_with(&url, &["pre-token"]).await;
+    let fx = fixture(&app).await;
+    app.sdk
+        .update_user_pool()
+        .user_pool_id(&fx.pool)
+        .lambda_config(
+            LambdaConfigType::builder()
+                .pre_token_generation_config(
+                    PreTokenGenerationVersionConfigType::builder()
+                        .lambda_version(PreTokenGenerationLambdaVersionType::V20)
+                        .lambda_arn(arn("pre-token"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    app.sdk
+        .admin_update_user_attributes()
+        .user_pool_id(&fx.pool)
+        .username("alice")
+        .user_attributes(attr("phone_number", "+15555550100"))
+        .user_attributes(attr("phone_number_verified", "true"))
+        .send()
+        .await
+        .unwrap();
+    let (client, _) = crate::helpers::client_with(
+        &app,
+        &fx.pool,
+        &[F::AllowAdminUserPasswordAuth, F::AllowRefreshTokenAuth],
+        false,
+        true,
+    )
+    .await;
+    let signed_in = crate::helpers::admin_login(&app, &fx.pool, &client, "alice", PASSWORD).await;
+    assert_tenant_tokens(
+        &app,
+        &fx.pool,
+        signed_in.id_token().unwrap(),
+        signed_in.access_token().unwrap(),
+    )
+    .await;
+    let refreshed = app
+        .sdk
+        .initiate_auth()
+        .client_id(&client)
+        .auth_flow(cogito_testkit::sdk::types::AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", signed_in.refresh_token().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .authentication_result
+        .unwrap();
+    assert_tenant_tokens(
+        &app,
+        &fx.pool,
+        refreshed.id_token().unwrap(),
+        refreshed.access_token().unwrap(),
+    )
+    .await;
+    let hosted = pub_tokens(&app, &fx, &[("scope", "openid email phone")]).await;
+    assert_tenant_tokens(
+        &app,
+        &fx.pool,
+        &hosted.str("id_token"),
+        &hosted.str("access_token"),
+    )
+    .await;
+    let access = crate::oauth_support::claims(&hosted.str("access_token"));
+    assert!(
+        access["scope"].as_str().unwrap().contains("openid"),
+        "{access}"
+    );
+}
+
+#[tokio::test]
+async fn pre_token_generation_v1_changes_id_token_claims_and_groups() {
+    let r = receiver(|mut e: Event| {
+        e.response["claimsOverrideDetails"] = json!({
+            "claimsToAddOrOverride": { "plan": "gold", "sub": "forged", "email": "other@example.com" },
+            "claimsToSuppress": ["email"],
+            "groupOverrideDetails": { "groupsToOverride": ["vip"] },
+        });
+        Ok(e)
+    })
+    .await;
+    let app = app_with(&r.url, &["pre-token"]).await;
+    let (pool, client) = pool_with(
+        &app,
+        LambdaConfigType::builder()
+            .pre_token_generation(arn("pre-token"))
+            .build(),
+    )
+    .await;
+    confirmed_user(&app, &pool, "carol", PW).await;
+    let tokens = crate::helpers::admin_login(&app, &pool, &client, "carol", PW).await;
+    let id = crate::oauth_support::verify_jwt(&app, &pool, tokens.id_token().unwrap(), None).await;
+    let access =
+        crate::oauth_support::verify_jwt(&app, &pool, tokens.access_token().unwrap(), None).await;
+    assert_eq!(id["plan"], "gold");
+    assert!(
+        id.get("email").is_none(),
+        "suppression wins over an override"
+    );
+    assert_ne!(id["sub"], "forged", "sub is protected");
+    assert_eq!(id["cognito:groups"], json!(["vip"]));
+    assert_eq!(access["cognito:groups"], json!(["vip"]));
+    assert!(access.get("plan").is_none(), "V1 changes the ID token only");
+    let e = serde_json::to_value(&r.events()[0]).unwrap();
+    assert_eq!(e["version"], "1");
+    assert_eq!(e["triggerSource"], "TokenGeneration_Authentication");
+    assert_eq!(
+        e["request"]["groupConfiguration"]["groupsToOverride"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn a_request_without_cogitos_signature_is_refused_by_the_trigger_sdk() {
+    let r = receiver(Ok).await;
+    let body = br#"{"version":"1","triggerSource":"PreSignUp_SignUp","region":"us-east-1","userPoolId":"p","userName":"u","callerContext":{"awsSdkVersion":"x","clientId":"c"},"request":{},"response":{}}"#;
+    let http = reqwest::Client::new();
+    let now = wall_clock();
+    let send = |signature: String, body: &'static [u8]| {
+        http.post(&r.url)
+            .header(cogito_trigger::SIGNATURE_HEADER, signature)
+            .body(body.to_vec())
+            .send()
+    };
+    let good = cogito_trigger::sign(SECRET, now, body);
+    assert_eq!(send(good.clone(), body).await.unwrap().status(), 200);
+    let tampered: &'static [u8] = br#"{"version":"1","triggerSource":"PreSignUp_AdminCreateUser","region":"us-east-1","userPoolId":"p","userName":"u","callerContext":{"awsSdkVersion":"x","clientId":"c"},"request":{},"response":{}}"#;
+    assert_eq!(send(good, tampered).await.unwrap().status(), 401);
+    let stale = cogito_trigger::sign(SECRET, now - 3600, body);
+    assert_eq!(send(stale, body).await.unwrap().status(), 401);
+    let other = cogito_trigger::sign(b"another secret", now, body);
+    assert_eq!(send(other, body).await.unwrap().status(), 401);
+    assert_eq!(
+        r.events().len(),
+        1,
+        "only the signed request reached the function"
+    );
+}
+
+/// The receiver checks signatures against its wall clock, so the test signs with it too.
+#[allow(clippy::disallowed_methods)]
+fn wall_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
