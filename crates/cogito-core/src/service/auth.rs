@@ -2,6 +2,7 @@
 //! `NEW_PASSWORD_REQUIRED`, refresh, lockout (§8.4), token issuing, and `RevokeToken`.
 
 use crate::service::triggers::Caller as TriggerCaller;
+use crate::service::triggers::migration::Found;
 use crate::service::triggers::tokens::TokenSource;
 use std::collections::{BTreeMap, HashMap};
 
@@ -187,21 +188,25 @@ impl Cogito {
         let password = param(params, "PASSWORD")?;
         crate::password::check_length(password)?;
         let user = self.lookup_user(pool, username).await?;
-        let internal = user
-            .as_ref()
-            .map(|u| u.username.as_str())
-            .unwrap_or(username);
+        let internal = user.as_ref().map_or(username, |u| u.username.as_str());
         crate::secret_hash::check(
             client,
             &[username, internal],
             params.get("SECRET_HASH").map(String::as_str),
         )?;
+        let found = match user {
+            Some(u) => Some(Found::Stored(u)),
+            None => {
+                self.migrate_user(pool, client, username, Some(password))
+                    .await?
+            }
+        };
         let hide = client.prevents_existence_errors();
         let caller = TriggerCaller {
             client_id: Some(&client.client_id),
             metadata: None,
         };
-        let Some(user) = user else {
+        let Some(found) = found else {
             if hide {
                 self.pre_authentication(pool, username, None, caller)
                     .await?;
@@ -212,12 +217,35 @@ impl Cogito {
             self.hasher.burn(password).await;
             return Err(CoreError::user_not_found());
         };
-        self.pre_authentication(pool, username, Some(&user), caller)
+        let user = self
+            .check_found(pool, found, username, password, hide, caller)
             .await?;
-        let user = self.verify_password(pool, user, password, hide).await?;
         let device = params.get("DEVICE_KEY").map(String::as_str);
         let next = self.password_proven(pool, client, user, device).await?;
         self.outcome(pool, client, next, device).await
+    }
+
+    /// The pre-authentication trigger, then the password check of a user found for a sign-in;
+    /// a user the migration function created just now was proven by it, so only the status
+    /// gates apply.
+    pub(crate) async fn check_found(
+        &self,
+        pool: &UserPool,
+        found: Found,
+        typed: &str,
+        password: &str,
+        hide: bool,
+        caller: TriggerCaller<'_>,
+    ) -> CoreResult<User> {
+        let migrated = matches!(found, Found::Migrated(_));
+        let user = found.user();
+        self.pre_authentication(pool, typed, Some(&user), caller)
+            .await?;
+        if migrated {
+            self.sign_in_gates(&user)?;
+            return Ok(user);
+        }
+        self.verify_password(pool, user, password, hide).await
     }
 
     /// What follows a proven password or SRP proof of a user past the status gates: the new

@@ -7,6 +7,7 @@ use super::limits::Capped;
 use super::messages::{CodeDelivery, Mail, Outgoing, verification_medium};
 use super::triggers::Caller;
 use super::triggers::lifecycle::{ConfirmSource, Metadata, SignUpSource};
+use super::triggers::migration::Found;
 use crate::attributes::{Writer, looks_like_email, looks_like_phone, validate_writes};
 use crate::crypto::keyed_fingerprint;
 use crate::error::{CoreError, CoreResult};
@@ -435,10 +436,17 @@ impl Cogito {
     ) -> CoreResult<CodeDelivery> {
         let client = self.client(client_id).await?;
         let pool = self.pool(&client.pool_id).await?;
-        let Some(user) = self
+        let user = match self
             .public_user(&client, &pool, username, secret_hash)
             .await?
-        else {
+        {
+            Some(u) => Some(u),
+            None => self
+                .migrate_user(&pool, &client, username, None)
+                .await?
+                .map(Found::user),
+        };
+        let Some(user) = user else {
             return if client.prevents_existence_errors() {
                 Ok(fake_delivery(username))
             } else {

@@ -162,7 +162,7 @@ pub(crate) async fn respond(
 }
 
 /// A whole SRP sign-in; the ID token's `cognito:username` on success.
-async fn srp_sign_in(
+pub(crate) async fn srp_sign_in(
     app: &TestApp,
     pool: &str,
     client: &str,

@@ -608,3 +608,143 @@ fn wall_clock() -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+/// The old system behind the migration function: `legacy` with `OldPassw0rd!` (and anyone on
+/// a password reset gets `legacy`'s record if the name is `forgetful`).
+fn old_system(mut e: Event) -> Result<Event, TriggerError> {
+    let known = match (e.trigger_source.as_str(), e.user_name.as_str()) {
+        ("UserMigration_Authentication", "legacy" | "legacy-web") => {
+            e.request["password"] == "OldPassw0rd!"
+        }
+        ("UserMigration_ForgotPassword", "forgetful") => true,
+        _ => false,
+    };
+    if !known {
+        return Err(TriggerError::new("Bad password"));
+    }
+    let email = format!("{}@old.example", e.user_name);
+    let r = e.response_mut();
+    r.insert(
+        "userAttributes".into(),
+        json!({ "email": email, "email_verified": "true" }),
+    );
+    r.insert("finalUserStatus".into(), json!("CONFIRMED"));
+    r.insert("messageAction".into(), json!("SUPPRESS"));
+    Ok(e)
+}
+
+#[tokio::test]
+async fn user_migration_brings_users_in_with_their_password_on_every_sign_in_path() {
+    let r = receiver(old_system).await;
+    let app = app_with(&r.url, &["migrate"]).await;
+    let site = crate::hosted_ui::site_on(app, "migrating").await;
+    let app = &site.app;
+    app.sdk
+        .update_user_pool()
+        .user_pool_id(&site.pool)
+        .auto_verified_attributes(cogito_testkit::sdk::types::VerifiedAttributeType::Email)
+        .lambda_config(
+            LambdaConfigType::builder()
+                .user_migration(arn("migrate"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (client, _) = crate::helpers::client_with(
+        app,
+        &site.pool,
+        &[F::AllowUserPasswordAuth, F::AllowUserSrpAuth],
+        false,
+        true,
+    )
+    .await;
+    let password_sign_in = |name: &'static str, password: &'static str| {
+        app.sdk
+            .initiate_auth()
+            .client_id(&client)
+            .auth_flow(cogito_testkit::sdk::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", name)
+            .auth_parameters("PASSWORD", password)
+            .send()
+    };
+    // A wrong old password: refused like any wrong password, and nobody is created.
+    let (code, message) = err(password_sign_in("legacy", "Wrong0ld!").await);
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("NotAuthorizedException", "Incorrect username or password.")
+    );
+    assert!(!user_exists(app, &site.pool, "legacy").await);
+    // The right one: signed in, and the user now lives in the pool with that password.
+    let out = password_sign_in("legacy", "OldPassw0rd!").await.unwrap();
+    assert!(out.authentication_result.unwrap().id_token.is_some());
+    let migration: Vec<Event> = r
+        .events()
+        .into_iter()
+        .filter(|e| e.trigger_source == "UserMigration_Authentication")
+        .collect();
+    assert_eq!(migration.len(), 2);
+    assert_eq!(migration[1].user_name, "legacy");
+    assert_eq!(migration[1].request["password"], "OldPassw0rd!");
+    assert_eq!(migration[1].caller_context.client_id, client);
+    let user = app
+        .sdk
+        .admin_get_user()
+        .user_pool_id(&site.pool)
+        .username("legacy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.user_status().unwrap().as_str(), "CONFIRMED");
+    let email = user.user_attributes().iter().find(|a| a.name == "email");
+    assert_eq!(email.and_then(|a| a.value()), Some("legacy@old.example"));
+    // Next time: no call to the function, by password or by SRP.
+    let calls = r.events().len();
+    password_sign_in("legacy", "OldPassw0rd!").await.unwrap();
+    let name = crate::srp::srp_sign_in(app, &site.pool, &client, "legacy", "OldPassw0rd!")
+        .await
+        .unwrap();
+    assert_eq!(name, "legacy");
+    assert_eq!(
+        r.events().len(),
+        calls,
+        "the migrated user is not migrated again"
+    );
+
+    // The hosted UI migrates too.
+    let mut b = crate::hosted_ui::Browser::new();
+    let page = site.sign_in(&mut b, "legacy-web", "OldPassw0rd!").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let tokens = site.redeem(&page.location().unwrap()).await;
+    assert!(tokens["id_token"].is_string());
+    assert!(user_exists(app, &site.pool, "legacy-web").await);
+
+    // ForgotPassword of a name only the old system knows: migrated without a password, the
+    // code goes to the verified e-mail, and the new password works.
+    let sent = app
+        .sdk
+        .forgot_password()
+        .client_id(&client)
+        .username("forgetful")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        sent.code_delivery_details.unwrap().attribute_name(),
+        Some("email")
+    );
+    let last = r.events().pop().unwrap();
+    assert_eq!(last.trigger_source, "UserMigration_ForgotPassword");
+    assert!(last.request.get("password").is_none());
+    let code = app.latest_code("forgetful").await;
+    app.sdk
+        .confirm_forgot_password()
+        .client_id(&client)
+        .username("forgetful")
+        .confirmation_code(code)
+        .password(PW)
+        .send()
+        .await
+        .unwrap();
+    password_sign_in("forgetful", PW).await.unwrap();
+}

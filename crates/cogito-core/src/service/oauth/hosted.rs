@@ -7,6 +7,7 @@ use crate::model::HostedSession;
 use crate::service::Cogito;
 use crate::service::mfa::Next;
 use crate::service::triggers::Caller;
+use crate::service::triggers::migration::Found;
 use crate::store::StoreError;
 
 impl Cogito {
@@ -101,16 +102,23 @@ impl Cogito {
             client_id: Some(&client.client_id),
             metadata: None,
         };
-        let Some(user) = self.lookup_user(pool, username).await? else {
+        let found = match self.lookup_user(pool, username).await? {
+            Some(u) => Some(Found::Stored(u)),
+            None => {
+                self.migrate_user(pool, client, username, Some(password))
+                    .await?
+            }
+        };
+        let Some(found) = found else {
             self.pre_authentication(pool, username, None, caller)
                 .await?;
             return Err(self
                 .unknown_user_failure(pool, username, Some(password))
                 .await);
         };
-        self.pre_authentication(pool, username, Some(&user), caller)
+        let user = self
+            .check_found(pool, found, username, password, true, caller)
             .await?;
-        let user = self.verify_password(pool, user, password, true).await?;
         self.password_proven(pool, client, user, None).await
     }
 }
