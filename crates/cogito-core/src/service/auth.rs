@@ -67,16 +67,19 @@ pub enum AuthFlow {
     RefreshToken,
     /// `REFRESH_TOKEN`, the legacy name of the above.
     Refresh,
+    /// `CUSTOM_AUTH`: the pool's challenge functions.
+    CustomAuth,
 }
 
 impl AuthFlow {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::UserPassword,
         Self::AdminUserPassword,
         Self::AdminNoSrp,
         Self::UserSrp,
         Self::RefreshToken,
         Self::Refresh,
+        Self::CustomAuth,
     ];
 
     /// Cognito's name.
@@ -88,6 +91,7 @@ impl AuthFlow {
             Self::UserSrp => "USER_SRP_AUTH",
             Self::RefreshToken => "REFRESH_TOKEN_AUTH",
             Self::Refresh => "REFRESH_TOKEN",
+            Self::CustomAuth => "CUSTOM_AUTH",
         }
     }
 
@@ -175,6 +179,7 @@ impl Cogito {
             AuthFlow::RefreshToken | AuthFlow::Refresh => {
                 self.refresh(&pool, &client, params).await
             }
+            AuthFlow::CustomAuth => self.custom_auth(&pool, &client, params).await,
         }
     }
 
@@ -562,6 +567,13 @@ impl Cogito {
         let (pool, client) = self.client_for(caller, client_id).await?;
         if challenge == ChallengeName::PasswordVerifier {
             return self.password_verifier(&pool, &client, responses).await;
+        }
+        if challenge == ChallengeName::CustomChallenge {
+            let open = self
+                .open_session(&pool, &client, challenge, session)
+                .await?;
+            let next = self.answer_custom(&pool, &client, open, responses).await?;
+            return self.outcome(&pool, &client, next, None).await;
         }
         let answer = wire_answer(challenge, responses)?;
         let username = param(responses, "USERNAME")?;
@@ -1035,7 +1047,7 @@ fn wire_answer(
             signature: param(responses, "PASSWORD_CLAIM_SIGNATURE")?.to_owned(),
             timestamp: param(responses, "TIMESTAMP")?.to_owned(),
         },
-        ChallengeName::PasswordVerifier => {
+        ChallengeName::PasswordVerifier | ChallengeName::CustomChallenge => {
             return Err(CoreError::Internal(
                 "PASSWORD_VERIFIER has no session".into(),
             ));

@@ -39,10 +39,12 @@ pub enum ChallengeName {
     DeviceSrpAuth,
     /// A remembered device proves its secret.
     DevicePasswordVerifier,
+    /// A challenge of the pool's own (`CUSTOM_AUTH`).
+    CustomChallenge,
 }
 
 impl ChallengeName {
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 10] = [
         Self::PasswordVerifier,
         Self::NewPasswordRequired,
         Self::SmsMfa,
@@ -52,6 +54,7 @@ impl ChallengeName {
         Self::MfaSetup,
         Self::DeviceSrpAuth,
         Self::DevicePasswordVerifier,
+        Self::CustomChallenge,
     ];
 
     /// Cognito's name.
@@ -66,6 +69,7 @@ impl ChallengeName {
             Self::MfaSetup => "MFA_SETUP",
             Self::DeviceSrpAuth => "DEVICE_SRP_AUTH",
             Self::DevicePasswordVerifier => "DEVICE_PASSWORD_VERIFIER",
+            Self::CustomChallenge => "CUSTOM_CHALLENGE",
         }
     }
 
@@ -136,6 +140,17 @@ pub(crate) enum SessionState {
         /// The `SECRET_BLOCK` handed out (base64).
         block: String,
     },
+    /// `CUSTOM_CHALLENGE`: the flow so far and the challenge's private half.
+    Custom {
+        /// The finished steps.
+        rounds: Vec<super::custom_auth::Round>,
+        /// `privateChallengeParameters` (JSON).
+        private: String,
+        /// `challengeMetadata`.
+        metadata: Option<String>,
+        /// The name of an unknown user (existence errors hidden); `None` for a user.
+        unknown: Option<String>,
+    },
 }
 
 /// An open auth session: its record and state.
@@ -163,6 +178,20 @@ impl Cogito {
         challenge: ChallengeName,
         state: &SessionState,
     ) -> CoreResult<String> {
+        self.issue_session_of(pool, client, &user.sub, challenge, state)
+            .await
+    }
+
+    /// [`Cogito::issue_session`] for a user's `sub` (empty for the unknown name of a
+    /// `CUSTOM_AUTH` flow).
+    pub(crate) async fn issue_session_of(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        sub: &str,
+        challenge: ChallengeName,
+        state: &SessionState,
+    ) -> CoreResult<String> {
         let session = crate::ids::new_opaque_token(48);
         let id_hash = fingerprint(&session);
         let plain = serde_json::to_vec(state)
@@ -172,7 +201,7 @@ impl Cogito {
             id_hash,
             pool_id: pool.id.clone(),
             client_id: client.client_id.clone(),
-            user_sub: user.sub.clone(),
+            user_sub: sub.to_owned(),
             challenge: challenge.as_str().into(),
             expires_ms: self.clock.now_ms() + client.auth_session_validity * 60_000,
             state: Some(STANDARD.encode(sealed)),

@@ -6,6 +6,7 @@ pub mod admin_users;
 pub mod auth;
 pub mod challenge;
 pub mod clients;
+pub mod custom_auth;
 pub mod devices;
 pub mod domains;
 pub mod groups;

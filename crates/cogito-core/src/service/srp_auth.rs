@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Cogito;
 use super::auth::{AuthOutcome, Challenge, ChallengeName, param};
+use super::custom_auth::{Round, Step, Who};
 use super::triggers::Caller;
 use crate::crypto::{fingerprint, hmac_sha256, secrets_equal};
 use crate::error::{CoreError, CoreResult};
@@ -48,6 +49,9 @@ struct BlockState {
     b: String,
     big_b: String,
     expires_ms: i64,
+    /// The `CUSTOM_AUTH` flow this proof is a step of (started with `SRP_A`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    custom: Option<Vec<Round>>,
 }
 
 /// The pool name that goes into `x` and the claim: the pool id after the first `_`.
@@ -157,6 +161,19 @@ impl Cogito {
         client: &AppClient,
         params: &HashMap<String, String>,
     ) -> CoreResult<AuthOutcome> {
+        self.srp_challenge(pool, client, params, None).await
+    }
+
+    /// The `PASSWORD_VERIFIER` challenge of `USER_SRP_AUTH`, or of a `CUSTOM_AUTH` flow
+    /// (`custom`: its steps so far) whose define function asked for the password first; such a
+    /// flow already ran the pre-authentication trigger.
+    pub(crate) async fn srp_challenge(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        params: &HashMap<String, String>,
+        custom: Option<Vec<Round>>,
+    ) -> CoreResult<AuthOutcome> {
         let username = param(params, "USERNAME")?;
         let a = match srp::parse_a(param(params, "SRP_A")?) {
             Ok(a) => a,
@@ -193,8 +210,10 @@ impl Cogito {
             client_id: Some(&client.client_id),
             metadata: None,
         };
-        self.pre_authentication(pool, username, user.as_ref(), caller)
-            .await?;
+        if custom.is_none() {
+            self.pre_authentication(pool, username, user.as_ref(), caller)
+                .await?;
+        }
         let (b, big_b) = srp::server_ephemeral(&verifier.v);
         let mut id = [0u8; 16];
         crate::crypto::fill_random(&mut id);
@@ -209,6 +228,7 @@ impl Cogito {
             b: b.to_str_radix(16),
             big_b: big_b.to_str_radix(16),
             expires_ms: self.clock.now_ms() + client.auth_session_validity * 60_000,
+            custom,
         };
         let plain = serde_json::to_vec(&state)
             .map_err(|e| CoreError::Internal(format!("SRP state: {e}")))?;
@@ -287,6 +307,21 @@ impl Cogito {
         }
         self.password_proved(pool, &mut user).await?;
         self.sign_in_gates(&user)?;
+        if let Some(mut rounds) = state.custom {
+            rounds.push(Round {
+                challenge_name: "PASSWORD_VERIFIER".into(),
+                challenge_result: true,
+                challenge_metadata: None,
+            });
+            let next = match self
+                .custom_step(pool, client, Who::User(user), rounds, None)
+                .await?
+            {
+                Step::Next(next) => next,
+                Step::Srp(_) => return Err(incorrect()),
+            };
+            return self.outcome(pool, client, next, None).await;
+        }
         let device = responses.get("DEVICE_KEY").map(String::as_str);
         let next = self.password_proven(pool, client, user, device).await?;
         self.outcome(pool, client, next, device).await

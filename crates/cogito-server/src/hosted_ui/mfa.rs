@@ -72,7 +72,8 @@ pub async fn continue_sign_in(
         }
         ChallengeName::PasswordVerifier
         | ChallengeName::DeviceSrpAuth
-        | ChallengeName::DevicePasswordVerifier => {
+        | ChallengeName::DevicePasswordVerifier
+        | ChallengeName::CustomChallenge => {
             return flow.internal(&format!("{} on a hosted page", c.name.as_str()));
         }
     };

@@ -188,7 +188,7 @@ pub(crate) const TABLES: &[Table] = &[
             text("id_hash"),
             text("pool_id"),
             text("client_id"),
-            text("user_sub"),
+            text_null("user_sub"),
             text("challenge"),
             int("expires_ms"),
             text_null("state"),

@@ -112,6 +112,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "used nonces",
         include_str!("../../migrations/postgres/0008_used_nonces.sql"),
     ),
+    (
+        9,
+        "auth sessions without user",
+        include_str!("../../migrations/postgres/0009_auth_sessions_without_user.sql"),
+    ),
 ];
 
 /// The durability settings that must be on for an acknowledged write to survive a crash.

@@ -106,6 +106,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "used nonces",
         include_str!("../../migrations/sqlite/0011_used_nonces.sql"),
     ),
+    (
+        12,
+        "auth sessions without user",
+        include_str!("../../migrations/sqlite/0012_auth_sessions_without_user.sql"),
+    ),
 ];
 
 /// The SQLite implementation of every store port ([`cogito_core::store::Store`]).

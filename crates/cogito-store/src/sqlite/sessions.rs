@@ -211,7 +211,7 @@ impl SessionStore for SqliteStore {
     async fn put_auth_session(&self, session: &AuthSession) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO auth_sessions (id_hash, pool_id, client_id, user_sub, challenge, \
-             expires_ms, state, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             expires_ms, state, attempts) VALUES (?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6, ?7, ?8)",
         )
         .bind(&session.id_hash)
         .bind(&session.pool_id)
@@ -231,8 +231,8 @@ impl SessionStore for SqliteStore {
         // One statement: of two concurrent takers, exactly one gets the row.
         let row = sqlx::query(
             "DELETE FROM auth_sessions WHERE id_hash = ?1 \
-             RETURNING id_hash, pool_id, client_id, user_sub, challenge, expires_ms, state, \
-             attempts",
+             RETURNING id_hash, pool_id, client_id, COALESCE(user_sub, '') AS user_sub, \
+             challenge, expires_ms, state, attempts",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)
@@ -248,8 +248,8 @@ impl SessionStore for SqliteStore {
         let row = sqlx::query(
             "UPDATE auth_sessions SET attempts = attempts + 1 \
              WHERE id_hash = ?1 AND attempts < ?2 \
-             RETURNING id_hash, pool_id, client_id, user_sub, challenge, expires_ms, state, \
-             attempts",
+             RETURNING id_hash, pool_id, client_id, COALESCE(user_sub, '') AS user_sub, \
+             challenge, expires_ms, state, attempts",
         )
         .bind(id_hash)
         .bind(i64::from(max_attempts))

@@ -97,6 +97,7 @@ macro_rules! contract_suite {
                 sessions::code_put_get_replace,
                 sessions::code_needs_user,
                 sessions::auth_session_single_use,
+                sessions::auth_session_without_user,
                 sessions::auth_session_taken_once_under_concurrency,
                 sessions::refresh_lookup,
                 sessions::refresh_scope_round_trips,

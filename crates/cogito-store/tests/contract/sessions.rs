@@ -91,6 +91,32 @@ pub async fn auth_session_single_use(store: Arc<dyn Store>) {
     );
 }
 
+/// A `CUSTOM_AUTH` flow for a name no user has keeps a session naming no user (empty sub),
+/// while a session naming a user that does not exist is still refused.
+pub async fn auth_session_without_user(store: Arc<dyn Store>) {
+    seed_pool(&*store, "p").await;
+    let s = auth_session("p", "", "nobody-1");
+    store.put_auth_session(&s).await.unwrap();
+    assert_eq!(
+        store
+            .try_auth_session("nobody-1", 3)
+            .await
+            .unwrap()
+            .user_sub,
+        ""
+    );
+    assert_eq!(
+        store.take_auth_session("nobody-1").await.unwrap().user_sub,
+        ""
+    );
+    assert!(
+        store
+            .put_auth_session(&auth_session("p", "ghost", "ghost-1"))
+            .await
+            .is_err()
+    );
+}
+
 pub async fn auth_session_taken_once_under_concurrency(store: Arc<dyn Store>) {
     seed_pool(&*store, "p").await;
     seed_user(&*store, "p", "alice", "s-a").await;

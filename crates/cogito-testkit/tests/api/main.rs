@@ -41,5 +41,6 @@ mod srp;
 mod srp_clients;
 mod tokens;
 mod triggers;
+mod triggers_custom;
 mod ui_customization;
 mod users_admin;

@@ -43,7 +43,7 @@ async fn fixture(app: &TestApp, secret: bool) -> (String, String, Option<String>
 }
 
 /// Runs a script and parses the JSON line it prints.
-async fn run(program: &str, args: &[&str]) -> Value {
+pub(crate) async fn run(program: &str, args: &[&str]) -> Value {
     let out = tokio::process::Command::new(program)
         .current_dir(compat_dir())
         .args(args)

@@ -18,25 +18,25 @@ use serde_json::{Value, json};
 
 use crate::helpers::{attr, confirmed_user, err};
 
-const SECRET: &[u8] = b"trigger-test-secret";
-const PW: &str = "Passw0rd!long";
+pub(crate) const SECRET: &[u8] = b"trigger-test-secret";
+pub(crate) const PW: &str = "Passw0rd!long";
 
-fn arn(name: &str) -> String {
+pub(crate) fn arn(name: &str) -> String {
     format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
 }
 
 /// A trigger endpoint started by the test; `events` holds every event it was sent, in order.
-struct Receiver {
-    url: String,
-    events: Arc<Mutex<Vec<Event>>>,
+pub(crate) struct Receiver {
+    pub url: String,
+    pub events: Arc<Mutex<Vec<Event>>>,
 }
 
 impl Receiver {
-    fn events(&self) -> Vec<Event> {
+    pub fn events(&self) -> Vec<Event> {
         self.events.lock().unwrap().clone()
     }
 
-    fn sources(&self) -> Vec<String> {
+    pub fn sources(&self) -> Vec<String> {
         self.events()
             .into_iter()
             .map(|e| e.trigger_source)
@@ -44,7 +44,7 @@ impl Receiver {
     }
 }
 
-async fn serve(router: axum::Router) -> String {
+pub(crate) async fn serve(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -52,7 +52,7 @@ async fn serve(router: axum::Router) -> String {
 }
 
 /// A receiver running `function` (with the SDK's signature check) and recording each event.
-async fn receiver<F>(function: F) -> Receiver
+pub(crate) async fn receiver<F>(function: F) -> Receiver
 where
     F: Fn(Event) -> Result<Event, TriggerError> + Clone + Send + Sync + 'static,
 {
@@ -73,7 +73,7 @@ where
 
 /// An app whose functions `names` all go to `url` (one path per function), with a short
 /// timeout so the slow-function case stays quick.
-async fn app_with(url: &str, names: &[&str]) -> TestApp {
+pub(crate) async fn app_with(url: &str, names: &[&str]) -> TestApp {
     let pairs: Vec<String> = names.iter().map(|n| format!("{n}={url}/{n}")).collect();
     let mut settings = TriggerSettings::parse(&pairs, SECRET.to_vec()).unwrap();
     settings.timeout = Duration::from_millis(700);
@@ -85,7 +85,7 @@ async fn app_with(url: &str, names: &[&str]) -> TestApp {
 }
 
 /// A pool (e-mail auto-verified) with these triggers and a client allowing password sign-in.
-async fn pool_with(app: &TestApp, config: LambdaConfigType) -> (String, String) {
+pub(crate) async fn pool_with(app: &TestApp, config: LambdaConfigType) -> (String, String) {
     let pool = app
         .sdk
         .create_user_pool()
@@ -113,7 +113,7 @@ async fn pool_with(app: &TestApp, config: LambdaConfigType) -> (String, String) 
     (pool, client)
 }
 
-async fn user_exists(app: &TestApp, pool: &str, name: &str) -> bool {
+pub(crate) async fn user_exists(app: &TestApp, pool: &str, name: &str) -> bool {
     app.sdk
         .admin_get_user()
         .user_pool_id(pool)
