@@ -63,6 +63,8 @@ impl Cogito {
                 ));
             }
             self.invitation(&mut mail, &pool, &user, &password, &input.desired_mediums)?;
+            self.custom_messages(&pool, &user, &mut mail, Caller::default())
+                .await?;
             let update = UserUpdate {
                 modified_ms: now,
                 only_if_status: Some(UserStatus::ForceChangePassword),
@@ -97,6 +99,8 @@ impl Cogito {
                 .set_on_new(&mut user);
             if !suppress {
                 self.invitation(&mut mail, &pool, &user, &password, &input.desired_mediums)?;
+                self.custom_messages(&pool, &user, &mut mail, caller)
+                    .await?;
             }
             let keys = crate::attributes::login_keys(&pool, &user);
             self.store
@@ -226,6 +230,8 @@ impl Cogito {
         let user = self.user(&pool, username).await?;
         let mut mail = self.end_sessions(None).into_mail();
         self.reset_code(&mut mail, &pool, &user, "AdminResetUserPassword")?;
+        self.custom_messages(&pool, &user, &mut mail, Caller::default())
+            .await?;
         let update = UserUpdate {
             modified_ms: self.clock.now_ms(),
             status: (user.status == UserStatus::Confirmed).then_some(UserStatus::ResetRequired),

@@ -71,6 +71,21 @@ pub struct Mail {
     plain: Vec<OutboxMessage>,
 }
 
+impl Mail {
+    /// The messages prepared so far, in plain text.
+    pub(crate) fn prepared(&self) -> &[OutboxMessage] {
+        &self.plain
+    }
+
+    /// Replaces the `i`-th prepared message, and its sealed copy among the effects.
+    pub(crate) fn replace(&mut self, i: usize, plain: OutboxMessage, sealed: OutboxMessage) {
+        if let Some(stored) = self.effects.messages.iter_mut().find(|m| m.id == plain.id) {
+            *stored = sealed;
+        }
+        self.plain[i] = plain;
+    }
+}
+
 impl Effects {
     /// These effects as the start of a [`Mail`].
     pub fn into_mail(self) -> Mail {

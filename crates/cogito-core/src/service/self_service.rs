@@ -55,8 +55,21 @@ impl Cogito {
         super::apply_attributes(&mut preview, &set);
         let mut mail = Mail::default();
         for (name, medium) in to_verify {
-            self.attribute_code(&mut mail, pool, &preview, name, medium)?;
+            self.attribute_code(
+                &mut mail,
+                pool,
+                &preview,
+                (name, medium),
+                "UpdateUserAttribute",
+            )?;
         }
+        self.custom_messages(
+            pool,
+            &preview,
+            &mut mail,
+            super::triggers::Caller::default(),
+        )
+        .await?;
         let update = UserUpdate {
             modified_ms: self.clock.now_ms(),
             set_attributes: set,
@@ -76,8 +89,8 @@ impl Cogito {
         mail: &mut Mail,
         pool: &UserPool,
         user: &User,
-        attr: &str,
-        medium: DeliveryMedium,
+        (attr, medium): (&str, DeliveryMedium),
+        why: &str,
     ) -> CoreResult<CodeDelivery> {
         self.verification_code(
             mail,
@@ -86,7 +99,7 @@ impl Cogito {
             CodePurpose::VerifyAttribute(attr.into()),
             SIGNUP_CODE_MS,
             medium,
-            "VerifyUserAttribute",
+            why,
         )
     }
 
@@ -143,7 +156,13 @@ impl Cogito {
             return Err(CoreError::invalid(format!("No {name} to verify")));
         }
         let mut mail = Mail::default();
-        let delivery = self.attribute_code(&mut mail, &caller.pool, &caller.user, name, *medium)?;
+        let delivery = self.attribute_code(
+            &mut mail,
+            &caller.pool,
+            &caller.user,
+            (name, *medium),
+            "VerifyUserAttribute",
+        )?;
         self.send_mail(&caller.user, mail).await?;
         Ok(delivery)
     }

@@ -201,6 +201,8 @@ impl Cogito {
         } else {
             self.signup_code(&mut mail, &pool, &user, "SignUp")?
         };
+        self.custom_messages(&pool, &user, &mut mail, caller)
+            .await?;
         self.store
             .insert_user(&user, &keys, false, &mail.effects)
             .await
@@ -298,7 +300,10 @@ impl Cogito {
     }
 
     /// Commits a user's prepared mail (no other change) and sends it.
-    pub async fn send_mail(&self, user: &User, mail: Mail) -> CoreResult<Vec<CodeDelivery>> {
+    pub async fn send_mail(&self, user: &User, mut mail: Mail) -> CoreResult<Vec<CodeDelivery>> {
+        let pool = self.pool(&user.pool_id).await?;
+        self.custom_messages(&pool, user, &mut mail, Caller::default())
+            .await?;
         let update = UserUpdate {
             modified_ms: user.modified_ms,
             ..UserUpdate::default()

@@ -748,3 +748,120 @@ async fn user_migration_brings_users_in_with_their_password_on_every_sign_in_pat
         .unwrap();
     password_sign_in("forgetful", PW).await.unwrap();
 }
+
+#[tokio::test]
+async fn custom_message_rewrites_every_kind_of_message_and_a_bad_answer_sends_nothing() {
+    let r = receiver(|mut e: Event| {
+        let source = e.trigger_source.clone();
+        if e.user_name == "broken" {
+            e.response_mut()
+                .insert("emailMessage".into(), json!("no code here"));
+            return Ok(e);
+        }
+        let body = if source == "CustomMessage_AdminCreateUser" {
+            "<p>Welcome {username}, your password is <b>{####}</b></p>".to_owned()
+        } else {
+            format!("<p>{source}: <b>{{####}}</b></p>")
+        };
+        let r = e.response_mut();
+        r.insert("emailSubject".into(), json!(format!("Subject of {source}")));
+        r.insert("emailMessage".into(), json!(body));
+        Ok(e)
+    })
+    .await;
+    let app = app_with(&r.url, &["messages"]).await;
+    let (pool, client) = pool_with(
+        &app,
+        LambdaConfigType::builder()
+            .custom_message(arn("messages"))
+            .build(),
+    )
+    .await;
+    let sign_up = |name: &'static str| {
+        app.sdk
+            .sign_up()
+            .client_id(&client)
+            .username(name)
+            .password(PW)
+            .user_attributes(attr("email", &format!("{name}@example.com")))
+            .send()
+    };
+    sign_up("frank").await.unwrap();
+    let sent = app.outbox("frank").await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].subject, "Subject of CustomMessage_SignUp");
+    let code = sent[0].code.clone().unwrap();
+    assert_eq!(
+        sent[0].body,
+        format!("<p>CustomMessage_SignUp: <b>{code}</b></p>")
+    );
+    let e = serde_json::to_value(&r.events()[0]).unwrap();
+    assert_eq!(e["request"]["codeParameter"], "{####}");
+    assert_eq!(e["request"]["usernameParameter"], Value::Null);
+    assert_eq!(e["request"]["userAttributes"]["email"], "frank@example.com");
+    // The code in the custom message confirms the user.
+    app.sdk
+        .confirm_sign_up()
+        .client_id(&client)
+        .username("frank")
+        .confirmation_code(&code)
+        .send()
+        .await
+        .unwrap();
+    app.sdk
+        .forgot_password()
+        .client_id(&client)
+        .username("frank")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.outbox("frank").await[0].subject,
+        "Subject of CustomMessage_ForgotPassword"
+    );
+    // Resend, invitation, password reset.
+    sign_up("gina").await.unwrap();
+    app.sdk
+        .resend_confirmation_code()
+        .client_id(&client)
+        .username("gina")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.outbox("gina").await[0].subject,
+        "Subject of CustomMessage_ResendCode"
+    );
+    app.sdk
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("hugo")
+        .user_attributes(attr("email", "hugo@example.com"))
+        .user_attributes(attr("email_verified", "true"))
+        .desired_delivery_mediums(cogito_testkit::sdk::types::DeliveryMediumType::Email)
+        .temporary_password("Temp0rary!pass")
+        .send()
+        .await
+        .unwrap();
+    let invite = &app.outbox("hugo").await[0];
+    assert_eq!(
+        invite.body,
+        "<p>Welcome hugo, your password is <b>Temp0rary!pass</b></p>"
+    );
+    app.sdk
+        .admin_reset_user_password()
+        .user_pool_id(&pool)
+        .username("hugo")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.outbox("hugo").await[0].subject,
+        "Subject of CustomMessage_ForgotPassword"
+    );
+    // An answer without the code parameter: the sign-up fails and nothing is written or sent.
+    let (code, _) = err(sign_up("broken").await);
+    assert_eq!(code, "InvalidLambdaResponseException");
+    assert!(!user_exists(&app, &pool, "broken").await);
+    assert!(app.outbox("broken").await.is_empty());
+}

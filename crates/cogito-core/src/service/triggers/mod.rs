@@ -10,6 +10,7 @@
 //! failing trigger leaves nothing half done.
 
 pub mod lifecycle;
+pub mod messages;
 pub mod migration;
 pub mod tokens;
 
