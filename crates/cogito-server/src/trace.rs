@@ -85,6 +85,10 @@ pub struct TraceHop {
     pub request: Value,
     /// Response body (masked; JWTs keep header and payload), when JSON.
     pub response: Value,
+    /// `trigger` for a call cogito made to a trigger function while handling the run's
+    /// request (recorded before the request itself, which is recorded when it is answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
 }
 
 /// The ring buffer.
@@ -125,6 +129,68 @@ impl Traces {
             .cloned()
             .unwrap_or_default()
     }
+}
+
+tokio::task_local! {
+    /// The traced run whose request the current task is handling.
+    static CURRENT_RUN: (Traces, String);
+}
+
+/// Fields of a trigger event or answer whose values are masked (their keys stay): what the
+/// user typed or was sent, their attributes, and a challenge's private half.
+const TRIGGER_SECRETS: &[&str] = &[
+    "password",
+    "userAttributes",
+    "validationData",
+    "clientMetadata",
+    "privateChallengeParameters",
+    "challengeAnswer",
+    "smsMessage",
+    "emailMessage",
+];
+
+fn mask_trigger(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = if TRIGGER_SECRETS.contains(&k.as_str()) {
+                        masked(v)
+                    } else {
+                        mask_trigger(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(mask_trigger).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Records a call to a trigger function in the trace of the run being handled, if any (only
+/// requests traced in `--dev` set one): its `triggerSource`, the endpoint, the HTTP status
+/// (0 when none came back) and the event and answer with user data masked.
+pub fn note_trigger(url: &str, status: u16, event: &Value, answer: Option<&Value>) {
+    let _ = CURRENT_RUN.try_with(|(traces, run)| {
+        let source = event
+            .get("triggerSource")
+            .and_then(Value::as_str)
+            .unwrap_or("trigger");
+        traces.push(
+            run,
+            TraceHop {
+                seq: 0,
+                method: "POST".into(),
+                path: url.to_owned(),
+                operation: Some(source.to_owned()),
+                status,
+                request: mask_trigger(event),
+                response: answer.map_or(Value::Null, mask_trigger),
+                kind: Some("trigger"),
+            },
+        );
+    });
 }
 
 fn valid_run_id(id: &str) -> bool {
@@ -171,8 +237,11 @@ pub async fn record(traces: Traces, req: Request, next: Next) -> Response {
             .into_response();
     };
     let request = mask_request(model_op, &parse(&bytes));
-    let resp = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
+    let resp = CURRENT_RUN
+        .scope(
+            (traces.clone(), run.clone()),
+            next.run(Request::from_parts(parts, Body::from(bytes))),
+        )
         .await;
     let status = resp.status().as_u16();
     let is_json = resp
@@ -221,6 +290,7 @@ pub async fn record(traces: Traces, req: Request, next: Next) -> Response {
             status,
             request,
             response,
+            kind: None,
         },
     );
     resp

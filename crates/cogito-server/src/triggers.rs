@@ -104,6 +104,7 @@ impl HttpInvoker {
             Err(e) => return Attempt::Retry(format!("not reachable: {e}")),
         };
         let status = response.status();
+        let code = status.as_u16();
         let bytes = match response.bytes().await {
             Ok(b) => b,
             Err(e) => return Attempt::Retry(format!("answer cut short: {e}")),
@@ -111,8 +112,8 @@ impl HttpInvoker {
         let json = serde_json::from_slice::<Value>(&bytes);
         if status.is_success() {
             return match json {
-                Ok(v) => Attempt::Done(Ok(v)),
-                Err(_) => Attempt::Done(Err(InvokeError::Malformed)),
+                Ok(v) => Attempt::Done(code, Ok(v)),
+                Err(_) => Attempt::Done(code, Err(InvokeError::Malformed)),
             };
         }
         let message = json.ok().and_then(|v| {
@@ -121,15 +122,19 @@ impl HttpInvoker {
                 .map(str::to_owned)
         });
         match message {
-            Some(m) => Attempt::Done(Err(InvokeError::Function(m))),
+            Some(m) => Attempt::Done(code, Err(InvokeError::Function(m))),
             None if status.is_server_error() => Attempt::Retry(format!("HTTP {status}")),
-            None => Attempt::Done(Err(InvokeError::Unreachable(format!("HTTP {status}")))),
+            None => Attempt::Done(
+                code,
+                Err(InvokeError::Unreachable(format!("HTTP {status}"))),
+            ),
         }
     }
 }
 
 enum Attempt {
-    Done(Result<Value, InvokeError>),
+    /// An answer (with its HTTP status) that ends the invocation.
+    Done(u16, Result<Value, InvokeError>),
     Retry(String),
 }
 
@@ -155,13 +160,17 @@ impl Invoker for HttpInvoker {
                 break;
             }
             match self.attempt(url, &body, time_left).await {
-                Attempt::Done(result) => return result,
+                Attempt::Done(status, result) => {
+                    crate::trace::note_trigger(url, status, event, result.as_ref().ok());
+                    return result;
+                }
                 Attempt::Retry(why) => {
                     tracing::warn!(function = arn, attempt = n + 1, %why, "trigger attempt failed");
                     last = why;
                 }
             }
         }
+        crate::trace::note_trigger(url, 0, event, None);
         Err(InvokeError::Unreachable(last))
     }
 }

@@ -1,8 +1,10 @@
 //! `cogito demo`: one command that runs cogito in `--dev` mode (data in `./cogito-data/demo`),
 //! seeds the demo pool through the user-pool API (pool, domain `demo`, web and API clients,
 //! groups `Admin` and `Users`, two users — see `cogito_example_webapp::seed`), starts the
-//! example app in the same process, and prints the URLs and credentials. Running it again
-//! reuses the seeded pool.
+//! example app in the same process, and prints the URLs and credentials. The example trigger
+//! service (`examples/triggers`) runs beside them as the pool's pre-sign-up function: sign-ups
+//! with an address at `corp.example` are confirmed at once, and the flow explorer draws the
+//! call. Running it again reuses the seeded pool.
 
 use std::sync::Arc;
 
@@ -21,8 +23,23 @@ const REGION: &str = "us-east-1";
 const DEMO_KEY_ID: &str = "AKIACOGITODEMO000001";
 const DEMO_SECRET: &str = "cogito-demo-secret-any-credentials-work-in-dev";
 
+/// The function name the example trigger service is mapped to.
+const TRIGGER_FUNCTION: &str = "cogito-example-triggers";
+/// The company domain whose sign-ups the example trigger service confirms.
+const COMPANY_DOMAIN: &str = "corp.example";
+
 /// Runs the demo until ctrl-c / SIGTERM.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let trigger_secret = hex::encode(cogito_example_webapp::session::random_key());
+    let triggers = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding the example trigger service")?;
+    let triggers_url = format!("http://{}/", triggers.local_addr()?);
+    let service =
+        cogito_example_triggers::app(trigger_secret.clone().into_bytes(), COMPANY_DOMAIN.into());
+    let trigger_service = tokio::spawn(async move {
+        let _ = axum_serve(triggers, service).await;
+    });
     let serve_args = ServeArgs {
         storage: StorageArgs {
             data_dir: args.data_dir.clone(),
@@ -43,8 +60,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         smtp_from: "no-reply@verificationemail.com".into(),
         log_format: "text".into(),
         sms_webhook: None,
-        triggers: Vec::new(),
-        trigger_secret: None,
+        triggers: vec![format!("{TRIGGER_FUNCTION}={triggers_url}")],
+        trigger_secret: Some(trigger_secret),
     };
     serve::init_tracing(&serve_args, "warn");
     let (listener, state) = serve::prepare(&serve_args).await?;
@@ -73,7 +90,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             ))
             .build(),
     );
-    let seeded = seed::seed(&client, &app_url, &args.domain)
+    let arn = format!("arn:aws:lambda:{REGION}:000000000000:function:{TRIGGER_FUNCTION}");
+    let seeded = seed::seed_with(&client, &app_url, &args.domain, Some(&arn))
         .await
         .context("seeding the demo pool")?;
     let domain_url = format!("{cogito_url}/domain/{}", args.domain);
@@ -94,6 +112,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         flow_runner: true,
     };
     print_banner(&args, &seeded, &cogito_url, &app_url, &domain_url);
+    println!(
+        "  Trigger service: {triggers_url} (pre sign-up: {COMPANY_DOMAIN} addresses are confirmed at once)"
+    );
 
     let stop = Arc::new(tokio::sync::Notify::new());
     let app = tokio::spawn({
@@ -107,6 +128,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let _ = stop_cogito.send(());
     let _ = app.await;
     let _ = cogito.await;
+    trigger_service.abort();
     println!(
         "cogito demo stopped (data kept in {})",
         args.data_dir.display()
@@ -163,4 +185,8 @@ fn print_banner(
     println!();
     println!("  AWS CLI / SDKs: --endpoint-url {cogito_url} --region {REGION} (any credentials)");
     println!("  Press ctrl-c to stop.");
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
+    axum::serve(listener, app).await
 }

@@ -63,8 +63,19 @@ fn attr(name: &str, value: &str) -> anyhow::Result<AttributeType> {
 /// Seeds (or finds) the demo pool. `app_url` is the example app's public URL; `domain` the
 /// domain prefix (the hosted UI is then at `<cogito>/domain/<domain>`).
 pub async fn seed(client: &sdk::Client, app_url: &str, domain: &str) -> anyhow::Result<Seeded> {
+    seed_with(client, app_url, domain, None).await
+}
+
+/// [`seed`], the pool (when created now) running `pre_sign_up` (a Lambda ARN the identity
+/// provider maps to a trigger service) on every sign-up.
+pub async fn seed_with(
+    client: &sdk::Client,
+    app_url: &str,
+    domain: &str,
+    pre_sign_up: Option<&str>,
+) -> anyhow::Result<Seeded> {
     let app_url = app_url.trim_end_matches('/');
-    let (pool_id, created) = pool(client).await?;
+    let (pool_id, created) = pool(client, pre_sign_up).await?;
     ensure_domain(client, &pool_id, domain).await?;
     let (web_client_id, web_client_secret) = web_client(client, &pool_id, app_url).await?;
     let (api_client_id, api_client_secret) = api_client(client, &pool_id).await?;
@@ -125,7 +136,7 @@ pub async fn seed(client: &sdk::Client, app_url: &str, domain: &str) -> anyhow::
     })
 }
 
-async fn pool(client: &sdk::Client) -> anyhow::Result<(String, bool)> {
+async fn pool(client: &sdk::Client, pre_sign_up: Option<&str>) -> anyhow::Result<(String, bool)> {
     let pools = client
         .list_user_pools()
         .max_results(60)
@@ -144,6 +155,11 @@ async fn pool(client: &sdk::Client) -> anyhow::Result<(String, bool)> {
         .create_user_pool()
         .pool_name(POOL_NAME)
         .auto_verified_attributes(VerifiedAttributeType::Email)
+        .set_lambda_config(pre_sign_up.map(|arn| {
+            sdk::types::LambdaConfigType::builder()
+                .pre_sign_up(arn)
+                .build()
+        }))
         .send()
         .await
         .context("CreateUserPool")?;

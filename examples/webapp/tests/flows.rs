@@ -1,6 +1,8 @@
 //! The flow explorer in a real browser: Debian's Chromium, driven by `tests/browser/flows.mjs`,
 //! opens `/flows`, runs the four flows (web code grant, API `AdminInitiateAuth`, token refresh,
-//! self sign-up) and reports the hops drawn in each sequence diagram; this test asserts every
+//! self sign-up, whose `SignUp` calls the example trigger service's pre-sign-up function: a
+//! hop from cogito to the trigger, as cogito's trace stream reports it) and reports the hops
+//! drawn in each sequence diagram; this test asserts every
 //! expected hop appeared in order with its status, that the decoded tokens are shown with a
 //! valid signature, and that secrets are masked. The `/jwt` decoder verifies a token of a run.
 //! Screenshots go to `<target>/screenshots/flows-<flow>.png` and `…/jwt-decoder.png`;
@@ -183,6 +185,14 @@ const FLOWS: &[(&str, Expected)] = &[
                 200,
                 false,
                 "POST / SignUp 200",
+            ),
+            (
+                "api",
+                "trigger",
+                "PreSignUp_SignUp",
+                200,
+                false,
+                "PreSignUp_SignUp 200",
             ),
             (
                 "app",

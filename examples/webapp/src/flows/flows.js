@@ -4,8 +4,7 @@
 'use strict';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const X0 = 100;
-const DX = 200;
+const X0 = 90;
 const TOP = 60;
 const STEP = 36;
 
@@ -31,6 +30,7 @@ function setup(section) {
   const flow = section.dataset.flow;
   const lanes = section.dataset.lifelines.split('|').map((s) => s.split('='));
   const index = Object.fromEntries(lanes.map(([id], i) => [id, i]));
+  const DX = 820 / Math.max(lanes.length - 1, 1);
   const svg = section.querySelector('svg');
   const detail = section.querySelector('.detail');
   const state = section.querySelector('.state');
@@ -44,7 +44,7 @@ function setup(section) {
       const x = X0 + i * DX;
       svg.append(el('line', { class: 'lifeline', x1: x, y1: 40, x2: x, y2: height - 5 }));
       const g = el('g', { class: 'actor', 'data-lane': id });
-      g.append(el('rect', { x: x - 85, y: 8, width: 170, height: 30, rx: 6 }));
+      g.append(el('rect', { x: x - DX / 2 + 5, y: 8, width: DX - 10, height: 30, rx: 6 }));
       g.append(el('text', { x, y: 28 }, label));
       svg.append(g);
     });

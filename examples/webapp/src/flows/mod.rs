@@ -48,6 +48,7 @@ pub const LIFELINES: &[(&str, &str)] = &[
     ("hosted", "cogito hosted UI"),
     ("api", "cogito API"),
     ("jwks", "JWKS"),
+    ("trigger", "Trigger function"),
 ];
 
 /// Secret fields whose values never leave the server.
@@ -202,6 +203,7 @@ async fn start(State(state): State<AppState>, Path(flow): Path<String>) -> Respo
         let rec = run::Recorder {
             state: state.clone(),
             run_id: run_id.clone(),
+            seen: Default::default(),
         };
         let outcome = rec.perform(&flow).await;
         state.runs.update(&run_id, |r| {

@@ -1,5 +1,7 @@
 //! Performing the four flows for real and recording their hops.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use anyhow::{Context, bail};
 use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 use serde_json::{Value, json};
@@ -19,6 +21,8 @@ fn demo_user() -> (&'static str, &'static str) {
 pub struct Recorder {
     pub state: AppState,
     pub run_id: String,
+    /// The last of cogito's trace entries already drawn.
+    pub seen: AtomicU64,
 }
 
 /// An HTTP exchange as the recorder sees it.
@@ -51,12 +55,27 @@ impl Recorder {
         response: Value,
     ) {
         let tokens = decode_all(&response, &self.state.flow_verifier).await;
-        let cogito = if to == "app" {
-            None
+        let reported = if to == "app" {
+            Vec::new()
         } else {
             self.cogito_view().await
         };
-        let hop = Hop {
+        // cogito records the trigger functions a request called before the request itself.
+        let (cogito, triggers) = match reported.split_last() {
+            Some((own, earlier)) => {
+                let seen = self
+                    .seen
+                    .swap(own["seq"].as_u64().unwrap_or(0), Ordering::Relaxed);
+                let triggers: Vec<Value> = earlier
+                    .iter()
+                    .filter(|h| h["kind"] == "trigger" && h["seq"].as_u64() > Some(seen))
+                    .cloned()
+                    .collect();
+                (Some(own.clone()), triggers)
+            }
+            None => (None, Vec::new()),
+        };
+        let mut hops = vec![Hop {
             seq: 0,
             from: from.into(),
             to: to.into(),
@@ -66,11 +85,23 @@ impl Recorder {
             response: mask(&response),
             tokens,
             cogito,
-        };
+        }];
+        hops.extend(triggers.into_iter().map(|t| Hop {
+            seq: 0,
+            from: to.into(),
+            to: "trigger".into(),
+            label: t["operation"].as_str().unwrap_or("trigger").to_owned(),
+            status: t["status"].as_u64().map_or(0, |s| s as u16),
+            request: t["request"].clone(),
+            response: t["response"].clone(),
+            tokens: Vec::new(),
+            cogito: Some(t),
+        }));
         self.state.runs.update(&self.run_id, |r| {
-            let mut hop = hop;
-            hop.seq = r.hops.len() + 1;
-            r.hops.push(hop);
+            for mut hop in hops {
+                hop.seq = r.hops.len() + 1;
+                r.hops.push(hop);
+            }
         });
     }
 
@@ -98,17 +129,21 @@ impl Recorder {
         })
     }
 
-    /// cogito's own report of the latest traced request of this run (`GET /_dev/trace/{run}`,
-    /// only served by cogito in `--dev`; `None` elsewhere, e.g. against AWS Cognito).
-    async fn cogito_view(&self) -> Option<Value> {
-        self.state.config.endpoint_url.as_ref()?;
-        let url = format!("{}_dev/trace/{}", self.api_endpoint(), self.run_id);
-        let resp = self.state.http.get(url).send().await.ok()?;
-        if !resp.status().is_success() {
-            return None;
-        }
-        let hops: Value = resp.json().await.ok()?;
-        hops.as_array()?.last().cloned()
+    /// cogito's own report of this run's traced requests and the trigger calls they made
+    /// (`GET /_dev/trace/{run}`, only served by cogito in `--dev`; empty elsewhere, e.g.
+    /// against AWS Cognito).
+    async fn cogito_view(&self) -> Vec<Value> {
+        let report = async {
+            self.state.config.endpoint_url.as_ref()?;
+            let url = format!("{}_dev/trace/{}", self.api_endpoint(), self.run_id);
+            let resp = self.state.http.get(url).send().await.ok()?;
+            if !resp.status().is_success() {
+                return None;
+            }
+            let hops: Value = resp.json().await.ok()?;
+            hops.as_array().cloned()
+        };
+        report.await.unwrap_or_default()
     }
 
     fn api_endpoint(&self) -> String {
@@ -233,7 +268,7 @@ impl Recorder {
             request: json!({ "url": url }),
             response,
             tokens: hop_tokens,
-            cogito: self.cogito_view().await,
+            cogito: self.cogito_view().await.pop(),
         };
         self.state.runs.update(&self.run_id, |r| {
             let mut hop = hop;

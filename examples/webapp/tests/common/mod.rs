@@ -1,5 +1,6 @@
-//! Shared set-up of the example's tests: a spawned cogito (`--dev`), the demo pool seeded
-//! through the SDK (`seed::seed`, as `cogito demo` does), and the example app serving on
+//! Shared set-up of the example's tests: a spawned cogito (`--dev`), the example trigger
+//! service (`examples/triggers`) as the pool's pre-sign-up function, the demo pool seeded
+//! through the SDK (`seed::seed_with`, as `cogito demo` does), and the example app serving on
 //! `127.0.0.1:0` against it.
 
 #![allow(dead_code)]
@@ -9,6 +10,13 @@ use cogito_testkit::{ACCESS_KEY_ID, SECRET_ACCESS_KEY, TestApp, TestOptions};
 
 /// Domain prefix of the test pool.
 pub const DOMAIN: &str = "demo";
+
+/// The function name the example trigger service is mapped to.
+pub const TRIGGER_FUNCTION: &str = "cogito-example-triggers";
+
+async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) {
+    let _ = axum::serve(listener, app).await;
+}
 
 /// cogito plus the example app.
 pub struct Env {
@@ -39,8 +47,22 @@ impl Env {
 
     /// The same, the app's flow runner (`/flows/run/*`) mounted when `flow_runner`.
     pub async fn start_with(flow_runner: bool) -> Self {
+        let secret = b"example trigger secret".to_vec();
+        let triggers = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let triggers_url = format!("http://{}/", triggers.local_addr().expect("addr"));
+        let service = cogito_example_triggers::app(secret.clone(), "corp.example".into());
+        tokio::spawn(async move { axum_serve(triggers, service).await });
         let cogito = TestApp::spawn_with(TestOptions {
             dev: true,
+            triggers: Some(
+                cogito_server::triggers::TriggerSettings::parse(
+                    &[format!("{TRIGGER_FUNCTION}={triggers_url}")],
+                    secret,
+                )
+                .expect("trigger settings"),
+            ),
             ..TestOptions::default()
         })
         .await;
@@ -48,7 +70,8 @@ impl Env {
             .await
             .expect("bind");
         let app_url = format!("http://{}", listener.local_addr().expect("addr"));
-        let seeded = seed::seed(&cogito.sdk, &app_url, DOMAIN)
+        let arn = format!("arn:aws:lambda:us-east-1:000000000000:function:{TRIGGER_FUNCTION}");
+        let seeded = seed::seed_with(&cogito.sdk, &app_url, DOMAIN, Some(&arn))
             .await
             .expect("seed");
         let domain_url = format!("{}/domain/{DOMAIN}", cogito.url);
