@@ -279,6 +279,20 @@ impl Cogito {
         next: Next,
         device: Option<&str>,
     ) -> CoreResult<AuthOutcome> {
+        self.outcome_of(pool, client, next, device, TokenSource::Authentication)
+            .await
+    }
+
+    /// [`Cogito::outcome`] for the answer that ended a sign-in: the pre-token-generation
+    /// trigger is told which (`source`).
+    pub(crate) async fn outcome_of(
+        &self,
+        pool: &UserPool,
+        client: &AppClient,
+        next: Next,
+        device: Option<&str>,
+        source: TokenSource,
+    ) -> CoreResult<AuthOutcome> {
         let user = match next {
             Next::SignedIn(user) => user,
             Next::Challenge(c) => return Ok(AuthOutcome::Challenge(c)),
@@ -290,7 +304,7 @@ impl Cogito {
         if pool.devices.is_none() {
             self.post_authentication(pool, &user, caller, false).await?;
             return Ok(AuthOutcome::Authenticated(
-                self.sign_in_on(pool, client, &user, None).await?,
+                self.sign_in_on(pool, client, &user, None, source).await?,
             ));
         }
         let known = match device {
@@ -301,13 +315,13 @@ impl Cogito {
             .await?;
         let result = match known {
             Some(d) => {
-                self.sign_in_on(pool, client, &user, Some(d.device_key))
+                self.sign_in_on(pool, client, &user, Some(d.device_key), source)
                     .await?
             }
             None => {
                 let new = self.hand_out_device(pool, &user).await?;
                 let mut r = self
-                    .sign_in_on(pool, client, &user, Some(new.key.clone()))
+                    .sign_in_on(pool, client, &user, Some(new.key.clone()), source)
                     .await?;
                 r.new_device = Some(new);
                 r
@@ -590,7 +604,12 @@ impl Cogito {
         let next = self
             .answer_open(&pool, &client, open, answer, device)
             .await?;
-        self.outcome(&pool, &client, next, device).await
+        let source = match challenge {
+            ChallengeName::NewPasswordRequired => TokenSource::NewPasswordChallenge,
+            ChallengeName::DevicePasswordVerifier => TokenSource::AuthenticateDevice,
+            _ => TokenSource::Authentication,
+        };
+        self.outcome_of(&pool, &client, next, device, source).await
     }
 
     /// Answers the challenge of an auth session, whatever front door the answer came through
@@ -777,7 +796,8 @@ impl Cogito {
         client: &AppClient,
         user: &User,
     ) -> CoreResult<AuthResult> {
-        self.sign_in_on(pool, client, user, None).await
+        self.sign_in_on(pool, client, user, None, TokenSource::Authentication)
+            .await
     }
 
     /// [`Cogito::sign_in`] on a remembered device (`device_key` claim).
@@ -787,6 +807,7 @@ impl Cogito {
         client: &AppClient,
         user: &User,
         device_key: Option<String>,
+        source: TokenSource,
     ) -> CoreResult<AuthResult> {
         let now = self.clock.now_ms();
         let refresh_token = crate::ids::new_opaque_token(64);
@@ -803,13 +824,12 @@ impl Cogito {
             scope: None,
             device_key,
         };
+        // Signed first: a refusing pre-token-generation trigger leaves no session behind.
+        let mut result = self.mint(pool, client, user, &session, source).await?;
         self.store
             .insert_refresh(&session)
             .await
             .map_err(|e| CoreError::from_store("refresh", e))?;
-        let mut result = self
-            .mint(pool, client, user, &session, TokenSource::Authentication)
-            .await?;
         result.refresh_token = Some(refresh_token);
         Ok(result)
     }

@@ -158,7 +158,26 @@ async fn dispatch(
         .map_err(|e| ApiError::bad_request(e.type_name, e.message))?;
     let input = strip_nulls(input);
     let input = with_pool_marker(op_name, input);
-    (op.call)(state.core.clone(), input).await
+    let metadata = client_metadata(&input);
+    cogito_core::service::triggers::with_client_metadata(
+        metadata,
+        (op.call)(state.core.clone(), input),
+    )
+    .await
+}
+
+/// `ClientMetadata` of a request (string values; the model allows no others), for the triggers
+/// it raises.
+fn client_metadata(input: &Value) -> std::collections::BTreeMap<String, String> {
+    input
+        .get("ClientMetadata")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Admin auth operations share handlers with the public ones; they are told apart by

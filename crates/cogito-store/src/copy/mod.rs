@@ -163,6 +163,21 @@ async fn open(url: &str, role: Role) -> Result<Box<dyn Side>, StoreError> {
     }
 }
 
+/// The number of rows of every table of an installation, in copy order (opened read-only):
+/// what `cogito copy` would move, and how tests check that a failed operation wrote nothing.
+///
+/// # Errors
+/// When the database cannot be opened, is not at the current schema, or a count fails.
+pub async fn row_counts(url: &str) -> Result<Vec<(&'static str, u64)>, CopyError> {
+    let mut source = open(url, Role::Source).await?;
+    check_schema(source.as_mut(), "source").await?;
+    let mut out = Vec::with_capacity(TABLES.len());
+    for table in TABLES {
+        out.push((table.name, source.count(table).await?));
+    }
+    Ok(out)
+}
+
 /// Copies every row of the installation at `from` into the empty installation at `to`
 /// (migrated first), reporting [`Progress`] as it goes.
 ///

@@ -259,7 +259,7 @@ async fn pre_sign_up_gets_cognitos_event_and_can_confirm_and_verify() {
 }
 
 /// A receiver that misbehaves in one way for every event.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fault {
     Refuse,
     Slow,
@@ -409,6 +409,8 @@ async fn pre_and_post_authentication_can_refuse_a_sign_in_and_no_tokens_are_issu
         .collect();
     assert_eq!(fine.len(), 2);
     assert_eq!(fine[0]["triggerSource"], "PreAuthentication_Authentication");
+    assert_eq!(fine[0]["request"]["validationData"], json!({ "k": "v" }));
+    assert_eq!(fine[1]["request"]["clientMetadata"], json!({ "k": "v" }));
     assert_eq!(
         fine[0]["request"]["userAttributes"]["email"],
         "fine@example.com"
@@ -571,6 +573,40 @@ async fn pre_token_generation_v1_changes_id_token_claims_and_groups() {
         e["request"]["groupConfiguration"]["groupsToOverride"],
         json!([])
     );
+    // After NEW_PASSWORD_REQUIRED the event says so.
+    app.sdk
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username("invited")
+        .temporary_password("Temp0rary!pass")
+        .message_action(cogito_testkit::sdk::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .unwrap();
+    let challenge = app
+        .sdk
+        .initiate_auth()
+        .client_id(&client)
+        .auth_flow(cogito_testkit::sdk::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "invited")
+        .auth_parameters("PASSWORD", "Temp0rary!pass")
+        .send()
+        .await
+        .unwrap();
+    app.sdk
+        .respond_to_auth_challenge()
+        .client_id(&client)
+        .challenge_name(cogito_testkit::sdk::types::ChallengeNameType::NewPasswordRequired)
+        .session(challenge.session().unwrap())
+        .challenge_responses("USERNAME", "invited")
+        .challenge_responses("NEW_PASSWORD", PW)
+        .send()
+        .await
+        .unwrap()
+        .authentication_result
+        .expect("tokens");
+    let last = r.events().pop().unwrap();
+    assert_eq!(last.trigger_source, "TokenGeneration_NewPasswordChallenge");
 }
 
 #[tokio::test]
@@ -864,4 +900,95 @@ async fn custom_message_rewrites_every_kind_of_message_and_a_bad_answer_sends_no
     assert_eq!(code, "InvalidLambdaResponseException");
     assert!(!user_exists(&app, &pool, "broken").await);
     assert!(app.outbox("broken").await.is_empty());
+}
+
+/// Rows per table, but for the counters an unknown name's failed sign-in keeps (SEC-38).
+async fn rows(app: &TestApp) -> Vec<(&'static str, u64)> {
+    cogito_store::copy::row_counts(&app.database_url())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(t, _)| *t != "unknown_login_failures")
+        .collect()
+}
+
+#[tokio::test]
+async fn each_failure_of_a_sign_in_or_message_trigger_gives_its_exception_and_writes_nothing() {
+    type Config = fn(String) -> LambdaConfigType;
+    let kinds: [(&str, Config); 5] = [
+        ("PreAuthentication", |a| {
+            LambdaConfigType::builder().pre_authentication(a).build()
+        }),
+        ("PostAuthentication", |a| {
+            LambdaConfigType::builder().post_authentication(a).build()
+        }),
+        ("PreTokenGeneration", |a| {
+            LambdaConfigType::builder().pre_token_generation(a).build()
+        }),
+        ("UserMigration", |a| {
+            LambdaConfigType::builder().user_migration(a).build()
+        }),
+        ("CustomMessage", |a| {
+            LambdaConfigType::builder().custom_message(a).build()
+        }),
+    ];
+    for fault in [
+        Fault::Refuse,
+        Fault::Slow,
+        Fault::NotJson,
+        Fault::WrongShape,
+    ] {
+        let url = faulty(fault, Arc::new(Mutex::new(0))).await;
+        let app = app_with(&url, &["f"]).await;
+        for (kind, config) in kinds {
+            let (pool, client) = pool_with(&app, config(arn("f"))).await;
+            // Users made before the trigger matters (admin calls raise none of these).
+            confirmed_user(&app, &pool, "ivy", PW).await;
+            let before = rows(&app).await;
+            let result = match kind {
+                "CustomMessage" => err(app
+                    .sdk
+                    .sign_up()
+                    .client_id(&client)
+                    .username("newcomer")
+                    .password(PW)
+                    .user_attributes(attr("email", "newcomer@example.com"))
+                    .send()
+                    .await),
+                _ => err(app
+                    .sdk
+                    .initiate_auth()
+                    .client_id(&client)
+                    .auth_flow(cogito_testkit::sdk::types::AuthFlowType::UserPasswordAuth)
+                    .auth_parameters(
+                        "USERNAME",
+                        if kind == "UserMigration" {
+                            "old-timer"
+                        } else {
+                            "ivy"
+                        },
+                    )
+                    .auth_parameters("PASSWORD", PW)
+                    .send()
+                    .await),
+            };
+            let want = match (fault, kind) {
+                // A migration function refusing a name reads as an unknown name.
+                (Fault::Refuse, "UserMigration") => "NotAuthorizedException",
+                (Fault::Refuse, _) => "UserLambdaValidationException",
+                (Fault::Slow, _) => "UnexpectedLambdaException",
+                _ => "InvalidLambdaResponseException",
+            };
+            assert_eq!(result.0, want, "{kind} {fault:?}: {}", result.1);
+            if fault == Fault::Refuse && kind != "UserMigration" {
+                assert_eq!(
+                    result.1,
+                    format!(
+                        "{kind} failed with error Registration from this domain is not allowed."
+                    )
+                );
+            }
+            assert_eq!(rows(&app).await, before, "{kind} {fault:?} wrote something");
+        }
+    }
 }

@@ -241,6 +241,7 @@ impl Cogito {
                         TokenSource::HostedAuth,
                     )
                     .await?;
+                self.keep_oauth_session(&session.0).await?;
                 let expires = tokens.expires_in.to_string();
                 let mut params = vec![("access_token", tokens.access_token.as_str())];
                 if let Some(id) = &tokens.id_token {
@@ -276,11 +277,16 @@ impl Cogito {
             scope: Some(scope.to_string()),
             device_key: None,
         };
-        self.store
-            .insert_refresh(&session)
-            .await
-            .map_err(|e| CoreError::from_store("refresh", e))?;
         Ok((session, refresh_token))
+    }
+
+    /// Stores a sign-in session built by `new_oauth_session`, once its tokens were signed (a
+    /// refusing pre-token-generation trigger leaves no session behind).
+    pub(super) async fn keep_oauth_session(&self, session: &RefreshSession) -> CoreResult<()> {
+        self.store
+            .insert_refresh(session)
+            .await
+            .map_err(|e| CoreError::from_store("refresh", e))
     }
 
     pub(super) async fn mint_oauth(

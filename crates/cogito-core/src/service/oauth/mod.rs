@@ -110,8 +110,15 @@ impl OAuthError {
     }
 
     /// A failure of storage or keys: `503`, so the edge adds `Retry-After` (security bar
-    /// SEC-21: a revocation that could not be stored is never answered 200).
+    /// SEC-21: a revocation that could not be stored is never answered 200). A trigger's
+    /// refusal or failure is no server fault: `invalid_request` with its message.
     fn internal(e: &CoreError) -> Self {
+        if let CoreError::UserLambdaValidation(m)
+        | CoreError::UnexpectedLambda(m)
+        | CoreError::InvalidLambdaResponse(m) = e
+        {
+            return Self::new("invalid_request", m.clone());
+        }
         tracing::error!(cause = ?e, "oauth internal error");
         Self {
             error: "server_error",

@@ -124,10 +124,6 @@ impl Cogito {
             .new_oauth_session(pool, client, &user, &record.scope, record.auth_time)
             .await
             .map_err(|e| OAuthError::internal(&e))?;
-        let _ = self
-            .store
-            .set_code_origin(&record.code_hash, &session.0.origin_jti)
-            .await;
         let mut tokens = self
             .mint_oauth(
                 pool,
@@ -139,6 +135,13 @@ impl Cogito {
             )
             .await
             .map_err(|e| OAuthError::internal(&e))?;
+        self.keep_oauth_session(&session.0)
+            .await
+            .map_err(|e| OAuthError::internal(&e))?;
+        let _ = self
+            .store
+            .set_code_origin(&record.code_hash, &session.0.origin_jti)
+            .await;
         tokens.refresh_token = Some(session.1);
         Ok(tokens)
     }

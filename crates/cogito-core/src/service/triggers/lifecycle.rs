@@ -142,8 +142,13 @@ impl Cogito {
                 .with("userAttributes", json!({}))
                 .with("userNotFound", Value::Bool(true)),
         };
-        if let Some(m) = caller.metadata.filter(|m| !m.is_empty()) {
-            event = event.with("validationData", string_map(m));
+        let metadata = caller
+            .metadata
+            .cloned()
+            .or_else(super::request_metadata)
+            .unwrap_or_default();
+        if !metadata.is_empty() {
+            event = event.with("validationData", string_map(&metadata));
         }
         self.run_trigger(pool, event).await.map(drop)
     }

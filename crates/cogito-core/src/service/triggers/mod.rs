@@ -24,6 +24,26 @@ use super::Cogito;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{TriggerKind, User, UserPool};
 
+tokio::task_local! {
+    /// `ClientMetadata` of the request being handled.
+    static CLIENT_METADATA: BTreeMap<String, String>;
+}
+
+/// Runs `work` with `metadata` as the request's `ClientMetadata`: the edge sets it for each
+/// API request that carries one, and every trigger the request raises gets it (as
+/// `clientMetadata`, and as `validationData` of pre authentication).
+pub async fn with_client_metadata<F: std::future::Future>(
+    metadata: BTreeMap<String, String>,
+    work: F,
+) -> F::Output {
+    CLIENT_METADATA.scope(metadata, work).await
+}
+
+/// The `ClientMetadata` of the request being handled, if it carried one.
+pub(crate) fn request_metadata() -> Option<BTreeMap<String, String>> {
+    CLIENT_METADATA.try_with(Clone::clone).ok()
+}
+
 /// Why an invocation gave no answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvokeError {
@@ -176,8 +196,13 @@ impl Cogito {
             return Ok(None);
         };
         let mut request = event.request;
-        if let Some(m) = event.caller.metadata.filter(|m| !m.is_empty()) {
-            request.insert("clientMetadata".into(), string_map(m));
+        let metadata = match event.caller.metadata {
+            Some(m) => Some(m.clone()),
+            None if event.kind == TriggerKind::PreAuthentication => None,
+            None => request_metadata(),
+        };
+        if let Some(m) = metadata.filter(|m| !m.is_empty()) {
+            request.insert("clientMetadata".into(), string_map(&m));
         }
         let body = json!({
             "version": event.version,

@@ -17,6 +17,10 @@ pub enum TokenSource {
     HostedAuth,
     /// An API sign-in completes.
     Authentication,
+    /// An API sign-in completes with the new password of `NEW_PASSWORD_REQUIRED`.
+    NewPasswordChallenge,
+    /// An API sign-in completes with a remembered device's proof.
+    AuthenticateDevice,
     /// A refresh (API or token endpoint).
     RefreshTokens,
 }
@@ -26,6 +30,8 @@ impl TokenSource {
         match self {
             Self::HostedAuth => "TokenGeneration_HostedAuth",
             Self::Authentication => "TokenGeneration_Authentication",
+            Self::NewPasswordChallenge => "TokenGeneration_NewPasswordChallenge",
+            Self::AuthenticateDevice => "TokenGeneration_AuthenticateDevice",
             Self::RefreshTokens => "TokenGeneration_RefreshTokens",
         }
     }
