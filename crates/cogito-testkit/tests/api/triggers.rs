@@ -992,3 +992,94 @@ async fn each_failure_of_a_sign_in_or_message_trigger_gives_its_exception_and_wr
         }
     }
 }
+
+#[tokio::test]
+async fn the_hosted_pages_honour_pre_sign_up_post_confirmation_and_pre_authentication() {
+    let r = receiver(|mut e: Event| {
+        match e.trigger_source.as_str() {
+            "PreSignUp_SignUp" if e.user_attribute("email") == Some("newbie@corp.example") => {
+                e.response["autoConfirmUser"] = true.into();
+                e.response["autoVerifyEmail"] = true.into();
+            }
+            "PreSignUp_SignUp" => return Err(TriggerError::new("Only corp.example may sign up")),
+            "PreAuthentication_Authentication" if e.user_name == "alice" => {
+                return Err(TriggerError::new("Alice is on holiday"));
+            }
+            _ => {}
+        }
+        Ok(e)
+    })
+    .await;
+    let app = app_with(&r.url, &["pre-signup", "post-confirm", "pre-auth"]).await;
+    let site = crate::hosted_ui::site_on(app, "hosted-triggers").await;
+    site.app
+        .sdk
+        .update_user_pool()
+        .user_pool_id(&site.pool)
+        .auto_verified_attributes(cogito_testkit::sdk::types::VerifiedAttributeType::Email)
+        .lambda_config(
+            LambdaConfigType::builder()
+                .pre_sign_up(arn("pre-signup"))
+                .post_confirmation(arn("post-confirm"))
+                .pre_authentication(arn("pre-auth"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut b = crate::hosted_ui::Browser::new();
+    // Refused by the function: its message is shown, nobody is created.
+    let refused = b
+        .submit(
+            &site.page("/signup"),
+            &[
+                ("username", "outsider"),
+                ("email", "outsider@example.com"),
+                ("password", PW),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("Only corp.example may sign up"),
+        "{}",
+        refused.body
+    );
+    assert!(!user_exists(&site.app, &site.pool, "outsider").await);
+    // Confirmed by the function: straight to the sign-in page, no code sent.
+    let done = b
+        .submit(
+            &site.page("/signup"),
+            &[
+                ("username", "newbie"),
+                ("email", "newbie@corp.example"),
+                ("password", PW),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(
+        done.location().unwrap().contains("notice=confirmed"),
+        "{:?}",
+        done.location()
+    );
+    assert!(site.app.outbox("newbie").await.is_empty());
+    assert!(
+        r.sources()
+            .contains(&"PostConfirmation_ConfirmSignUp".to_owned())
+    );
+    let page = site.sign_in(&mut b, "newbie", PW).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    // Pre authentication refuses alice on the login page, with its message.
+    let mut b = crate::hosted_ui::Browser::new();
+    let page = site
+        .sign_in(&mut b, "alice", crate::oauth_support::PASSWORD)
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body
+            .contains("PreAuthentication failed with error Alice is on holiday."),
+        "{}",
+        page.body
+    );
+}
