@@ -150,22 +150,7 @@ const TRIGGER_SECRETS: &[&str] = &[
 ];
 
 fn mask_trigger(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let v = if TRIGGER_SECRETS.contains(&k.as_str()) {
-                        masked(v)
-                    } else {
-                        mask_trigger(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(mask_trigger).collect()),
-        other => other.clone(),
-    }
+    mask_fields(v, &|k| TRIGGER_SECRETS.contains(&k))
 }
 
 /// Records a call to a trigger function in the trace of the run being handled, if any (only
@@ -372,20 +357,25 @@ fn unsigned_jwt(s: &str) -> Option<&str> {
 
 /// Masks the values of secret fields of a body the model does not describe, recursively.
 pub fn mask(v: &Value) -> Value {
+    mask_fields(v, &is_form_secret)
+}
+
+/// Masks, at any depth, the (non-null) values of the fields `secret` names.
+fn mask_fields(v: &Value, secret: &dyn Fn(&str) -> bool) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, v)| {
-                    let v = if is_form_secret(k) && !v.is_null() {
+                    let v = if secret(k) && !v.is_null() {
                         masked(v)
                     } else {
-                        mask(v)
+                        mask_fields(v, secret)
                     };
                     (k.clone(), v)
                 })
                 .collect(),
         ),
-        Value::Array(a) => Value::Array(a.iter().map(mask).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(|v| mask_fields(v, secret)).collect()),
         other => other.clone(),
     }
 }

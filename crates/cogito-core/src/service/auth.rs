@@ -192,13 +192,10 @@ impl Cogito {
         let username = param(params, "USERNAME")?;
         let password = param(params, "PASSWORD")?;
         crate::password::check_length(password)?;
-        let user = self.lookup_user(pool, username).await?;
-        let internal = user.as_ref().map_or(username, |u| u.username.as_str());
-        crate::secret_hash::check(
-            client,
-            &[username, internal],
-            params.get("SECRET_HASH").map(String::as_str),
-        )?;
+        let secret_hash = params.get("SECRET_HASH").map(String::as_str);
+        let user = self
+            .public_user(client, pool, username, secret_hash)
+            .await?;
         let found = match user {
             Some(u) => Some(Found::Stored(u)),
             None => {
@@ -207,10 +204,7 @@ impl Cogito {
             }
         };
         let hide = client.prevents_existence_errors();
-        let caller = TriggerCaller {
-            client_id: Some(&client.client_id),
-            metadata: None,
-        };
+        let caller = TriggerCaller::of(&client.client_id);
         let Some(found) = found else {
             if hide {
                 self.pre_authentication(pool, username, None, caller)
@@ -297,10 +291,7 @@ impl Cogito {
             Next::SignedIn(user) => user,
             Next::Challenge(c) => return Ok(AuthOutcome::Challenge(c)),
         };
-        let caller = TriggerCaller {
-            client_id: Some(&client.client_id),
-            metadata: None,
-        };
+        let caller = TriggerCaller::of(&client.client_id);
         if pool.devices.is_none() {
             self.post_authentication(pool, &user, caller, false).await?;
             return Ok(AuthOutcome::Authenticated(

@@ -56,8 +56,19 @@ impl Who {
         }
     }
 
-    fn not_found(&self) -> bool {
-        matches!(self, Self::Unknown(_))
+    /// An event of the challenge loop about this user or name.
+    fn event<'a>(
+        &'a self,
+        kind: TriggerKind,
+        source: &'static str,
+        client: &'a AppClient,
+    ) -> Event<'a> {
+        let event = Event::new(kind, source, self.name(), Caller::of(&client.client_id))
+            .with("userAttributes", self.attributes());
+        match self {
+            Self::User(_) => event,
+            Self::Unknown(_) => event.with("userNotFound", Value::Bool(true)),
+        }
     }
 }
 
@@ -114,13 +125,10 @@ impl Cogito {
             ));
         }
         let username = param(params, "USERNAME")?;
-        let user = self.lookup_user(pool, username).await?;
-        let internal = user.as_ref().map_or(username, |u| u.username.as_str());
-        crate::secret_hash::check(
-            client,
-            &[username, internal],
-            params.get("SECRET_HASH").map(String::as_str),
-        )?;
+        let secret_hash = params.get("SECRET_HASH").map(String::as_str);
+        let user = self
+            .public_user(client, pool, username, secret_hash)
+            .await?;
         let who = match user {
             Some(u) => {
                 if !client.prevents_existence_errors() {
@@ -131,10 +139,7 @@ impl Cogito {
             None if client.prevents_existence_errors() => Who::Unknown(username.to_owned()),
             None => return Err(CoreError::user_not_found()),
         };
-        let caller = Caller {
-            client_id: Some(&client.client_id),
-            metadata: None,
-        };
+        let caller = Caller::of(&client.client_id);
         let known = match &who {
             Who::User(u) => Some(u),
             Who::Unknown(_) => None,
@@ -170,21 +175,13 @@ impl Cogito {
         if rounds.len() >= MAX_ROUNDS {
             return Err(incorrect());
         }
-        let caller = Caller {
-            client_id: Some(&client.client_id),
-            metadata: None,
-        };
-        let mut define = Event::new(
-            TriggerKind::DefineAuthChallenge,
-            "DefineAuthChallenge_Authentication",
-            who.name(),
-            caller,
-        )
-        .with("userAttributes", who.attributes())
-        .with("session", rounds_json(&rounds));
-        if who.not_found() {
-            define = define.with("userNotFound", Value::Bool(true));
-        }
+        let define = who
+            .event(
+                TriggerKind::DefineAuthChallenge,
+                "DefineAuthChallenge_Authentication",
+                client,
+            )
+            .with("session", rounds_json(&rounds));
         let decision = self.run_trigger(pool, define).await?.unwrap_or_default();
         if flag(&decision, "failAuthentication") {
             return Err(incorrect());
@@ -216,22 +213,14 @@ impl Cogito {
         who: Who,
         rounds: Vec<Round>,
     ) -> CoreResult<Step> {
-        let caller = Caller {
-            client_id: Some(&client.client_id),
-            metadata: None,
-        };
-        let mut create = Event::new(
-            TriggerKind::CreateAuthChallenge,
-            "CreateAuthChallenge_Authentication",
-            who.name(),
-            caller,
-        )
-        .with("userAttributes", who.attributes())
-        .with("challengeName", json!("CUSTOM_CHALLENGE"))
-        .with("session", rounds_json(&rounds));
-        if who.not_found() {
-            create = create.with("userNotFound", Value::Bool(true));
-        }
+        let create = who
+            .event(
+                TriggerKind::CreateAuthChallenge,
+                "CreateAuthChallenge_Authentication",
+                client,
+            )
+            .with("challengeName", json!("CUSTOM_CHALLENGE"))
+            .with("session", rounds_json(&rounds));
         let made = self.run_trigger(pool, create).await?.unwrap_or_default();
         let mut parameters = string_map(made.get("publicChallengeParameters"));
         parameters.insert("USERNAME".into(), who.name().to_owned());
@@ -294,23 +283,15 @@ impl Cogito {
             &[username, who.name()],
             responses.get("SECRET_HASH").map(String::as_str),
         )?;
-        let caller = Caller {
-            client_id: Some(&client.client_id),
-            metadata: None,
-        };
         let private: Value = serde_json::from_str(private).unwrap_or_default();
-        let mut verify = Event::new(
-            TriggerKind::VerifyAuthChallengeResponse,
-            "VerifyAuthChallengeResponse_Authentication",
-            who.name(),
-            caller,
-        )
-        .with("userAttributes", who.attributes())
-        .with("privateChallengeParameters", private)
-        .with("challengeAnswer", Value::String(answer.to_owned()));
-        if who.not_found() {
-            verify = verify.with("userNotFound", Value::Bool(true));
-        }
+        let verify = who
+            .event(
+                TriggerKind::VerifyAuthChallengeResponse,
+                "VerifyAuthChallengeResponse_Authentication",
+                client,
+            )
+            .with("privateChallengeParameters", private)
+            .with("challengeAnswer", Value::String(answer.to_owned()));
         let judged = self.run_trigger(pool, verify).await?.unwrap_or_default();
         let mut rounds = rounds.clone();
         rounds.push(Round {

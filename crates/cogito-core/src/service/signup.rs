@@ -325,7 +325,9 @@ impl Cogito {
         }
     }
 
-    async fn public_user(
+    /// The user a name designates, once the request's secret hash checked out against the
+    /// typed name or the user's internal one.
+    pub(crate) async fn public_user(
         &self,
         client: &AppClient,
         pool: &UserPool,
@@ -390,10 +392,7 @@ impl Cogito {
         }
         match self.change_user(&user, &update, &Effects::none()).await? {
             UpdateOutcome::Updated(user) => {
-                let caller = Caller {
-                    client_id: Some(client_id),
-                    metadata: None,
-                };
+                let caller = Caller::of(client_id);
                 self.post_confirmation(&pool, ConfirmSource::SignUp, &user, caller)
                     .await
             }
@@ -559,10 +558,7 @@ impl Cogito {
             .await?
         {
             UpdateOutcome::Updated(user) => {
-                let caller = Caller {
-                    client_id: Some(client_id),
-                    metadata: None,
-                };
+                let caller = Caller::of(client_id);
                 self.post_confirmation(&pool, ConfirmSource::ForgotPassword, &user, caller)
                     .await
             }

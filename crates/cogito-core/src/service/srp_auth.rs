@@ -180,13 +180,10 @@ impl Cogito {
             Err(BadA::Malformed) => return Err(CoreError::invalid("Invalid SRP_A.")),
             Err(BadA::Zero) => return Err(incorrect()),
         };
-        let user = self.lookup_user(pool, username).await?;
-        let internal = user.as_ref().map_or(username, |u| u.username.as_str());
-        crate::secret_hash::check(
-            client,
-            &[username, internal],
-            params.get("SECRET_HASH").map(String::as_str),
-        )?;
+        let secret_hash = params.get("SECRET_HASH").map(String::as_str);
+        let user = self
+            .public_user(client, pool, username, secret_hash)
+            .await?;
         let legacy = !client.prevents_existence_errors();
         let (sub, user_id, verifier) = match &user {
             None if legacy => return Err(CoreError::user_not_found()),
@@ -206,10 +203,7 @@ impl Cogito {
                 (Some(u.sub.clone()), u.username.clone(), v)
             }
         };
-        let caller = Caller {
-            client_id: Some(&client.client_id),
-            metadata: None,
-        };
+        let caller = Caller::of(&client.client_id);
         if custom.is_none() {
             self.pre_authentication(pool, username, user.as_ref(), caller)
                 .await?;

@@ -98,10 +98,7 @@ impl Cogito {
         password: &str,
     ) -> CoreResult<Next> {
         crate::password::check_length(password)?;
-        let caller = Caller {
-            client_id: Some(&client.client_id),
-            metadata: None,
-        };
+        let caller = Caller::of(&client.client_id);
         let found = match self.lookup_user(pool, username).await? {
             Some(u) => Some(Found::Stored(u)),
             None => {
@@ -132,10 +129,7 @@ impl Cogito {
         client: &AppClient,
         user: &User,
     ) -> CoreResult<()> {
-        let caller = Caller {
-            client_id: Some(&client.client_id),
-            metadata: None,
-        };
+        let caller = Caller::of(&client.client_id);
         self.post_authentication(pool, user, caller, false).await
     }
 }

@@ -61,10 +61,7 @@ impl Cogito {
             Some(_) => "UserMigration_Authentication",
             None => "UserMigration_ForgotPassword",
         };
-        let caller = Caller {
-            client_id: Some(&client.client_id),
-            metadata: None,
-        };
+        let caller = Caller::of(&client.client_id);
         let mut event = Event::new(TriggerKind::UserMigration, source, name, caller);
         if let Some(p) = password {
             event = event.with("password", Value::String(p.to_owned()));

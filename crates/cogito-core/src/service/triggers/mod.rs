@@ -91,6 +91,17 @@ pub struct Caller<'a> {
     pub metadata: Option<&'a BTreeMap<String, String>>,
 }
 
+impl<'a> Caller<'a> {
+    /// A request through the app client `client_id` (its `ClientMetadata`, if any, comes with
+    /// the request: [`with_client_metadata`]).
+    pub fn of(client_id: &'a str) -> Self {
+        Self {
+            client_id: Some(client_id),
+            metadata: None,
+        }
+    }
+}
+
 /// One event to send.
 #[derive(Debug)]
 pub struct Event<'a> {

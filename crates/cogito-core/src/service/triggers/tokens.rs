@@ -268,10 +268,7 @@ impl Cogito {
             TriggerKind::PreTokenGeneration,
             source.as_str(),
             &user.username,
-            Caller {
-                client_id: Some(client_id),
-                metadata: None,
-            },
+            Caller::of(client_id),
         )
         .with_user(user)
         .with(
