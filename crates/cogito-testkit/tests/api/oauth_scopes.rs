@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use crate::helpers::{admin_login, attr};
 use crate::oauth_support::*;
 
-const API: &str = "https://api.example.com";
+pub(crate) const API: &str = "https://api.example.com";
 
-async fn resource_server(app: &TestApp, pool: &str) {
+pub(crate) async fn resource_server(app: &TestApp, pool: &str) {
     let mut req = app
         .sdk
         .create_resource_server()
@@ -35,7 +35,7 @@ async fn resource_server(app: &TestApp, pool: &str) {
 }
 
 /// A machine client allowed `read` and `write` (not `admin`).
-async fn machine_client(app: &TestApp, pool: &str) -> (String, String) {
+pub(crate) async fn machine_client(app: &TestApp, pool: &str) -> (String, String) {
     let c = app
         .sdk
         .create_user_pool_client()
@@ -54,7 +54,7 @@ async fn machine_client(app: &TestApp, pool: &str) -> (String, String) {
     (c.client_id.unwrap(), c.client_secret.unwrap())
 }
 
-async fn client_credentials(
+pub(crate) async fn client_credentials(
     fx: &Fixture,
     id: &str,
     secret: &str,

@@ -1083,3 +1083,50 @@ async fn the_hosted_pages_honour_pre_sign_up_post_confirmation_and_pre_authentic
         page.body
     );
 }
+
+#[tokio::test]
+async fn pre_token_generation_v3_shapes_client_credentials_tokens() {
+    use crate::oauth_scopes::{API, client_credentials, machine_client, resource_server};
+    let r = receiver(|mut e: Event| {
+        e.response["claimsAndScopeOverrideDetails"] = json!({
+            "accessTokenGeneration": {
+                "claimsToAddOrOverride": { "tier": "gold" },
+                "scopesToSuppress": [format!("{API}/write")],
+            },
+        });
+        Ok(e)
+    })
+    .await;
+    let app = app_with(&r.url, &["pre-token"]).await;
+    let fx = crate::oauth_support::fixture(&app).await;
+    resource_server(&app, &fx.pool).await;
+    app.sdk
+        .update_user_pool()
+        .user_pool_id(&fx.pool)
+        .lambda_config(
+            LambdaConfigType::builder()
+                .pre_token_generation_config(
+                    PreTokenGenerationVersionConfigType::builder()
+                        .lambda_version(PreTokenGenerationLambdaVersionType::V30)
+                        .lambda_arn(arn("pre-token"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (id, secret) = machine_client(&app, &fx.pool).await;
+    let t = client_credentials(&fx, &id, &secret, None).await;
+    assert_eq!(t.status, 200, "{:?}", t.body);
+    let claims =
+        crate::oauth_support::verify_jwt(&app, &fx.pool, &t.str("access_token"), None).await;
+    assert_eq!(claims["tier"], "gold");
+    assert_eq!(claims["scope"], format!("{API}/read"));
+    let e = serde_json::to_value(&r.events()[0]).unwrap();
+    assert_eq!(e["version"], "3");
+    assert_eq!(e["triggerSource"], "TokenGeneration_ClientCredentials");
+    assert_eq!(e["callerContext"]["clientId"], id.as_str());
+    assert_eq!(e["request"]["scopes"].as_array().unwrap().len(), 2);
+}

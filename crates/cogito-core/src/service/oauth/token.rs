@@ -282,8 +282,12 @@ impl Cogito {
             .keys(&pool.id)
             .await
             .map_err(|e| OAuthError::internal(&e))?;
+        let changes = self
+            .client_token_changes(pool, &client.client_id, &scopes.join(" "))
+            .await
+            .map_err(|e| OAuthError::internal(&e))?;
         let now = self.clock.now_secs();
-        let claims = json!({
+        let mut claims = json!({
             "sub": client.client_id,
             "token_use": "access",
             "scope": scopes.join(" "),
@@ -295,6 +299,7 @@ impl Cogito {
             "jti": crate::ids::new_uuid(),
             "client_id": client.client_id,
         });
+        changes.apply_to_access(&mut claims);
         Ok(OAuthTokens {
             access_token: jwt::sign(&keys.access.kid, &keys.access.pair, &claims),
             id_token: None,

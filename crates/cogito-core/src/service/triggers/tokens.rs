@@ -23,6 +23,8 @@ pub enum TokenSource {
     AuthenticateDevice,
     /// A refresh (API or token endpoint).
     RefreshTokens,
+    /// The client-credentials grant (version 3 functions only).
+    ClientCredentials,
 }
 
 impl TokenSource {
@@ -33,6 +35,7 @@ impl TokenSource {
             Self::NewPasswordChallenge => "TokenGeneration_NewPasswordChallenge",
             Self::AuthenticateDevice => "TokenGeneration_AuthenticateDevice",
             Self::RefreshTokens => "TokenGeneration_RefreshTokens",
+            Self::ClientCredentials => "TokenGeneration_ClientCredentials",
         }
     }
 }
@@ -283,6 +286,35 @@ impl Cogito {
             let scopes: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
             event = event.with("scopes", json!(scopes));
         }
+        event.version = version.event_version();
+        let response = self.run_trigger(pool, event).await?.unwrap_or_default();
+        TokenChanges::from_response(version, &response)
+    }
+
+    /// The changes a version-3 pre-token-generation function asks for in the access token of
+    /// the client-credentials grant (no user: the client is the subject); none for other
+    /// versions, as on AWS.
+    pub(crate) async fn client_token_changes(
+        &self,
+        pool: &UserPool,
+        client_id: &str,
+        scope: &str,
+    ) -> CoreResult<TokenChanges> {
+        let version = pool.triggers.pre_token_version;
+        if pool.triggers.arn(TriggerKind::PreTokenGeneration).is_none()
+            || version != PreTokenVersion::V3
+        {
+            return Ok(TokenChanges::default());
+        }
+        let scopes: Vec<&str> = scope.split(' ').filter(|s| !s.is_empty()).collect();
+        let mut event = Event::new(
+            TriggerKind::PreTokenGeneration,
+            TokenSource::ClientCredentials.as_str(),
+            client_id,
+            Caller::of(client_id),
+        )
+        .with("userAttributes", json!({}))
+        .with("scopes", json!(scopes));
         event.version = version.event_version();
         let response = self.run_trigger(pool, event).await?.unwrap_or_default();
         TokenChanges::from_response(version, &response)
