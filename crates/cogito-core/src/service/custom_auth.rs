@@ -3,7 +3,8 @@
 //! stays in the sealed auth session; verify-auth-challenge-response judges the answer. A flow
 //! started with `SRP_A` proves the password first (`PASSWORD_VERIFIER`). Under
 //! `PreventUserExistenceErrors=ENABLED` an unknown name runs the same loop with `userNotFound`,
-//! and can never be issued tokens. A flow has at most [`MAX_ROUNDS`] steps.
+//! and can never be issued tokens. A flow has at most [`MAX_ROUNDS`] steps. When the define
+//! function issues tokens, the pool's second factor still follows, as after a password.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -191,7 +192,10 @@ impl Cogito {
                 return Err(incorrect());
             };
             self.sign_in_gates(&user)?;
-            return Ok(Step::Next(Next::SignedIn(user)));
+            // As after a password: a pool's second factor is still asked for (MFA `ON` never
+            // issues tokens on a custom proof alone).
+            let next = self.after_password(pool, client, user, None).await?;
+            return Ok(Step::Next(next));
         }
         match decision.get("challengeName").and_then(Value::as_str) {
             Some("CUSTOM_CHALLENGE") => self.custom_challenge(pool, client, who, rounds).await,

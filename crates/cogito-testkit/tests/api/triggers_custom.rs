@@ -400,3 +400,28 @@ async fn amazon_cognito_identity_js_answers_the_custom_challenge() {
     assert_eq!(verdict["custom"], "dora", "{verdict}");
     assert_eq!(verdict["srpThenCustom"], "dora", "{verdict}");
 }
+
+#[tokio::test]
+async fn a_pool_with_mfa_on_asks_for_the_second_factor_after_a_custom_flow() {
+    use cogito_testkit::sdk::types::{SoftwareTokenMfaConfigType, UserPoolMfaType};
+    let (app, pool, client, mailbox, _) = setup().await;
+    app.sdk
+        .set_user_pool_mfa_config()
+        .user_pool_id(&pool)
+        .mfa_configuration(UserPoolMfaType::On)
+        .software_token_mfa_configuration(
+            SoftwareTokenMfaConfigType::builder().enabled(true).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (session, _) = start(&app, &client, "dora").await;
+    let out = answer(&app, &client, &session, &mailbox.code("dora"))
+        .await
+        .unwrap();
+    assert!(
+        out.authentication_result.is_none(),
+        "no tokens on a custom proof alone"
+    );
+    assert_eq!(out.challenge_name(), Some(&ChallengeNameType::MfaSetup));
+}
