@@ -28,13 +28,7 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Keys(args) => keys::run(args).await,
         cli::Command::Migrate(args) => database::migrate(args).await,
         cli::Command::Copy(args) => database::copy(args).await,
-        cli::Command::TriggerSecret(args) => {
-            let master =
-                serve::load_master_key(args.master_key.as_deref(), &args.storage.data_dir)?;
-            let secret = serve::trigger_secret(args.trigger_secret.as_deref(), &master);
-            println!("{}", String::from_utf8_lossy(&secret));
-            Ok(())
-        }
+        cli::Command::TriggerSecret(args) => print_trigger_secret(&args),
     }
 }
 
@@ -79,4 +73,25 @@ fn with_config_file() -> anyhow::Result<Vec<std::ffi::OsString>> {
         return Ok(args);
     }
     Ok(std::env::args_os().collect())
+}
+
+/// `cogito trigger-secret`: the configured secret, or the one derived from the installation's
+/// master key (which must exist: a new key would sign differently from the running server).
+fn print_trigger_secret(args: &cli::TriggerSecretArgs) -> anyhow::Result<()> {
+    if let Some(secret) = &args.trigger_secret {
+        println!("{secret}");
+        return Ok(());
+    }
+    let key_file = args.storage.data_dir.join("master.key");
+    if args.master_key.is_none() && !key_file.exists() {
+        anyhow::bail!(
+            "no master key at {}: start `cogito serve` once with this data directory, or pass \
+             --master-key",
+            key_file.display()
+        );
+    }
+    let master = serve::load_master_key(args.master_key.as_deref(), &args.storage.data_dir)?;
+    let secret = serve::trigger_secret(None, &master);
+    println!("{}", String::from_utf8_lossy(&secret));
+    Ok(())
 }
