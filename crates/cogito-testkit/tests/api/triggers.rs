@@ -702,6 +702,7 @@ async fn user_migration_brings_users_in_with_their_password_on_every_sign_in_pat
             .auth_flow(cogito_testkit::sdk::types::AuthFlowType::UserPasswordAuth)
             .auth_parameters("USERNAME", name)
             .auth_parameters("PASSWORD", password)
+            .client_metadata("app", "legacy-portal")
             .send()
     };
     // A wrong old password: refused like any wrong password, and nobody is created.
@@ -723,6 +724,14 @@ async fn user_migration_brings_users_in_with_their_password_on_every_sign_in_pat
     assert_eq!(migration[1].user_name, "legacy");
     assert_eq!(migration[1].request["password"], "OldPassw0rd!");
     assert_eq!(migration[1].caller_context.client_id, client);
+    assert_eq!(
+        migration[1].request["validationData"],
+        json!({ "app": "legacy-portal" })
+    );
+    assert_eq!(
+        migration[1].request["clientMetadata"],
+        json!({ "app": "legacy-portal" })
+    );
     let user = app
         .sdk
         .admin_get_user()

@@ -247,6 +247,19 @@ async fn an_email_code_challenge_signs_in_through_the_sdk_and_three_wrong_codes_
         defines[0]["request"]["userAttributes"]["email"],
         "dora@example.com"
     );
+    let create = &mailbox.events("CreateAuthChallenge_Authentication")[0];
+    assert_eq!(create["request"]["challengeName"], "CUSTOM_CHALLENGE");
+    assert_eq!(create["request"]["session"], json!([]));
+    assert_eq!(
+        create["request"]["userAttributes"]["email"],
+        "dora@example.com"
+    );
+    let verify = &mailbox.events("VerifyAuthChallengeResponse_Authentication")[0];
+    assert_eq!(
+        verify["request"]["challengeAnswer"],
+        verify["request"]["privateChallengeParameters"]["code"]
+    );
+    assert!(verify["request"].get("userNotFound").is_none());
 
     // Three wrong codes: the third ends the flow.
     let (mut session, _) = start(&app, &client, "dora").await;

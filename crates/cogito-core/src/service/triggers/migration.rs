@@ -66,6 +66,10 @@ impl Cogito {
         if let Some(p) = password {
             event = event.with("password", Value::String(p.to_owned()));
         }
+        // The request's `ClientMetadata` is also the sign-in's validation data.
+        if let Some(m) = super::request_metadata().filter(|m| !m.is_empty()) {
+            event = event.with("validationData", super::string_map(&m));
+        }
         let response = match self.run_trigger(pool, event).await {
             Ok(Some(r)) => r,
             Ok(None) => return Ok(None),
