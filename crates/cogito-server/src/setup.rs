@@ -112,6 +112,32 @@ pub async fn admin_credentials(
     })
 }
 
+const TRIGGER_SECRET_SETTING: &str = "trigger_secret_sealed";
+
+/// The installation's trigger secret (the HMAC key of `X-Cogito-Signature`): generated on first
+/// use and stored sealed under the master key, so every instance signs alike.
+pub async fn trigger_secret(store: &dyn Store, master: &MasterKey) -> Result<String, String> {
+    if matches!(
+        store.get_setting(TRIGGER_SECRET_SETTING).await,
+        Err(StoreError::NotFound)
+    ) {
+        let secret = cogito_core::ids::new_opaque_token(32);
+        let sealed = hex_encode(&master.seal(secret.as_bytes()));
+        store
+            .put_setting_if_absent(TRIGGER_SECRET_SETTING, &sealed)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    // Whichever instance stored it first, every instance reads the same one.
+    let sealed = store
+        .get_setting(TRIGGER_SECRET_SETTING)
+        .await
+        .map_err(|e| e.to_string())?;
+    let bytes = hex_decode(&sealed).ok_or("stored trigger secret is corrupt")?;
+    let secret = master.open(&bytes).map_err(|e| e.to_string())?;
+    String::from_utf8(secret).map_err(|_| "stored trigger secret is corrupt".into())
+}
+
 fn hex_encode(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }

@@ -158,8 +158,8 @@ pub struct ServeArgs {
     /// mapped functions in `LambdaConfig`. In `cogito.toml`, a `[triggers]` table.
     #[arg(long = "trigger", env = "COGITO_TRIGGERS", value_delimiter = ',')]
     pub triggers: Vec<String>,
-    /// Secret signing trigger requests (default: derived from the master key; `cogito
-    /// trigger-secret` prints it).
+    /// Secret signing trigger requests (default: generated on first start and stored sealed in
+    /// the database; `cogito trigger-secret` prints it).
     #[arg(long, env = "COGITO_TRIGGER_SECRET", hide_env_values = true)]
     pub trigger_secret: Option<String>,
 }

@@ -28,7 +28,7 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Keys(args) => keys::run(args).await,
         cli::Command::Migrate(args) => database::migrate(args).await,
         cli::Command::Copy(args) => database::copy(args).await,
-        cli::Command::TriggerSecret(args) => print_trigger_secret(&args),
+        cli::Command::TriggerSecret(args) => print_trigger_secret(&args).await,
     }
 }
 
@@ -75,9 +75,10 @@ fn with_config_file() -> anyhow::Result<Vec<std::ffi::OsString>> {
     Ok(std::env::args_os().collect())
 }
 
-/// `cogito trigger-secret`: the configured secret, or the one derived from the installation's
-/// master key (which must exist: a new key would sign differently from the running server).
-fn print_trigger_secret(args: &cli::TriggerSecretArgs) -> anyhow::Result<()> {
+/// `cogito trigger-secret`: the configured secret, or the installation's (stored sealed in its
+/// database, generated there if no server made it yet), opened with the master key, which must
+/// exist: a new key could not open it.
+async fn print_trigger_secret(args: &cli::TriggerSecretArgs) -> anyhow::Result<()> {
     if let Some(secret) = &args.trigger_secret {
         println!("{secret}");
         return Ok(());
@@ -91,7 +92,10 @@ fn print_trigger_secret(args: &cli::TriggerSecretArgs) -> anyhow::Result<()> {
         );
     }
     let master = serve::load_master_key(args.master_key.as_deref(), &args.storage.data_dir)?;
-    let secret = serve::trigger_secret(None, &master);
+    let store = cogito_store::open_store(&args.storage.url())
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the database: {e}"))?;
+    let secret = serve::trigger_secret(None, store.as_ref(), &master).await?;
     println!("{}", String::from_utf8_lossy(&secret));
     Ok(())
 }

@@ -105,11 +105,8 @@ pub async fn prepare(
             public_url: public_url.clone(),
         },
     };
-    let triggers = TriggerSettings::parse(
-        &args.triggers,
-        trigger_secret(args.trigger_secret.as_deref(), &master),
-    )
-    .map_err(anyhow::Error::msg)?;
+    let secret = trigger_secret(args.trigger_secret.as_deref(), store.as_ref(), &master).await?;
+    let triggers = TriggerSettings::parse(&args.triggers, secret).map_err(anyhow::Error::msg)?;
     let state = setup::build(Parts {
         store,
         clock: Arc::new(SystemClock),
@@ -133,13 +130,20 @@ pub async fn prepare(
     Ok((listener, state))
 }
 
-/// The secret trigger requests are signed with: the configured one, else one derived from the
-/// master key (so every instance of an installation signs alike).
-pub fn trigger_secret(configured: Option<&str>, master: &MasterKey) -> Vec<u8> {
-    match configured {
+/// The secret trigger requests are signed with: the configured one, else the installation's
+/// (generated on first use, stored sealed in the database).
+pub async fn trigger_secret(
+    configured: Option<&str>,
+    store: &dyn cogito_core::store::Store,
+    master: &MasterKey,
+) -> anyhow::Result<Vec<u8>> {
+    Ok(match configured {
         Some(s) => s.as_bytes().to_vec(),
-        None => hex::encode(master.derive("trigger signatures")).into_bytes(),
-    }
+        None => setup::trigger_secret(store, master)
+            .await
+            .map_err(anyhow::Error::msg)?
+            .into_bytes(),
+    })
 }
 
 fn hash_cost(args: &ServeArgs) -> HashCost {

@@ -1,5 +1,5 @@
 //! `cogito serve` calls trigger functions mapped with `--trigger` and signs them with the secret
-//! `cogito trigger-secret` prints (derived from the installation's master key when none is
+//! `cogito trigger-secret` prints (generated on first start and stored sealed when none is
 //! configured): the example trigger service, checking signatures with that printed secret,
 //! auto-confirms a company sign-up.
 
@@ -35,7 +35,7 @@ async fn the_printed_trigger_secret_is_the_one_the_server_signs_with() {
         .unwrap();
     assert!(printed.status.success(), "{printed:?}");
     let secret = String::from_utf8(printed.stdout).unwrap().trim().to_owned();
-    assert_eq!(secret.len(), 64, "a hex key: {secret}");
+    assert!(secret.len() >= 32, "a generated secret: {secret}");
     let service = cogito_example_triggers::app(secret.into_bytes(), "corp.example".into());
     tokio::spawn(async move { axum::serve(listener, service).await });
 
