@@ -26,6 +26,28 @@ pub const REQUEST_DEADLINE: Duration = Duration::from_secs(8);
 /// What a client is told when the deadline passes.
 const UNAVAILABLE: &str = "Temporarily unavailable";
 
+tokio::task_local! {
+    /// When the request being handled runs out of time.
+    static ENDS_AT: tokio::time::Instant;
+}
+
+/// Runs `work` under `deadline`: `None` when it passed first. Work inside can ask how much
+/// time is left ([`time_left`]) and stop in good order before it runs out.
+pub async fn run_within<F: std::future::Future>(deadline: Duration, work: F) -> Option<F::Output> {
+    let ends_at = tokio::time::Instant::now() + deadline;
+    ENDS_AT
+        .scope(ends_at, tokio::time::timeout_at(ends_at, work))
+        .await
+        .ok()
+}
+
+/// The time the request being handled has left, if it runs under a deadline.
+pub fn time_left() -> Option<Duration> {
+    ENDS_AT
+        .try_with(|end| end.saturating_duration_since(tokio::time::Instant::now()))
+        .ok()
+}
+
 /// Middleware: [`REQUEST_DEADLINE`] on the routes it wraps.
 pub async fn bounded(req: Request, next: Next) -> Response {
     within(REQUEST_DEADLINE, req, next).await
@@ -35,9 +57,9 @@ pub async fn bounded(req: Request, next: Next) -> Response {
 /// transaction; a commit already sent may still land, as with any answer lost in transit.
 pub async fn within(deadline: Duration, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    match tokio::time::timeout(deadline, next.run(req)).await {
-        Ok(resp) => resp,
-        Err(_) => {
+    match run_within(deadline, next.run(req)).await {
+        Some(resp) => resp,
+        None => {
             tracing::error!(
                 path,
                 ?deadline,

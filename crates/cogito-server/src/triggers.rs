@@ -13,6 +13,9 @@ use async_trait::async_trait;
 use cogito_core::service::triggers::{InvokeError, Invoker};
 use serde_json::Value;
 
+/// The time a request keeps, after its last trigger call, to finish and answer.
+const ANSWER_MARGIN: Duration = Duration::from_secs(1);
+
 /// How triggers are reached.
 #[derive(Debug, Clone)]
 pub struct TriggerSettings {
@@ -149,7 +152,16 @@ impl Invoker for HttpInvoker {
             return Err(InvokeError::Unreachable(format!("{arn} is not mapped")));
         };
         let body = serde_json::to_vec(event).expect("JSON");
-        let until = tokio::time::Instant::now() + self.settings.timeout;
+        // Within the request's own deadline, with time left to answer: a slow function is
+        // reported as such rather than cut off with the whole request.
+        let budget = match crate::deadline::time_left() {
+            Some(left) => self
+                .settings
+                .timeout
+                .min(left.saturating_sub(ANSWER_MARGIN)),
+            None => self.settings.timeout,
+        };
+        let until = tokio::time::Instant::now() + budget;
         let mut last = String::new();
         for n in 0..self.settings.attempts.max(1) {
             if n > 0 {

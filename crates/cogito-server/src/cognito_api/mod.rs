@@ -56,9 +56,9 @@ pub async fn handle(
     let dispatched = dispatch(&state, &method, &uri, &headers, body, &op_name, &target);
     // Dropping the operation mid-way rolls back its uncommitted transaction; a commit already
     // sent may still land, as with any answer lost in transit (the write itself is atomic).
-    let result = tokio::time::timeout(REQUEST_DEADLINE, dispatched)
+    let result = crate::deadline::run_within(REQUEST_DEADLINE, dispatched)
         .await
-        .unwrap_or_else(|_| {
+        .unwrap_or_else(|| {
             Err(ApiError::from(cogito_core::CoreError::Internal(format!(
                 "{op_name} did not finish within {REQUEST_DEADLINE:?}"
             ))))

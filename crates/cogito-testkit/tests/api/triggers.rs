@@ -1139,3 +1139,50 @@ async fn pre_token_generation_v3_shapes_client_credentials_tokens() {
     assert_eq!(e["callerContext"]["clientId"], id.as_str());
     assert_eq!(e["request"]["scopes"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn slow_functions_never_outlast_the_request_deadline() {
+    // Each function answers after 3 s, within its own 5 s; three of them in one sign-in would
+    // pass the request's 8 s deadline, so the last one gets only the time left and is reported
+    // as slow (UnexpectedLambdaException), not cut off with the request (a 500).
+    let router = axum::Router::new().fallback(|body: axum::body::Bytes| async move {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let event: Value = serde_json::from_slice(&body).unwrap_or_default();
+        axum::Json(event)
+    });
+    let url = serve(router).await;
+    let pairs = vec![format!("slow={url}/")];
+    let settings = TriggerSettings::parse(&pairs, SECRET.to_vec()).unwrap();
+    assert_eq!(settings.timeout, Duration::from_secs(5));
+    let app = TestApp::spawn_with(TestOptions {
+        triggers: Some(settings),
+        ..Default::default()
+    })
+    .await;
+    let (pool, client) = pool_with(
+        &app,
+        LambdaConfigType::builder()
+            .pre_authentication(arn("slow"))
+            .post_authentication(arn("slow"))
+            .pre_token_generation(arn("slow"))
+            .build(),
+    )
+    .await;
+    confirmed_user(&app, &pool, "patient", PW).await;
+    let started = std::time::Instant::now();
+    let (code, _) = err(app
+        .sdk
+        .initiate_auth()
+        .client_id(&client)
+        .auth_flow(cogito_testkit::sdk::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", "patient")
+        .auth_parameters("PASSWORD", PW)
+        .send()
+        .await);
+    assert_eq!(code, "UnexpectedLambdaException");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
