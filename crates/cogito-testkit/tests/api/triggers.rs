@@ -105,6 +105,7 @@ pub(crate) async fn pool_with(app: &TestApp, config: LambdaConfigType) -> (Strin
             F::AllowUserPasswordAuth,
             F::AllowAdminUserPasswordAuth,
             F::AllowRefreshTokenAuth,
+            F::AllowCustomAuth,
         ],
         false,
         true,
@@ -924,7 +925,7 @@ async fn rows(app: &TestApp) -> Vec<(&'static str, u64)> {
 #[tokio::test]
 async fn each_failure_of_a_sign_in_or_message_trigger_gives_its_exception_and_writes_nothing() {
     type Config = fn(String) -> LambdaConfigType;
-    let kinds: [(&str, Config); 5] = [
+    let kinds: [(&str, Config); 6] = [
         ("PreAuthentication", |a| {
             LambdaConfigType::builder().pre_authentication(a).build()
         }),
@@ -939,6 +940,9 @@ async fn each_failure_of_a_sign_in_or_message_trigger_gives_its_exception_and_wr
         }),
         ("CustomMessage", |a| {
             LambdaConfigType::builder().custom_message(a).build()
+        }),
+        ("DefineAuthChallenge", |a| {
+            LambdaConfigType::builder().define_auth_challenge(a).build()
         }),
     ];
     for fault in [
@@ -962,6 +966,14 @@ async fn each_failure_of_a_sign_in_or_message_trigger_gives_its_exception_and_wr
                     .username("newcomer")
                     .password(PW)
                     .user_attributes(attr("email", "newcomer@example.com"))
+                    .send()
+                    .await),
+                "DefineAuthChallenge" => err(app
+                    .sdk
+                    .initiate_auth()
+                    .client_id(&client)
+                    .auth_flow(cogito_testkit::sdk::types::AuthFlowType::CustomAuth)
+                    .auth_parameters("USERNAME", "ivy")
                     .send()
                     .await),
                 _ => err(app
