@@ -82,13 +82,11 @@ pub async fn admin_credentials(
             "AKIA{}",
             cogito_core::ids::new_client_id()[..16].to_uppercase()
         );
-        let secret = cogito_core::ids::new_opaque_token(30);
-        let sealed = hex_encode(&master.seal(secret.as_bytes()));
         // Secret first: a crash in between leaves no key id pointing at a missing secret.
-        store
-            .put_setting_if_absent(SECRET_SETTING, &sealed)
-            .await
-            .map_err(|e| e.to_string())?;
+        put_sealed_if_absent(store, master, SECRET_SETTING, || {
+            cogito_core::ids::new_opaque_token(30)
+        })
+        .await?;
         store
             .put_setting_if_absent(KEY_ID_SETTING, &id)
             .await
@@ -98,18 +96,40 @@ pub async fn admin_credentials(
         .get_setting(KEY_ID_SETTING)
         .await
         .map_err(|e| e.to_string())?;
-    let sealed = store
-        .get_setting(SECRET_SETTING)
-        .await
-        .map_err(|e| e.to_string())?;
-    let bytes = hex_decode(&sealed).ok_or("stored admin secret is corrupt")?;
-    let secret = master.open(&bytes).map_err(|e| e.to_string())?;
-    let secret = String::from_utf8(secret).map_err(|_| "stored admin secret is corrupt")?;
     Ok(StoredCredentials {
         access_key_id: id,
-        secret_access_key: secret,
+        secret_access_key: open_sealed_setting(store, master, SECRET_SETTING).await?,
         generated,
     })
+}
+
+/// Stores a secret made by `make`, sealed under the master key, unless the setting exists (of
+/// several instances starting at once, the first writer wins).
+async fn put_sealed_if_absent(
+    store: &dyn Store,
+    master: &MasterKey,
+    key: &str,
+    make: impl FnOnce() -> String,
+) -> Result<(), String> {
+    let sealed = hex_encode(&master.seal(make().as_bytes()));
+    store
+        .put_setting_if_absent(key, &sealed)
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// A secret stored sealed by [`put_sealed_if_absent`], opened.
+async fn open_sealed_setting(
+    store: &dyn Store,
+    master: &MasterKey,
+    key: &str,
+) -> Result<String, String> {
+    let corrupt = || format!("stored setting {key} is corrupt");
+    let sealed = store.get_setting(key).await.map_err(|e| e.to_string())?;
+    let bytes = hex_decode(&sealed).ok_or_else(corrupt)?;
+    let secret = master.open(&bytes).map_err(|e| e.to_string())?;
+    String::from_utf8(secret).map_err(|_| corrupt())
 }
 
 const TRIGGER_SECRET_SETTING: &str = "trigger_secret_sealed";
@@ -121,21 +141,13 @@ pub async fn trigger_secret(store: &dyn Store, master: &MasterKey) -> Result<Str
         store.get_setting(TRIGGER_SECRET_SETTING).await,
         Err(StoreError::NotFound)
     ) {
-        let secret = cogito_core::ids::new_opaque_token(32);
-        let sealed = hex_encode(&master.seal(secret.as_bytes()));
-        store
-            .put_setting_if_absent(TRIGGER_SECRET_SETTING, &sealed)
-            .await
-            .map_err(|e| e.to_string())?;
+        put_sealed_if_absent(store, master, TRIGGER_SECRET_SETTING, || {
+            cogito_core::ids::new_opaque_token(32)
+        })
+        .await?;
     }
     // Whichever instance stored it first, every instance reads the same one.
-    let sealed = store
-        .get_setting(TRIGGER_SECRET_SETTING)
-        .await
-        .map_err(|e| e.to_string())?;
-    let bytes = hex_decode(&sealed).ok_or("stored trigger secret is corrupt")?;
-    let secret = master.open(&bytes).map_err(|e| e.to_string())?;
-    String::from_utf8(secret).map_err(|_| "stored trigger secret is corrupt".into())
+    open_sealed_setting(store, master, TRIGGER_SECRET_SETTING).await
 }
 
 fn hex_encode(b: &[u8]) -> String {
