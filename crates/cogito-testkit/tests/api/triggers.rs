@@ -1198,3 +1198,147 @@ async fn slow_functions_never_outlast_the_request_deadline() {
         started.elapsed()
     );
 }
+
+/// A define function that asks for one custom challenge and issues tokens once it was passed.
+fn one_challenge(mut e: Event) -> Result<Event, TriggerError> {
+    let passed = e.request["session"]
+        .as_array()
+        .is_some_and(|s| s.iter().any(|r| r["challengeResult"] == true));
+    let r = e.response_mut();
+    r.insert("issueTokens".into(), json!(passed));
+    r.insert("failAuthentication".into(), json!(false));
+    r.insert(
+        "challengeName".into(),
+        json!(if passed { "" } else { "CUSTOM_CHALLENGE" }),
+    );
+    Ok(e)
+}
+
+#[tokio::test]
+async fn each_failure_of_a_challenge_or_confirmation_trigger_gives_its_exception() {
+    let good = receiver(|mut e: Event| {
+        match e.trigger_source.as_str() {
+            "DefineAuthChallenge_Authentication" => return one_challenge(e),
+            "CreateAuthChallenge_Authentication" => {
+                e.response["privateChallengeParameters"] = json!({ "answer": "42" });
+            }
+            _ => {}
+        }
+        Ok(e)
+    })
+    .await;
+    for fault in [
+        Fault::Refuse,
+        Fault::Slow,
+        Fault::NotJson,
+        Fault::WrongShape,
+    ] {
+        let bad = faulty(fault, Arc::new(Mutex::new(0))).await;
+        let pairs = [format!("good={}/", good.url), format!("bad={bad}/")];
+        let mut settings = TriggerSettings::parse(&pairs, SECRET.to_vec()).unwrap();
+        settings.timeout = Duration::from_millis(700);
+        let app = TestApp::spawn_with(TestOptions {
+            triggers: Some(settings),
+            ..Default::default()
+        })
+        .await;
+        let want = match fault {
+            Fault::Refuse => "UserLambdaValidationException",
+            Fault::Slow => "UnexpectedLambdaException",
+            _ => "InvalidLambdaResponseException",
+        };
+        // Create fails: no challenge, no session.
+        let (pool, client) = pool_with(
+            &app,
+            LambdaConfigType::builder()
+                .define_auth_challenge(arn("good"))
+                .create_auth_challenge(arn("bad"))
+                .verify_auth_challenge_response(arn("good"))
+                .build(),
+        )
+        .await;
+        confirmed_user(&app, &pool, "jo", PW).await;
+        let before = rows(&app).await;
+        let start = |app: &TestApp| {
+            app.sdk
+                .initiate_auth()
+                .client_id(&client)
+                .auth_flow(cogito_testkit::sdk::types::AuthFlowType::CustomAuth)
+                .auth_parameters("USERNAME", "jo")
+                .send()
+        };
+        let (code, _) = err(start(&app).await);
+        assert_eq!(code, want, "create {fault:?}");
+        assert_eq!(rows(&app).await, before, "create {fault:?} wrote something");
+        // Verify fails: the answer is refused and no tokens or session are issued.
+        let (pool, client) = pool_with(
+            &app,
+            LambdaConfigType::builder()
+                .define_auth_challenge(arn("good"))
+                .create_auth_challenge(arn("good"))
+                .verify_auth_challenge_response(arn("bad"))
+                .build(),
+        )
+        .await;
+        confirmed_user(&app, &pool, "jo", PW).await;
+        let out = app
+            .sdk
+            .initiate_auth()
+            .client_id(&client)
+            .auth_flow(cogito_testkit::sdk::types::AuthFlowType::CustomAuth)
+            .auth_parameters("USERNAME", "jo")
+            .send()
+            .await
+            .unwrap();
+        let before = rows(&app).await;
+        let (code, _) = err(app
+            .sdk
+            .respond_to_auth_challenge()
+            .client_id(&client)
+            .challenge_name(cogito_testkit::sdk::types::ChallengeNameType::CustomChallenge)
+            .session(out.session().unwrap())
+            .challenge_responses("USERNAME", "jo")
+            .challenge_responses("ANSWER", "42")
+            .send()
+            .await);
+        assert_eq!(code, want, "verify {fault:?}");
+        assert_eq!(rows(&app).await, before, "verify {fault:?} wrote something");
+        // Post confirmation fails: as on AWS, the error is answered and the user stays
+        // confirmed (the function runs once the confirmation is committed).
+        let (pool, client) = pool_with(
+            &app,
+            LambdaConfigType::builder()
+                .post_confirmation(arn("bad"))
+                .build(),
+        )
+        .await;
+        app.sdk
+            .sign_up()
+            .client_id(&client)
+            .username("kim")
+            .password(PW)
+            .user_attributes(attr("email", "kim@example.com"))
+            .send()
+            .await
+            .unwrap();
+        let code_sent = app.latest_code("kim").await;
+        let (code, _) = err(app
+            .sdk
+            .confirm_sign_up()
+            .client_id(&client)
+            .username("kim")
+            .confirmation_code(code_sent)
+            .send()
+            .await);
+        assert_eq!(code, want, "post confirmation {fault:?}");
+        let kim = app
+            .sdk
+            .admin_get_user()
+            .user_pool_id(&pool)
+            .username("kim")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(kim.user_status().unwrap().as_str(), "CONFIRMED");
+    }
+}
