@@ -114,6 +114,32 @@ pub(crate) async fn pool_with(app: &TestApp, config: LambdaConfigType) -> (Strin
     (pool, client)
 }
 
+/// Gives an existing pool these triggers (`UpdateUserPool`, e-mail auto-verified as in
+/// [`pool_with`]).
+async fn set_triggers(app: &TestApp, pool: &str, config: LambdaConfigType) {
+    app.sdk
+        .update_user_pool()
+        .user_pool_id(pool)
+        .auto_verified_attributes(cogito_testkit::sdk::types::VerifiedAttributeType::Email)
+        .lambda_config(config)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// `LambdaConfig` naming the `pre-token` function as pre token generation of `version`.
+fn pre_token(version: PreTokenGenerationLambdaVersionType) -> LambdaConfigType {
+    LambdaConfigType::builder()
+        .pre_token_generation_config(
+            PreTokenGenerationVersionConfigType::builder()
+                .lambda_version(version)
+                .lambda_arn(arn("pre-token"))
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
+
 pub(crate) async fn user_exists(app: &TestApp, pool: &str, name: &str) -> bool {
     app.sdk
         .admin_get_user()
@@ -459,23 +485,12 @@ async fn pre_token_generation_v2_of_the_example_service_shapes_api_refresh_and_h
     .await;
     let app = app_with(&url, &["pre-token"]).await;
     let fx = fixture(&app).await;
-    app.sdk
-        .update_user_pool()
-        .user_pool_id(&fx.pool)
-        .lambda_config(
-            LambdaConfigType::builder()
-                .pre_token_generation_config(
-                    PreTokenGenerationVersionConfigType::builder()
-                        .lambda_version(PreTokenGenerationLambdaVersionType::V20)
-                        .lambda_arn(arn("pre-token"))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    set_triggers(
+        &app,
+        &fx.pool,
+        pre_token(PreTokenGenerationLambdaVersionType::V20),
+    )
+    .await;
     app.sdk
         .admin_update_user_attributes()
         .user_pool_id(&fx.pool)
@@ -676,18 +691,14 @@ async fn user_migration_brings_users_in_with_their_password_on_every_sign_in_pat
     let app = app_with(&r.url, &["migrate"]).await;
     let site = crate::hosted_ui::site_on(app, "migrating").await;
     let app = &site.app;
-    app.sdk
-        .update_user_pool()
-        .user_pool_id(&site.pool)
-        .auto_verified_attributes(cogito_testkit::sdk::types::VerifiedAttributeType::Email)
-        .lambda_config(
-            LambdaConfigType::builder()
-                .user_migration(arn("migrate"))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    set_triggers(
+        app,
+        &site.pool,
+        LambdaConfigType::builder()
+            .user_migration(arn("migrate"))
+            .build(),
+    )
+    .await;
     let (client, _) = crate::helpers::client_with(
         app,
         &site.pool,
@@ -1033,21 +1044,16 @@ async fn the_hosted_pages_honour_pre_sign_up_post_confirmation_and_pre_authentic
     .await;
     let app = app_with(&r.url, &["pre-signup", "post-confirm", "pre-auth"]).await;
     let site = crate::hosted_ui::site_on(app, "hosted-triggers").await;
-    site.app
-        .sdk
-        .update_user_pool()
-        .user_pool_id(&site.pool)
-        .auto_verified_attributes(cogito_testkit::sdk::types::VerifiedAttributeType::Email)
-        .lambda_config(
-            LambdaConfigType::builder()
-                .pre_sign_up(arn("pre-signup"))
-                .post_confirmation(arn("post-confirm"))
-                .pre_authentication(arn("pre-auth"))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    set_triggers(
+        &site.app,
+        &site.pool,
+        LambdaConfigType::builder()
+            .pre_sign_up(arn("pre-signup"))
+            .post_confirmation(arn("post-confirm"))
+            .pre_authentication(arn("pre-auth"))
+            .build(),
+    )
+    .await;
     let mut b = crate::hosted_ui::Browser::new();
     // Refused by the function: its message is shown, nobody is created.
     let refused = b
@@ -1121,23 +1127,12 @@ async fn pre_token_generation_v3_shapes_client_credentials_tokens() {
     let app = app_with(&r.url, &["pre-token"]).await;
     let fx = crate::oauth_support::fixture(&app).await;
     resource_server(&app, &fx.pool).await;
-    app.sdk
-        .update_user_pool()
-        .user_pool_id(&fx.pool)
-        .lambda_config(
-            LambdaConfigType::builder()
-                .pre_token_generation_config(
-                    PreTokenGenerationVersionConfigType::builder()
-                        .lambda_version(PreTokenGenerationLambdaVersionType::V30)
-                        .lambda_arn(arn("pre-token"))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    set_triggers(
+        &app,
+        &fx.pool,
+        pre_token(PreTokenGenerationLambdaVersionType::V30),
+    )
+    .await;
     let (id, secret) = machine_client(&app, &fx.pool).await;
     let t = client_credentials(&fx, &id, &secret, None).await;
     assert_eq!(t.status, 200, "{:?}", t.body);
