@@ -1,7 +1,9 @@
 //! Passwords: the pool policy check (reference §8.7, messages of §7.2), temporary-password
 //! generation, and argon2id hashing ([`hasher`]: a fixed set of workers with reusable memory and
-//! a bounded queue, so a burst of sign-ins can neither starve the executor nor grow memory).
+//! a bounded queue, so a burst of sign-ins can neither starve the executor nor grow memory);
+//! [`foreign`] reads the hashes of other systems that users are imported with.
 
+pub mod foreign;
 mod hasher;
 
 use rand::RngExt;

@@ -20,6 +20,13 @@ pub fn secret_text(secret: &[u8]) -> String {
     Secret::from(secret.to_vec()).to_base32()
 }
 
+/// The bytes of a secret given as base32 text (as authenticator apps show it).
+pub fn secret_from_text(text: &str) -> Option<Vec<u8>> {
+    Secret::try_from_base32(text.trim().to_uppercase())
+        .ok()
+        .map(|s| s.as_bytes().to_vec())
+}
+
 /// The time step a six-digit `code` belongs to, if it is right for `secret` at `now_secs` or
 /// one step before or after.
 pub fn check(secret: &[u8], code: &str, now_secs: i64) -> Option<i64> {

@@ -94,7 +94,11 @@ async fn load(app: &TestApp, pool_id: &str, users: usize) -> Duration {
         user.status = UserStatus::Confirmed;
         user.password_hash = Some(hash.clone());
         let keys = cogito_core::attributes::login_keys(&pool, &user);
-        batch.push((user, keys));
+        batch.push(cogito_core::store::ImportedUser {
+            user,
+            keys,
+            groups: Vec::new(),
+        });
         if batch.len() == BATCH || i + 1 == users {
             core.store_for_harness()
                 .import_users(&batch)

@@ -31,6 +31,8 @@ pub enum Command {
     /// Print the secret trigger requests are signed with (`X-Cogito-Signature`), for the
     /// trigger services to check.
     TriggerSecret(TriggerSecretArgs),
+    /// Users out and in with their password hashes: `cogito users export|import`.
+    Users(crate::users::UsersArgs),
 }
 
 /// `cogito trigger-secret`.

@@ -12,6 +12,7 @@ mod files;
 mod keys;
 mod outbox;
 mod serve;
+mod users;
 
 use clap::Parser;
 
@@ -29,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
         cli::Command::Migrate(args) => database::migrate(args).await,
         cli::Command::Copy(args) => database::copy(args).await,
         cli::Command::TriggerSecret(args) => print_trigger_secret(&args).await,
+        cli::Command::Users(args) => users::run(args).await,
     }
 }
 

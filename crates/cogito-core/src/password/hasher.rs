@@ -9,7 +9,8 @@
 //!
 //! Hashes are PHC strings (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`); a stored hash made with other
 //! settings still verifies (a smaller memory uses part of the worker's area, a larger one a
-//! one-off allocation) and is re-hashed at the next sign-in ([`PasswordHasher::needs_rehash`]).
+//! one-off allocation) and is re-hashed at the next sign-in ([`PasswordHasher::needs_rehash`]),
+//! as is a hash of another system that users were imported with ([`super::foreign`]).
 
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -200,7 +201,9 @@ fn verify_with(password: &str, phc: &str, memory: &mut [Block]) -> CoreResult<bo
     let unreadable = || CoreError::Internal("stored hash unreadable".into());
     let parts: Vec<&str> = phc.split('$').collect();
     let ["", "argon2id", "v=19", settings, salt, hash] = parts.as_slice() else {
-        return Err(unreadable());
+        // A hash another system made (an imported user): checked once, then replaced.
+        let foreign = super::foreign::parse(phc).map_err(|_| unreadable())?;
+        return Ok(foreign.verify(password));
     };
     let mut cost = [0u32; 3];
     for (slot, (key, item)) in cost

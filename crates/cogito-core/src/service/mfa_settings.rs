@@ -255,7 +255,7 @@ impl Cogito {
         }
     }
 
-    fn seal_totp_secret(&self, user: &User, secret: &[u8]) -> String {
+    pub(crate) fn seal_totp_secret(&self, user: &User, secret: &[u8]) -> String {
         STANDARD.encode(
             self.sealer
                 .seal_bound(secret, &totp_context(&user.pool_id, &user.sub)),

@@ -21,6 +21,7 @@ pub mod resource_servers;
 pub mod self_service;
 pub mod signup;
 pub mod srp_auth;
+pub mod transfer;
 pub mod triggers;
 pub mod ui_customization;
 

@@ -118,9 +118,15 @@ impl Cogito {
         STANDARD.encode(sealed)
     }
 
+    /// `verifier` sealed for `user` (a verifier arriving with an imported user).
+    pub(crate) fn seal_verifier_of(&self, user: &User, verifier: &Verifier) -> String {
+        let context = verifier_context(&user.pool_id, &user.sub);
+        STANDARD.encode(self.sealer.seal_bound(&verifier.to_bytes(), &context))
+    }
+
     /// The user's verifier; `Ok(None)` when none was stored. A verifier that does not open
     /// (another master key, or moved from another user's record) fails closed.
-    fn open_srp_verifier(&self, user: &User) -> CoreResult<Option<Verifier>> {
+    pub(crate) fn open_srp_verifier(&self, user: &User) -> CoreResult<Option<Verifier>> {
         let Some(text) = &user.srp_verifier else {
             return Ok(None);
         };

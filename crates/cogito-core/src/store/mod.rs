@@ -346,6 +346,18 @@ pub enum PasswordAttempt {
     Locked,
 }
 
+/// A user arriving whole ([`UserStore::import_users`]): the record (its `mfa` included), the
+/// names it signs in with, and the groups it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedUser {
+    /// The user.
+    pub user: User,
+    /// Its login keys.
+    pub keys: Vec<LoginKey>,
+    /// Names of its groups.
+    pub groups: Vec<String>,
+}
+
 /// Users, their login keys and their attribute index.
 #[async_trait]
 pub trait UserStore: Send + Sync {
@@ -359,10 +371,12 @@ pub trait UserStore: Send + Sync {
         steal_keys: bool,
         effects: &Effects,
     ) -> StoreResult<()>;
-    /// Inserts many users with their login keys in one transaction (a bulk import of users who
-    /// arrive with their password hashes, or a benchmark's population): all or nothing; a key
-    /// taken by anyone, or twice in the batch, is `Conflict(LoginKey(k))` and nothing is written.
-    async fn import_users(&self, users: &[(User, Vec<LoginKey>)]) -> StoreResult<()>;
+    /// Inserts many users with their login keys, MFA settings and group memberships in one
+    /// transaction (a bulk import of users who arrive with their password hashes, or a
+    /// benchmark's population); a group named that the pool lacks is created. All or nothing: a
+    /// key taken by anyone, or twice in the batch, is `Conflict(LoginKey(k))`, a `sub` taken is
+    /// `Conflict(Id)`, and nothing is written.
+    async fn import_users(&self, users: &[ImportedUser]) -> StoreResult<()>;
     /// Reads a user by a login key (username, e-mail/phone username, alias).
     async fn find_user_by_key(&self, pool_id: &str, key: &LoginKey) -> StoreResult<User>;
     /// The user of an access token in one lookup: the user `sub` of the pool, and whether its

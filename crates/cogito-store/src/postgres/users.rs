@@ -17,8 +17,8 @@ use async_trait::async_trait;
 use cogito_core::model::user::{LoginKey, LoginKeyKind};
 use cogito_core::model::{MfaFactor, MfaPreference, User, UserMfa, UserStatus};
 use cogito_core::store::{
-    CodeRefusal, Effects, LockoutPolicy, LoginFailures, Page, PasswordAttempt, StoreError,
-    StoreResult, UniqueKey, UpdateOutcome, UserFilter, UserStore, UserUpdate,
+    CodeRefusal, Effects, ImportedUser, LockoutPolicy, LoginFailures, Page, PasswordAttempt,
+    StoreError, StoreResult, UniqueKey, UpdateOutcome, UserFilter, UserStore, UserUpdate,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
@@ -266,7 +266,85 @@ async fn unverify(
 /// The rows of a bulk import as three array-bound statements (`UNNEST`), one round trip each
 /// instead of several per user. A key taken already, or twice in the batch, is inserted by
 /// neither (`ON CONFLICT DO NOTHING`) and reported as `Conflict(LoginKey(k))`.
-async fn import_batch(conn: &mut PgConnection, users: &[(User, Vec<LoginKey>)]) -> StoreResult<()> {
+/// The MFA settings (of users that have some) and group memberships of an import, the groups
+/// created if missing: one statement each.
+async fn import_extras(conn: &mut PgConnection, users: &[ImportedUser]) -> StoreResult<()> {
+    let with_mfa: Vec<&User> = users
+        .iter()
+        .map(|u| &u.user)
+        .filter(|u| u.mfa != UserMfa::default())
+        .collect();
+    if !with_mfa.is_empty() {
+        let text =
+            |f: &dyn Fn(&User) -> Option<String>| with_mfa.iter().map(|u| f(u)).collect::<Vec<_>>();
+        let flag = |f: &dyn Fn(&User) -> bool| with_mfa.iter().map(|u| f(u)).collect::<Vec<_>>();
+        sqlx::query(
+            "UPDATE users u SET mfa_sms = v.sms, mfa_totp = v.totp, mfa_email = v.email, \
+             mfa_preferred = v.preferred, totp_secret = v.secret, totp_pending = v.pending, \
+             totp_last_step = v.step \
+             FROM UNNEST($1::text[], $2::text[], $3::bool[], $4::bool[], $5::bool[], $6::text[], \
+             $7::text[], $8::text[], $9::int8[]) \
+             AS v(pool_id, sub, sms, totp, email, preferred, secret, pending, step) \
+             WHERE u.pool_id = v.pool_id AND u.sub = v.sub",
+        )
+        .bind(text(&|u| Some(u.pool_id.clone())))
+        .bind(text(&|u| Some(u.sub.clone())))
+        .bind(flag(&|u| u.mfa.sms))
+        .bind(flag(&|u| u.mfa.totp))
+        .bind(flag(&|u| u.mfa.email))
+        .bind(text(&|u| u.mfa.preferred.map(|f| f.as_str().to_owned())))
+        .bind(text(&|u| u.mfa.totp_secret.clone()))
+        .bind(text(&|u| u.mfa.totp_pending.clone()))
+        .bind(
+            with_mfa
+                .iter()
+                .map(|u| u.mfa.totp_last_step)
+                .collect::<Vec<_>>(),
+        )
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    let members: Vec<(&User, &String)> = users
+        .iter()
+        .flat_map(|u| u.groups.iter().map(move |g| (&u.user, g)))
+        .collect();
+    if members.is_empty() {
+        return Ok(());
+    }
+    let pools: Vec<String> = members.iter().map(|(u, _)| u.pool_id.clone()).collect();
+    let names: Vec<String> = members.iter().map(|(_, g)| (*g).clone()).collect();
+    let created: Vec<i64> = members.iter().map(|(u, _)| u.created_ms).collect();
+    sqlx::query(
+        "INSERT INTO groups (pool_id, name, created_ms, modified_ms) \
+         SELECT DISTINCT ON (p, n) p, n, c, c FROM UNNEST($1::text[], $2::text[], $3::int8[]) \
+         AS v(p, n, c) ON CONFLICT DO NOTHING",
+    )
+    .bind(&pools)
+    .bind(&names)
+    .bind(&created)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO group_members (pool_id, group_name, sub) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(&pools)
+    .bind(&names)
+    .bind(
+        members
+            .iter()
+            .map(|(u, _)| u.sub.clone())
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+async fn import_batch(conn: &mut PgConnection, users: &[(&User, &[LoginKey])]) -> StoreResult<()> {
     let column = |f: &dyn Fn(&User) -> String| users.iter().map(|(u, _)| f(u)).collect::<Vec<_>>();
     let int = |f: &dyn Fn(&User) -> i64| users.iter().map(|(u, _)| f(u)).collect::<Vec<_>>();
     let mut history = Vec::with_capacity(users.len());
@@ -448,9 +526,12 @@ impl UserStore for PostgresStore {
         commit(tx).await
     }
 
-    async fn import_users(&self, users: &[(User, Vec<LoginKey>)]) -> StoreResult<()> {
+    async fn import_users(&self, users: &[ImportedUser]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        import_batch(&mut tx, users).await?;
+        let pairs: Vec<(&User, &[LoginKey])> =
+            users.iter().map(|u| (&u.user, u.keys.as_slice())).collect();
+        import_batch(&mut tx, &pairs).await?;
+        import_extras(&mut tx, users).await?;
         commit(tx).await
     }
 

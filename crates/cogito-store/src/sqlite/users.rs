@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use cogito_core::model::user::{LoginKey, LoginKeyKind};
 use cogito_core::model::{MfaFactor, MfaPreference, User, UserMfa, UserStatus};
 use cogito_core::store::{
-    CodeRefusal, Effects, LockoutPolicy, LoginFailures, Page, PasswordAttempt, StoreError,
-    StoreResult, UniqueKey, UpdateOutcome, UserFilter, UserStore, UserUpdate,
+    CodeRefusal, Effects, ImportedUser, LockoutPolicy, LoginFailures, Page, PasswordAttempt,
+    StoreError, StoreResult, UniqueKey, UpdateOutcome, UserFilter, UserStore, UserUpdate,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
@@ -195,6 +195,57 @@ async fn write_user_row(
     Ok(done.rows_affected())
 }
 
+/// The MFA settings and group memberships of an imported user (its groups created if missing).
+async fn write_imported_extras(
+    conn: &mut SqliteConnection,
+    user: &User,
+    groups: &[String],
+) -> StoreResult<()> {
+    let m = &user.mfa;
+    if *m != UserMfa::default() {
+        sqlx::query(
+            "UPDATE users SET mfa_sms = ?3, mfa_totp = ?4, mfa_email = ?5, mfa_preferred = ?6, \
+             totp_secret = ?7, totp_pending = ?8, totp_last_step = ?9 \
+             WHERE pool_id = ?1 AND sub = ?2",
+        )
+        .bind(&user.pool_id)
+        .bind(&user.sub)
+        .bind(m.sms)
+        .bind(m.totp)
+        .bind(m.email)
+        .bind(m.preferred.map(MfaFactor::as_str))
+        .bind(&m.totp_secret)
+        .bind(&m.totp_pending)
+        .bind(m.totp_last_step)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    for group in groups {
+        sqlx::query(
+            "INSERT INTO groups (pool_id, name, created_ms, modified_ms) VALUES (?1, ?2, ?3, ?3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&user.pool_id)
+        .bind(group)
+        .bind(user.created_ms)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO group_members (pool_id, group_name, sub) VALUES (?1, ?2, ?3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&user.pool_id)
+        .bind(group)
+        .bind(&user.sub)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
 /// Rewrites the attribute index of `user` (every attribute, lower-cased).
 async fn write_attribute_index(conn: &mut SqliteConnection, user: &User) -> StoreResult<()> {
     sqlx::query("DELETE FROM user_attributes WHERE pool_id = ?1 AND sub = ?2")
@@ -363,12 +414,13 @@ impl UserStore for SqliteStore {
         commit(tx).await
     }
 
-    async fn import_users(&self, users: &[(User, Vec<LoginKey>)]) -> StoreResult<()> {
+    async fn import_users(&self, users: &[ImportedUser]) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        for (user, keys) in users {
+        for ImportedUser { user, keys, groups } in users {
             write_user_row(&mut tx, user, true).await?;
             write_login_keys(&mut tx, user, keys, false).await?;
             write_attribute_index(&mut tx, user).await?;
+            write_imported_extras(&mut tx, user, groups).await?;
         }
         commit(tx).await
     }

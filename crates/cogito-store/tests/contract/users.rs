@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use cogito_core::model::user::{LoginKey, LoginKeyKind};
-use cogito_core::model::{CodePurpose, UserStatus};
+use cogito_core::model::{CodePurpose, MfaFactor, User, UserMfa, UserStatus};
 use cogito_core::store::{
-    Effects, FilterField, FilterOp, Store, StoreError, UniqueKey, UserFilter,
+    Effects, FilterField, FilterOp, ImportedUser, Store, StoreError, UniqueKey, UserFilter,
 };
 
 use crate::support::*;
@@ -319,27 +319,56 @@ pub async fn user_delete_cascades(store: Arc<dyn Store>) {
     seed_user(&*store, "p", "alice", "sub-a2").await;
 }
 
-/// `import_users`: a batch lands whole, findable by every key and listable by attribute; a batch
-/// with one taken key (or a key twice in it) writes nothing.
+/// `import_users`: a batch lands whole, with MFA settings and group memberships (a missing group
+/// created), findable by every key and listable by attribute; a batch with one taken key (or a
+/// key twice in it, or a taken sub) writes nothing.
 pub async fn user_import_is_all_or_nothing(store: Arc<dyn Store>) {
     seed_pool(&*store, "p").await;
+    let imported = |user: User, groups: &[&str]| {
+        let keys = keys_of(&user);
+        ImportedUser {
+            user,
+            keys,
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+        }
+    };
     let batch: Vec<_> = (0..50)
         .map(|i| {
             let mut u = user("p", &format!("imp{i:02}"), &format!("sub-{i:02}"));
             u.password_hash = Some(format!("hash-{i}"));
             u.attributes
                 .insert("email".into(), format!("imp{i:02}@example.com"));
-            let keys = keys_of(&u);
-            (u, keys)
+            if i % 2 == 0 {
+                u.mfa = UserMfa {
+                    totp: true,
+                    preferred: Some(MfaFactor::Totp),
+                    totp_secret: Some(format!("sealed-{i}")),
+                    totp_last_step: Some(7),
+                    ..UserMfa::default()
+                };
+            }
+            imported(
+                u,
+                if i % 3 == 0 {
+                    &["admins", "staff"]
+                } else {
+                    &["staff"]
+                },
+            )
         })
         .collect();
     store.import_users(&batch).await.unwrap();
-    for (u, keys) in &batch {
+    for ImportedUser { user: u, keys, .. } in &batch {
         assert_eq!(&store.get_user_by_sub("p", &u.sub).await.unwrap(), u);
         for key in keys {
             assert_eq!(&store.find_user_by_key("p", key).await.unwrap(), u);
         }
     }
+    let groups = store.groups_of_user("p", "sub-03", None, 10).await.unwrap();
+    let names: Vec<&str> = groups.items.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["admins", "staff"]);
+    let staff = store.users_in_group("p", "staff", None, 60).await.unwrap();
+    assert_eq!(staff.items.len(), 50);
     let found = store
         .list_users("p", Some(&email_filter("imp07@example.com")), None, 10)
         .await
@@ -349,26 +378,40 @@ pub async fn user_import_is_all_or_nothing(store: Arc<dyn Store>) {
     // A second batch whose last user takes an existing username: nothing of it is written.
     let mut again: Vec<_> = (50..60)
         .map(|i| {
-            let u = user("p", &format!("imp{i:02}"), &format!("sub-{i:02}"));
-            let keys = keys_of(&u);
-            (u, keys)
+            imported(
+                user("p", &format!("imp{i:02}"), &format!("sub-{i:02}")),
+                &["late"],
+            )
         })
         .collect();
-    let taken = user("p", "imp03", "sub-x");
-    let taken_keys = keys_of(&taken);
-    again.push((taken, taken_keys));
+    again.push(imported(user("p", "imp03", "sub-x"), &[]));
     assert!(matches!(
         store.import_users(&again).await,
         Err(StoreError::Conflict(UniqueKey::LoginKey(_)))
     ));
     assert_not_found(store.get_user_by_sub("p", "sub-50").await);
     assert_not_found(store.get_user_by_sub("p", "sub-x").await);
+    assert_not_found(store.get_group("p", "late").await);
     let twice = vec![
-        (user("p", "dup", "sub-d1"), vec![username_key("dup")]),
-        (user("p", "dup2", "sub-d2"), vec![username_key("dup")]),
+        ImportedUser {
+            user: user("p", "dup", "sub-d1"),
+            keys: vec![username_key("dup")],
+            groups: Vec::new(),
+        },
+        ImportedUser {
+            user: user("p", "dup2", "sub-d2"),
+            keys: vec![username_key("dup")],
+            groups: Vec::new(),
+        },
     ];
     assert!(store.import_users(&twice).await.is_err());
     assert_not_found(store.get_user_by_sub("p", "sub-d1").await);
+    // A sub already there.
+    let same_sub = vec![imported(user("p", "other", "sub-07"), &[])];
+    assert!(matches!(
+        store.import_users(&same_sub).await,
+        Err(StoreError::Conflict(_))
+    ));
 }
 
 /// `get_session_user`: the user with whether the token's session is live — false when the
