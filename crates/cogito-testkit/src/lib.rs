@@ -28,6 +28,8 @@ use cogito_store::{PostgresStore, SqliteStore};
 
 pub use aws_sdk_cognitoidentityprovider as sdk;
 
+pub mod srp_client;
+
 /// The admin credentials every test server accepts.
 pub const ACCESS_KEY_ID: &str = "AKIATESTCOGITO000001";
 /// Secret of [`ACCESS_KEY_ID`].

@@ -15,12 +15,12 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use clap::{Args, Subcommand, ValueEnum};
+use cogito_core::SystemClock;
 use cogito_core::model::{MfaFactor, UserStatus};
 use cogito_core::password::{HashCost, PasswordHasher};
 use cogito_core::service::transfer::{ImportOutcome, PortableMfa, PortableUser};
 use cogito_core::service::{Cogito, CoreConfig, messages::OutboxOnly};
 use cogito_core::store::Store;
-use cogito_core::SystemClock;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
