@@ -100,6 +100,7 @@ impl FromRequestParts<AppState> for DomainCtx {
 /// request deadline.
 pub fn routes() -> Router<AppState> {
     crate::oauth2::routes()
+        .route("/", axum::routing::get(crate::landing::domain_root))
         .merge(crate::hosted_ui::routes())
         .layer(axum::middleware::from_fn(crate::deadline::bounded))
 }

@@ -10,6 +10,7 @@ pub mod dev;
 pub mod domain;
 pub mod error;
 pub mod hosted_ui;
+pub mod landing;
 pub mod oauth2;
 pub mod oidc;
 pub mod session_cookie;
@@ -114,7 +115,7 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(axum::middleware::from_fn(deadline::bounded));
     let mut router = Router::new()
-        .route("/", post(cognito_api::handle))
+        .route("/", post(cognito_api::handle).get(landing::root))
         .route("/health", get(|| async { "ok" }))
         .merge(metadata);
     let domains: Router = Router::new()

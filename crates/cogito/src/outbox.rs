@@ -32,6 +32,10 @@ pub async fn run(args: OutboxArgs) -> anyhow::Result<()> {
         println!("{code}");
         return Ok(());
     }
+    if messages.is_empty() {
+        eprintln!("no message in the outbox matches");
+        return Ok(());
+    }
     for m in messages {
         println!("{}", cogito_server::dev::message_json(&m));
     }

@@ -123,7 +123,31 @@ async fn demo_starts_everything_and_its_urls_answer() {
         4,
         "hosted UI answers (a sign-in page without client is an error page)"
     );
-    let _ = cogito;
+    // The printed cogito and hosted-UI URLs open landing pages: cogito's says where its
+    // endpoints are; the domain's links the example app's sign-in, the JWKS and discovery.
+    let root = http.get(&cogito).send().await.unwrap();
+    assert_eq!(root.status(), 200);
+    let root = root.text().await.unwrap();
+    assert!(root.contains("--endpoint-url"), "{root}");
+    let landing = http.get(&hosted).send().await.unwrap();
+    assert_eq!(landing.status(), 200);
+    // Attribute values come HTML-escaped (`/` as `&#x2f;`).
+    let landing = landing
+        .text()
+        .await
+        .unwrap()
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
+    assert!(landing.contains(".well-known/jwks.json"), "{landing}");
+    let link = landing
+        .split("class=\"sign-in\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no sign-in link: {landing}"))
+        .to_owned();
+    let page = http.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200, "{link}");
+    assert!(page.text().await.unwrap().contains("password"));
 
     let login: serde_json::Value = http
         .post(format!("{app}api/login"))
