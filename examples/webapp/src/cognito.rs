@@ -125,14 +125,14 @@ impl Cognito {
         })
     }
 
-    /// `AdminInitiateAuth` with `ADMIN_NO_SRP_AUTH`.
+    /// `AdminInitiateAuth` with `ADMIN_USER_PASSWORD_AUTH`.
     pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignIn, ApiError> {
         let mut req = self
             .client
             .admin_initiate_auth()
             .user_pool_id(&self.pool_id)
             .client_id(&self.client_id)
-            .auth_flow(AuthFlowType::AdminNoSrpAuth)
+            .auth_flow(AuthFlowType::AdminUserPasswordAuth)
             .auth_parameters("USERNAME", username)
             .auth_parameters("PASSWORD", password);
         if let Some(hash) = self.secret_hash(username) {

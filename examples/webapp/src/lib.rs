@@ -6,7 +6,7 @@
 //!   session cookie ([`session`]) and are refreshed when the access token has expired; a profile
 //!   page shows the user and their groups; an admin page opens only for members of `Admin`;
 //!   signing out goes through the pool's `/logout`.
-//! - **API** ([`api`]): `POST /api/login` calls `AdminInitiateAuth` (`ADMIN_NO_SRP_AUTH`,
+//! - **API** ([`api`]): `POST /api/login` calls `AdminInitiateAuth` (`ADMIN_USER_PASSWORD_AUTH`,
 //!   SigV4-signed by the AWS SDK for Rust, [`cognito`]) and answers the tokens or the
 //!   `NEW_PASSWORD_REQUIRED` challenge (`POST /api/login/new-password`); `GET /api/me` and
 //!   `GET /api/admin/users` (Admin only) take `Authorization: Bearer <access token>`. A web

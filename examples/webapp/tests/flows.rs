@@ -130,7 +130,7 @@ const FLOWS: &[(&str, Expected)] = &[
             (
                 "app",
                 "api",
-                "POST / AdminInitiateAuth (ADMIN_NO_SRP_AUTH)",
+                "POST / AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH)",
                 200,
                 true,
                 "POST / AdminInitiateAuth 200",
@@ -151,7 +151,7 @@ const FLOWS: &[(&str, Expected)] = &[
             (
                 "app",
                 "api",
-                "POST / AdminInitiateAuth (ADMIN_NO_SRP_AUTH)",
+                "POST / AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH)",
                 200,
                 true,
                 "POST / AdminInitiateAuth 200",
@@ -213,7 +213,7 @@ const FLOWS: &[(&str, Expected)] = &[
             (
                 "app",
                 "api",
-                "POST / AdminInitiateAuth (ADMIN_NO_SRP_AUTH)",
+                "POST / AdminInitiateAuth (ADMIN_USER_PASSWORD_AUTH)",
                 200,
                 true,
                 "POST / AdminInitiateAuth 200",

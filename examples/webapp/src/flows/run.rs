@@ -443,7 +443,7 @@ impl Recorder {
         .await;
         let tokens = self
             .admin_auth_call(
-                AuthFlowType::AdminNoSrpAuth,
+                AuthFlowType::AdminUserPasswordAuth,
                 username,
                 &[("USERNAME", username), ("PASSWORD", password)],
             )
@@ -455,7 +455,7 @@ impl Recorder {
         let (username, password) = demo_user();
         let first = self
             .admin_auth_call(
-                AuthFlowType::AdminNoSrpAuth,
+                AuthFlowType::AdminUserPasswordAuth,
                 username,
                 &[("USERNAME", username), ("PASSWORD", password)],
             )
@@ -530,7 +530,7 @@ impl Recorder {
         self.api_call("ConfirmSignUp", body).await?;
         let tokens = self
             .admin_auth_call(
-                AuthFlowType::AdminNoSrpAuth,
+                AuthFlowType::AdminUserPasswordAuth,
                 &username,
                 &[
                     ("USERNAME", username.as_str()),
