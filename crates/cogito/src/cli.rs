@@ -31,8 +31,34 @@ pub enum Command {
     /// Print the secret trigger requests are signed with (`X-Cogito-Signature`), for the
     /// trigger services to check.
     TriggerSecret(TriggerSecretArgs),
-    /// Users out and in with their password hashes: `cogito users export|import`.
+    /// Users: `list|get|create|delete` through a running server; `export|import` (with
+    /// password hashes) on the database.
     Users(crate::users::UsersArgs),
+    /// Pools of a running server: `list|get|create|delete`.
+    Pools {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::manage::PoolsAction,
+    },
+    /// App clients of a pool: `list|get|create|delete --pool P`.
+    Clients {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::manage::MemberAction,
+    },
+    /// Groups of a pool: `list|get|create|delete --pool P`.
+    Groups {
+        /// What to do.
+        #[command(subcommand)]
+        action: crate::manage::MemberAction,
+    },
+    /// Make a running server match a template (cogito YAML or CloudFormation): creates and
+    /// updates what differs, leaves everything else alone.
+    Apply(crate::template::ApplyArgs),
+    /// Print what `cogito apply` would change, changing nothing.
+    Plan(crate::template::ApplyArgs),
+    /// Write a running server's pools as a template `cogito apply` takes.
+    ExportConfig(crate::template::ExportConfigArgs),
 }
 
 /// `cogito trigger-secret`.

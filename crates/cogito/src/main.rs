@@ -4,14 +4,17 @@
 //! databases. Settings come from defaults, then `cogito.toml`, then `COGITO_*`
 //! environment variables, then command-line flags.
 
+mod api;
 mod cli;
 mod config_file;
 mod database;
 mod demo;
 mod files;
 mod keys;
+mod manage;
 mod outbox;
 mod serve;
+mod template;
 mod users;
 
 use clap::Parser;
@@ -42,6 +45,12 @@ async fn run() -> anyhow::Result<()> {
         cli::Command::Copy(args) => database::copy(args).await,
         cli::Command::TriggerSecret(args) => print_trigger_secret(&args).await,
         cli::Command::Users(args) => users::run(args).await,
+        cli::Command::Pools { action } => manage::pools(action).await,
+        cli::Command::Clients { action } => manage::members(manage::Member::Clients, action).await,
+        cli::Command::Groups { action } => manage::members(manage::Member::Groups, action).await,
+        cli::Command::Apply(args) => template::apply(args, true).await,
+        cli::Command::Plan(args) => template::apply(args, false).await,
+        cli::Command::ExportConfig(args) => template::export_config(args).await,
     }
 }
 
@@ -51,6 +60,23 @@ fn with_config_file() -> anyhow::Result<Vec<std::ffi::OsString>> {
         let pairs = config_file::read(&path)?;
         let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
         let serving = args.get(1).is_some_and(|a| a == "serve");
+        // Commands that talk to a running server take no storage settings.
+        let remote = args.get(1).is_some_and(|a| {
+            [
+                "pools",
+                "clients",
+                "groups",
+                "apply",
+                "plan",
+                "export-config",
+            ]
+            .iter()
+            .any(|c| a == c)
+        }) || (args.get(1).is_some_and(|a| a == "users")
+            && args.get(2).is_some_and(|a| a != "export" && a != "import"));
+        if remote {
+            return Ok(args);
+        }
         // The demo keeps its own data directory, whatever cogito.toml says; a copy names both
         // its databases on the command line.
         if args.get(1).is_some_and(|a| a == "demo" || a == "copy") {

@@ -44,6 +44,9 @@ pub enum UsersAction {
     Export(ExportArgs),
     /// Read users into a pool: a `cogito users export` file or a Cognito CSV.
     Import(ImportArgs),
+    /// Through a running server: `list|get|create|delete --pool P`.
+    #[command(flatten)]
+    Manage(crate::manage::MemberAction),
 }
 
 /// Storage and master key of the installation worked on.
@@ -249,6 +252,9 @@ pub async fn run(args: UsersArgs) -> anyhow::Result<()> {
     match args.action {
         UsersAction::Export(args) => export(args).await,
         UsersAction::Import(args) => import(args).await,
+        UsersAction::Manage(action) => {
+            crate::manage::members(crate::manage::Member::Users, action).await
+        }
     }
 }
 

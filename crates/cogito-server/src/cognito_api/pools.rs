@@ -397,7 +397,17 @@ pub async fn create_user_pool(core: Arc<Cogito>, input: Value) -> OpResult {
 pub async fn describe_user_pool(core: Arc<Cogito>, input: Value) -> OpResult {
     let pool = core.pool(&pool_id(&input)).await?;
     let n = core.count_users(&pool.id).await?;
-    Ok(json!({ "UserPool": pool_type(&pool, n) }))
+    let mut described = pool_type(&pool, n);
+    // Cognito names the pool's domain prefix in its description.
+    if let Some(domain) = core.domain_of_pool(&pool.id).await? {
+        let member = if domain.custom {
+            "CustomDomain"
+        } else {
+            "Domain"
+        };
+        described[member] = json!(domain.domain);
+    }
+    Ok(json!({ "UserPool": described }))
 }
 
 /// `UpdateUserPool` (full replacement of the mutable settings).

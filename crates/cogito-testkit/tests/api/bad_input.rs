@@ -586,10 +586,18 @@ async fn health_and_wrong_method() {
     let (app, _, _) = setup().await;
     let resp = reqwest::get(format!("{}/health", app.url)).await.unwrap();
     assert_eq!(resp.status().as_u16(), 200);
+    // GET / is the landing page; another method than POST (the API) or GET is refused.
     let resp = reqwest::get(format!("{}/", app.url)).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(resp.text().await.unwrap().contains("cogito is running"));
+    let resp = reqwest::Client::new()
+        .put(format!("{}/", app.url))
+        .send()
+        .await
+        .unwrap();
     assert!(
         resp.status().is_client_error(),
-        "GET / answered {}",
+        "PUT / answered {}",
         resp.status()
     );
 }
