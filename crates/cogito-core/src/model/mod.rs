@@ -7,6 +7,7 @@
 pub mod client;
 pub mod device;
 pub mod group;
+pub mod import_job;
 pub mod message;
 pub mod mfa;
 pub mod oauth;
@@ -18,6 +19,7 @@ pub mod user;
 pub use client::AppClient;
 pub use device::{Device, DeviceConfig};
 pub use group::Group;
+pub use import_job::{ImportJob, ImportJobStatus};
 pub use message::{DeliveryMedium, OutboxMessage};
 pub use mfa::{MfaFactor, MfaMode, MfaPreference, PoolMfa, UserMfa};
 pub use oauth::{

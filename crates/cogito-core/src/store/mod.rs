@@ -12,8 +12,8 @@ mod apply;
 use crate::model::user::LoginKey;
 use crate::model::{
     AppClient, AuthSession, AuthorizationCode, Code, CodePurpose, Device, Domain, Group,
-    HostedSession, MfaPreference, OutboxMessage, RefreshSession, ResourceServer, UiCustomization,
-    User, UserPool, UserStatus,
+    HostedSession, ImportJob, ImportJobStatus, MfaPreference, OutboxMessage, RefreshSession,
+    ResourceServer, UiCustomization, User, UserPool, UserStatus,
 };
 
 /// What a unique-key conflict was about.
@@ -829,8 +829,49 @@ pub trait MaintenanceStore: Send + Sync {
 }
 
 /// Everything a backend provides.
+/// User import jobs and their uploaded files.
+#[async_trait]
+pub trait ImportJobStore: Send + Sync {
+    /// Inserts a job (status `Created`, no file). `NotFound` if the pool does not exist.
+    async fn insert_import_job(&self, job: &ImportJob) -> StoreResult<()>;
+    /// Reads a job of a pool.
+    async fn get_import_job(&self, pool_id: &str, job_id: &str) -> StoreResult<ImportJob>;
+    /// Reads a job by its id alone (the upload URL names only the job).
+    async fn find_import_job(&self, job_id: &str) -> StoreResult<ImportJob>;
+    /// A pool's jobs ordered by id, after the cursor.
+    async fn list_import_jobs(
+        &self,
+        pool_id: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Page<ImportJob>>;
+    /// Stores the uploaded file of a job, replacing an earlier upload, only while the job is
+    /// `Created` (one conditional statement). `false` otherwise.
+    async fn put_import_file(&self, job_id: &str, file: &[u8]) -> StoreResult<bool>;
+    /// The uploaded file of a job (`None` before an upload).
+    async fn import_file(&self, job_id: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Moves a job from one of `from` to `to` (one conditional statement), setting its start
+    /// time when it becomes `InProgress` and its end time (and dropping its file) when `to` is
+    /// final. `false` when its status was none of `from`.
+    async fn set_import_status(
+        &self,
+        job_id: &str,
+        from: &[ImportJobStatus],
+        to: ImportJobStatus,
+        at_ms: i64,
+    ) -> StoreResult<bool>;
+    /// Records a job's counts and message so far.
+    async fn record_import_progress(
+        &self,
+        job_id: &str,
+        counts: (i64, i64, i64),
+        message: Option<&str>,
+    ) -> StoreResult<()>;
+}
+
 pub trait Store:
     PoolStore
+    + ImportJobStore
     + DeviceStore
     + ClientStore
     + UserStore
@@ -845,6 +886,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: PoolStore
+        + ImportJobStore
         + DeviceStore
         + ClientStore
         + UserStore

@@ -38,6 +38,7 @@ mod clients;
 mod devices;
 mod effects;
 mod groups;
+mod import_jobs;
 mod keys;
 mod maintenance;
 mod oauth;
@@ -116,6 +117,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "auth sessions without user",
         include_str!("../../migrations/postgres/0009_auth_sessions_without_user.sql"),
+    ),
+    (
+        10,
+        "import jobs",
+        include_str!("../../migrations/postgres/0010_import_jobs.sql"),
     ),
 ];
 

@@ -28,6 +28,7 @@ mod clients;
 mod devices;
 mod effects;
 mod groups;
+mod import_jobs;
 mod keys;
 mod maintenance;
 mod oauth;
@@ -110,6 +111,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         12,
         "auth sessions without user",
         include_str!("../../migrations/sqlite/0012_auth_sessions_without_user.sql"),
+    ),
+    (
+        13,
+        "import jobs",
+        include_str!("../../migrations/sqlite/0013_import_jobs.sql"),
     ),
 ];
 

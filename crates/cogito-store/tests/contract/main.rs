@@ -20,6 +20,7 @@ mod devices;
 mod durability;
 mod faults;
 mod groups;
+mod import_jobs;
 mod keys;
 mod mfa;
 mod oauth;
@@ -52,6 +53,7 @@ macro_rules! contract_suite {
                 clients::client_updates_from_one_read_have_one_winner,
                 users::user_insert_and_read,
                 users::user_import_is_all_or_nothing,
+                import_jobs::import_jobs_run_once_and_drop_their_file,
                 users::user_with_session_in_one_lookup,
                 users::user_key_conflict_writes_nothing,
                 users::user_insert_into_missing_pool_is_not_found,
