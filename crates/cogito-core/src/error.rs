@@ -51,6 +51,9 @@ pub enum CoreError {
     /// `GroupExistsException`.
     #[error("{0}")]
     GroupExists(String),
+    /// `PreconditionNotMetException` (an import job in the wrong status).
+    #[error("{0}")]
+    PreconditionNotMet(String),
     /// `UnsupportedOperationException` (e.g. revocation disabled on the client).
     #[error("{0}")]
     UnsupportedOperation(String),
@@ -130,6 +133,7 @@ impl CoreError {
             Self::TooManyFailedAttempts(_) => "TooManyFailedAttemptsException",
             Self::ResourceNotFound(_) => "ResourceNotFoundException",
             Self::GroupExists(_) => "GroupExistsException",
+            Self::PreconditionNotMet(_) => "PreconditionNotMetException",
             Self::UnsupportedOperation(_) => "UnsupportedOperationException",
             Self::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
             Self::Unauthorized(_) => "UnauthorizedException",

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderName, Method};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use cogito_core::service::Cogito;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -117,6 +117,12 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/", post(cognito_api::handle).get(landing::root))
         .route("/health", get(|| async { "ok" }))
+        .route(
+            "/_import/{job_id}",
+            put(cognito_api::import_jobs::upload).layer(axum::extract::DefaultBodyLimit::max(
+                cogito_core::service::transfer::jobs::MAX_FILE_BYTES,
+            )),
+        )
         .merge(metadata);
     let domains: Router = Router::new()
         .nest("/domain/{domain}", domain::routes())

@@ -352,8 +352,7 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A row read from the file: its line number and the user, or why it could not be read.
-type Row = (usize, Result<PortableUser, String>);
+use cogito_core::service::transfer::csv::Row;
 
 /// Tallies of an import.
 #[derive(Default)]
@@ -382,7 +381,8 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let batch = args.batch.max(1);
     match format {
         Format::CognitoCsv => {
-            let rows = read_csv(first, reader)?;
+            let rows = cogito_core::service::transfer::csv::read(first, reader)
+                .map_err(anyhow::Error::msg)?;
             for chunk in rows.chunks(batch) {
                 import_rows(&core, &pool.id, None, chunk.to_vec(), &mut tally).await?;
             }
@@ -483,79 +483,4 @@ async fn import_rows(
         }
     }
     Ok(())
-}
-
-/// Reads a Cognito user-import CSV: the header names attributes, `cognito:username` and
-/// `cognito:mfa_enabled`; users arrive `RESET_REQUIRED` with a new `sub`, as on Cognito.
-fn read_csv(first: String, rest: impl std::io::Read) -> anyhow::Result<Vec<Row>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(std::io::Read::chain(first.as_bytes(), rest));
-    let headers = reader.headers().context("reading the CSV header")?.clone();
-    if !headers.iter().any(|h| h == "cognito:username") {
-        anyhow::bail!("the CSV header has no cognito:username column");
-    }
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = record
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map_or(i + 2, |p| usize::try_from(p.line()).unwrap_or(i + 2));
-        rows.push((line, csv_user(&headers, record)));
-    }
-    Ok(rows)
-}
-
-fn csv_user(
-    headers: &csv::StringRecord,
-    record: Result<csv::StringRecord, csv::Error>,
-) -> Result<PortableUser, String> {
-    let record = record.map_err(|e| format!("unreadable CSV row: {e}"))?;
-    if record.len() != headers.len() {
-        return Err(format!(
-            "the row has {} columns, the header {}",
-            record.len(),
-            headers.len()
-        ));
-    }
-    let mut user = PortableUser {
-        username: String::new(),
-        sub: None,
-        status: UserStatus::ResetRequired,
-        enabled: true,
-        attributes: BTreeMap::new(),
-        groups: Vec::new(),
-        password_hash: None,
-        srp_verifier: None,
-        mfa: PortableMfa::default(),
-        created_ms: None,
-        modified_ms: None,
-        password_set_ms: None,
-    };
-    for (name, value) in headers.iter().zip(record.iter()) {
-        match name {
-            "cognito:username" => user.username = value.to_owned(),
-            "cognito:mfa_enabled" => {
-                user.mfa.sms =
-                    parse_bool(value).ok_or("cognito:mfa_enabled must be true or false")?;
-            }
-            _ if value.is_empty() => {}
-            _ => {
-                user.attributes.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-    if user.username.is_empty() {
-        return Err("cognito:username is empty".into());
-    }
-    Ok(user)
-}
-
-fn parse_bool(value: &str) -> Option<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "true" => Some(true),
-        "false" | "" => Some(false),
-        _ => None,
-    }
 }

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod devices;
 pub mod domains;
 pub mod groups;
+pub mod import_jobs;
 pub mod mfa;
 pub mod ops;
 pub mod pools;

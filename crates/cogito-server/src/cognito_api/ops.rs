@@ -9,8 +9,8 @@ use cogito_core::service::Cogito;
 use serde_json::Value;
 
 use super::{
-    admin_users, auth, clients, devices, domains, groups, mfa, pools, public, resource_servers,
-    self_service, ui_customization,
+    admin_users, auth, clients, devices, domains, groups, import_jobs, mfa, pools, public,
+    resource_servers, self_service, ui_customization,
 };
 use crate::error::ApiError;
 
@@ -88,6 +88,7 @@ pub static OPERATIONS: &[Op] = &[
         "CreateResourceServer",
         resource_servers::create_resource_server
     ),
+    op!("CreateUserImportJob", import_jobs::create_user_import_job),
     op!("CreateUserPool", pools::create_user_pool),
     op!("CreateUserPoolClient", clients::create_user_pool_client),
     op!("CreateUserPoolDomain", domains::create_user_pool_domain),
@@ -105,11 +106,16 @@ pub static OPERATIONS: &[Op] = &[
         "DescribeResourceServer",
         resource_servers::describe_resource_server
     ),
+    op!(
+        "DescribeUserImportJob",
+        import_jobs::describe_user_import_job
+    ),
     op!("DescribeUserPool", pools::describe_user_pool),
     op!("DescribeUserPoolClient", clients::describe_user_pool_client),
     op!("DescribeUserPoolDomain", domains::describe_user_pool_domain),
     op!("ForgetDevice", devices::forget_device),
     op!("ForgotPassword", public::forgot_password),
+    op!("GetCSVHeader", import_jobs::get_csv_header),
     op!("GetDevice", devices::get_device),
     op!("GetGroup", groups::get_group),
     op!(
@@ -131,6 +137,7 @@ pub static OPERATIONS: &[Op] = &[
         "ListResourceServers",
         resource_servers::list_resource_servers
     ),
+    op!("ListUserImportJobs", import_jobs::list_user_import_jobs),
     op!("ListUserPoolClients", clients::list_user_pool_clients),
     op!("ListUserPools", pools::list_user_pools),
     op!("ListUsers", admin_users::list_users),
@@ -143,6 +150,8 @@ pub static OPERATIONS: &[Op] = &[
     op!("SetUserPoolMfaConfig", mfa::set_user_pool_mfa_config),
     op!("SetUserSettings", mfa::set_user_settings),
     op!("SignUp", public::sign_up),
+    op!("StartUserImportJob", import_jobs::start_user_import_job),
+    op!("StopUserImportJob", import_jobs::stop_user_import_job),
     op!("UpdateDeviceStatus", devices::update_device_status),
     op!("UpdateGroup", groups::update_group),
     op!(

@@ -16,6 +16,7 @@ mod groups;
 mod hardening;
 mod helpers;
 mod hosted_ui;
+mod import_jobs;
 mod integrity_races;
 mod mfa;
 mod oauth_clients;

@@ -12,6 +12,9 @@
 //! when the users arrive in a pool of the same name; elsewhere it is dropped and made again at
 //! the user's first password sign-in.
 
+pub mod csv;
+pub mod jobs;
+
 use std::collections::BTreeMap;
 
 use super::Cogito;
