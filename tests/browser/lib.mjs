@@ -215,6 +215,11 @@ export class Flow {
 
   /** Screenshot of the whole page as `hosted-ui-<name>.png` (when a directory is given). */
   async shot(name) {
+    return this.shotAs('hosted-ui', name);
+  }
+
+  /** Screenshot of the whole page as `<prefix>-<name>.png` (when a directory is given). */
+  async shotAs(prefix, name) {
     await this.describe(name);
     if (this.cfg.artifactDir) {
       // The HTML beside the picture, for whoever debugs a failing step.
@@ -223,7 +228,7 @@ export class Flow {
     }
     if (!this.cfg.screenshotDir) return;
     fs.mkdirSync(this.cfg.screenshotDir, { recursive: true });
-    const file = path.join(this.cfg.screenshotDir, `hosted-ui-${name}.png`);
+    const file = path.join(this.cfg.screenshotDir, `${prefix}-${name}.png`);
     // Let web fonts and images settle; the pages must not need the network beyond the server.
     await this.page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => {});
     await this.page.screenshot({ path: file, fullPage: true, animations: 'disabled', caret: 'hide' });

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod cognito_api;
+pub mod console;
 pub mod deadline;
 pub mod delivery;
 pub mod dev;
@@ -124,6 +125,7 @@ pub fn app(state: AppState) -> Router {
             )),
         )
         .merge(metadata);
+    router = router.merge(console::routes());
     let domains: Router = Router::new()
         .nest("/domain/{domain}", domain::routes())
         .with_state(state.clone());

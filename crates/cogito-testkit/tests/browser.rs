@@ -559,3 +559,91 @@ async fn error_page_french_and_narrow_sign_in_pages() {
         "no responsive viewport meta: {mobile:#}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn console_operator_creates_a_pool_client_user_and_previews_the_look() {
+    let app = TestApp::spawn().await;
+    let callback = "http://localhost:4999/console-callback";
+    let cfg = json!({
+        "consoleUrl": format!("{}/console", app.url),
+        "domainUrl": format!("{}/console", app.url),
+        "accessKeyId": cogito_testkit::ACCESS_KEY_ID,
+        "secretAccessKey": cogito_testkit::SECRET_ACCESS_KEY,
+        "domainPrefix": format!("console-{}", std::process::id()),
+        "callback": callback,
+        "screenshotDir": screenshot_dir(),
+        "artifactDir": Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser").join("console"),
+        "chromium": chromium_path(),
+    });
+    let report = run_flow("console", &cfg).await;
+    assert_eq!(
+        report["wrongSecretError"],
+        "Incorrect access key id or secret access key."
+    );
+    // What the browser did is what the API now shows.
+    let pool = report["poolId"].as_str().expect("pool id");
+    let described = app
+        .sdk
+        .describe_user_pool()
+        .user_pool_id(pool)
+        .send()
+        .await
+        .expect("the console's pool")
+        .user_pool
+        .unwrap();
+    assert_eq!(described.name(), Some("console-pool"));
+    assert!(
+        described
+            .domain()
+            .is_some_and(|d| d.starts_with("console-"))
+    );
+    let client = app
+        .sdk
+        .describe_user_pool_client()
+        .user_pool_id(pool)
+        .client_id(report["clientId"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap();
+    assert_eq!(client.callback_urls(), [callback]);
+    assert_eq!(
+        client.client_secret(),
+        report["clientSecret"].as_str(),
+        "the secret shown once is the client's"
+    );
+    assert_eq!(report["secretShownAgain"], false);
+    assert_eq!(report["createdStatus"], "FORCE_CHANGE_PASSWORD");
+    assert_eq!(report["confirmedStatus"], "CONFIRMED");
+    assert_eq!(report["resetStatus"], "RESET_REQUIRED");
+    assert_eq!(report["found"], json!(["olivia"]));
+    assert_eq!(report["foundNone"], 1);
+    let rotated = report["rotateNotice"].as_str().unwrap();
+    assert!(rotated.starts_with("New signing keys: "), "{rotated}");
+    let jwks: Value = reqwest::get(format!("{}/{pool}/.well-known/jwks.json", app.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for kid in rotated["New signing keys: ".len()..]
+        .trim_end_matches('.')
+        .split(", ")
+    {
+        assert!(
+            jwks["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kid"] == kid),
+            "{kid} published"
+        );
+    }
+    assert_eq!(report["previewBackground"], report["expectedBackground"]);
+    assert_eq!(
+        report["phoneScroll"], false,
+        "the console scrolls sideways on a phone"
+    );
+    assert_eq!(report["afterSignOut"], "/console/login");
+}

@@ -141,15 +141,33 @@ async fn dispatch(
     if !model_op.public {
         crate::auth::check_sigv4(state, method, uri, headers, &bytes)?;
     }
-    let Some(op) = ops::find(op_name) else {
+    if ops::find(op_name).is_none() {
+        return Err(ApiError::bad_request(
+            "UnknownOperationException",
+            format!("Operation {op_name} is not supported by cogito yet"),
+        ));
+    }
+    check_content_type(headers)?;
+    let input: Value =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::serialization(json_error(&e)))?;
+    call_operation(state, op_name, input).await
+}
+
+/// Runs an operation on an already authenticated caller's input: the service model's checks,
+/// then the handler. The JSON front door and the admin console both come through here, so
+/// every rule applies to both.
+pub async fn call_operation(
+    state: &AppState,
+    op_name: &str,
+    input: Value,
+) -> Result<Value, ApiError> {
+    let (Some(model_op), Some(op)) = (cogito_model::model().operation(op_name), ops::find(op_name))
+    else {
         return Err(ApiError::bad_request(
             "UnknownOperationException",
             format!("Operation {op_name} is not supported by cogito yet"),
         ));
     };
-    check_content_type(headers)?;
-    let input: Value =
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::serialization(json_error(&e)))?;
     let input = if input.is_null() {
         Value::Object(Default::default())
     } else {

@@ -7,6 +7,7 @@ mod bad_input;
 mod clients;
 mod config_cache;
 mod config_races;
+mod console;
 mod dev_trace;
 mod devices;
 mod domain_hosts;

@@ -1,0 +1,206 @@
+//! The admin console's guard, without a browser: every page redirects to the sign-in without a
+//! session, every action is refused (403) without a session or without the session's CSRF token
+//! and changes nothing; the sign-in form needs its own token; a tampered session cookie is no
+//! session. (The browser walk-through is in `tests/browser.rs`.)
+
+use cogito_testkit::{ACCESS_KEY_ID, SECRET_ACCESS_KEY, TestApp};
+use reqwest::redirect::Policy;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of `name="<field>" value="…"` in a page.
+fn field(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// `name=value` of a `Set-Cookie` named `name`.
+fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+/// Signs in; the session cookie and the CSRF token of its pages.
+async fn sign_in(app: &TestApp) -> (String, String) {
+    let http = client();
+    let page = http
+        .get(format!("{}/console/login", app.url))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = set_cookie(&page, "cogito_console_login").expect("login cookie");
+    let html = page.text().await.unwrap();
+    let token = field(&html, "login_token");
+    let resp = http
+        .post(format!("{}/console/login", app.url))
+        .header("cookie", &login_cookie)
+        .form(&[
+            ("login_token", token.as_str()),
+            ("access_key_id", ACCESS_KEY_ID),
+            ("secret_access_key", SECRET_ACCESS_KEY),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let session = set_cookie(&resp, "cogito_console").expect("session cookie");
+    let home = http
+        .get(format!("{}/console", app.url))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 200);
+    let csrf = field(&home.text().await.unwrap(), "csrf");
+    (session, csrf)
+}
+
+async fn pool_count(app: &TestApp) -> usize {
+    app.sdk
+        .list_user_pools()
+        .max_results(60)
+        .send()
+        .await
+        .unwrap()
+        .user_pools()
+        .len()
+}
+
+#[tokio::test]
+async fn console_pages_and_actions_need_a_session_and_its_csrf_token() {
+    let app = TestApp::spawn().await;
+    let pool = app.pool("guarded").await;
+    let http = client();
+    for path in [
+        "/console".to_owned(),
+        "/console/outbox".to_owned(),
+        format!("/console/pools/{pool}"),
+        format!("/console/pools/{pool}/users"),
+        format!("/console/pools/{pool}/users/anyone"),
+    ] {
+        let resp = http.get(format!("{}{path}", app.url)).send().await.unwrap();
+        assert_eq!(resp.status(), 303, "{path}");
+        assert_eq!(resp.headers()["location"], "/console/login", "{path}");
+    }
+    let actions = [
+        "/console/pools".to_owned(),
+        "/console/logout".to_owned(),
+        format!("/console/pools/{pool}/delete"),
+        format!("/console/pools/{pool}/clients"),
+        format!("/console/pools/{pool}/keys"),
+        format!("/console/pools/{pool}/users"),
+        format!("/console/pools/{pool}/users/anyone/delete"),
+    ];
+    for path in &actions {
+        let resp = http
+            .post(format!("{}{path}", app.url))
+            .form(&[("name", "sneaky"), ("csrf", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 403, "{path} without a session");
+    }
+    assert_eq!(pool_count(&app).await, 1, "nothing was created or deleted");
+
+    let (session, csrf) = sign_in(&app).await;
+    for path in &actions {
+        for token in [None, Some("forged-token")] {
+            let mut form = vec![("name", "sneaky")];
+            if let Some(t) = token {
+                form.push(("csrf", t));
+            }
+            let resp = http
+                .post(format!("{}{path}", app.url))
+                .header("cookie", &session)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 403, "{path} with CSRF token {token:?}");
+        }
+    }
+    assert_eq!(pool_count(&app).await, 1, "nothing was created or deleted");
+    let made = http
+        .post(format!("{}/console/pools", app.url))
+        .header("cookie", &session)
+        .form(&[("name", "made-here"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 303);
+    assert_eq!(pool_count(&app).await, 2);
+
+    // A tampered cookie is no session.
+    let tampered = format!("{}x", session);
+    let resp = http
+        .get(format!("{}/console", app.url))
+        .header("cookie", &tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+}
+
+#[tokio::test]
+async fn console_sign_in_needs_its_form_token_and_the_admin_secret() {
+    let app = TestApp::spawn().await;
+    let http = client();
+    // Without the form's cookie (a cross-site POST), refused before the credentials are read.
+    let resp = http
+        .post(format!("{}/console/login", app.url))
+        .form(&[
+            ("login_token", "guess"),
+            ("access_key_id", ACCESS_KEY_ID),
+            ("secret_access_key", SECRET_ACCESS_KEY),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert!(set_cookie(&resp, "cogito_console").is_none());
+    let page = http
+        .get(format!("{}/console/login", app.url))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = set_cookie(&page, "cogito_console_login").unwrap();
+    let token = field(&page.text().await.unwrap(), "login_token");
+    let resp = http
+        .post(format!("{}/console/login", app.url))
+        .header("cookie", &login_cookie)
+        .form(&[
+            ("login_token", token.as_str()),
+            ("access_key_id", ACCESS_KEY_ID),
+            ("secret_access_key", "wrong-secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert!(set_cookie(&resp, "cogito_console").is_none());
+    let headers = resp.headers().clone();
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("Incorrect access key id")
+    );
+}
