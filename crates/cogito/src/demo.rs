@@ -159,6 +159,9 @@ fn print_banner(
     println!("  cogito:          {cogito_url}");
     println!("  Hosted UI:       {domain_url}");
     println!("  Dev outbox:      {cogito_url}/_dev/outbox");
+    println!(
+        "  Admin console:   {cogito_url}/console (access key {DEMO_KEY_ID}, secret {DEMO_SECRET})"
+    );
     println!();
     println!("  Users (sign in on the example app):");
     for (username, password, group) in seed::USERS {

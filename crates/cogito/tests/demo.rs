@@ -129,6 +129,16 @@ async fn demo_starts_everything_and_its_urls_answer() {
     assert_eq!(root.status(), 200);
     let root = root.text().await.unwrap();
     assert!(root.contains("--endpoint-url"), "{root}");
+    assert!(root.contains("/console"), "{root}");
+    let console = demo.url("Admin console:");
+    let console = console
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let login = http.get(&console).send().await.unwrap();
+    assert_eq!(login.status(), 303, "the console asks for a sign-in first");
+    assert_eq!(login.headers()["location"], "/console/login");
     let landing = http.get(&hosted).send().await.unwrap();
     assert_eq!(landing.status(), 200);
     // Attribute values come HTML-escaped (`/` as `&#x2f;`).
