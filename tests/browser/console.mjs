@@ -58,6 +58,17 @@ await run('console', async (f) => {
     f.result.secretShownAgain = (await page().content()).includes(f.result.clientSecret);
   });
 
+  await f.step('edit the pool settings and the client URLs', async () => {
+    await f.fill('#minimum-length', '12');
+    await page().locator('#self-sign-up').uncheck();
+    await click('#save-settings');
+    f.result.settingsNotice = await text('#notice');
+    await page().locator('details summary').first().click();
+    await f.fill('form.edit-client textarea[name=callback_urls]', `${callback}\n${callback}-2`);
+    await click('form.edit-client button');
+    f.result.clientNotice = await text('#notice');
+  });
+
   await f.step('create a domain', async () => {
     await f.fill('#domain-prefix', domainPrefix);
     await click('#create-domain-button');

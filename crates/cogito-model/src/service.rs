@@ -75,6 +75,19 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The wire names of the input structure's members, in model order.
+    pub fn input_members(&self) -> Vec<&str> {
+        let Some(id) = self.input else {
+            return Vec::new();
+        };
+        match &self.shapes.nodes[id].kind {
+            crate::shape::Kind::Structure { members } => {
+                members.iter().map(|m| m.name.as_str()).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether `error` (a shape name such as `NotAuthorizedException`) is declared for this
     /// operation.
     pub fn declares_error(&self, error: &str) -> bool {

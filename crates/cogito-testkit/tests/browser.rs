@@ -607,7 +607,21 @@ async fn console_operator_creates_a_pool_client_user_and_previews_the_look() {
         .unwrap()
         .user_pool_client
         .unwrap();
-    assert_eq!(client.callback_urls(), [callback]);
+    let second = format!("{callback}-2");
+    assert_eq!(client.callback_urls(), [callback, second.as_str()]);
+    assert_eq!(
+        client.allowed_o_auth_flows().len(),
+        1,
+        "editing the URLs kept the other settings"
+    );
+    let policy = described.policies().unwrap().password_policy().unwrap();
+    assert_eq!(policy.minimum_length(), Some(12));
+    assert_eq!(
+        described
+            .admin_create_user_config()
+            .map(|c| c.allow_admin_create_user_only()),
+        Some(true)
+    );
     assert_eq!(
         client.client_secret(),
         report["clientSecret"].as_str(),

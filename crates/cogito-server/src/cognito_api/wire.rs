@@ -124,3 +124,31 @@ pub fn page<T>(
     }
     Value::Object(out)
 }
+
+/// The input of an `Update…` operation that changes only `changes`: Cognito's updates replace
+/// every member, so the members of `operation`'s input not named by `ids` or `changes` are
+/// taken from `current` (its `Describe…` output). The console and `cogito apply` both build
+/// their updates with it.
+pub fn update_input(
+    operation: &str,
+    ids: &serde_json::Map<String, Value>,
+    current: &Value,
+    changes: &serde_json::Map<String, Value>,
+) -> Value {
+    let members = cogito_model::model()
+        .operation(operation)
+        .map(|op| op.input_members())
+        .unwrap_or_default();
+    let mut input = ids.clone();
+    for member in members {
+        if input.contains_key(member) {
+            continue;
+        }
+        if let Some(v) = changes.get(member) {
+            input.insert(member.to_owned(), v.clone());
+        } else if let Some(v) = current.get(member).filter(|v| !v.is_null()) {
+            input.insert(member.to_owned(), v.clone());
+        }
+    }
+    Value::Object(input)
+}

@@ -263,13 +263,22 @@ fn guard_post(
     state: &AppState,
     headers: &HeaderMap,
     form: &std::collections::HashMap<String, String>,
-) -> Result<Operator, Response> {
-    let op = operator(state, headers).ok_or_else(|| forbidden("Sign in first."))?;
+) -> Result<Operator, Forbidden> {
+    let op = operator(state, headers).ok_or(Forbidden("Sign in first."))?;
     let sent = form.get("csrf").map(String::as_str).unwrap_or_default();
     if !secrets_equal(sent.as_bytes(), op.csrf.as_bytes()) {
-        return Err(forbidden("The form expired; reload the page."));
+        return Err(Forbidden("The form expired; reload the page."));
     }
     Ok(op)
+}
+
+/// A refused `POST` and why.
+struct Forbidden(&'static str);
+
+impl IntoResponse for Forbidden {
+    fn into_response(self) -> Response {
+        forbidden(self.0)
+    }
 }
 
 /// Parses an `application/x-www-form-urlencoded` body.

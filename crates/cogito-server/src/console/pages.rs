@@ -20,6 +20,7 @@ use super::{
 };
 use crate::AppState;
 use crate::cognito_api::call_operation;
+use crate::cognito_api::wire::update_input;
 
 /// `?notice=…&error=…` after an action.
 #[derive(Deserialize, Default)]
@@ -138,8 +139,8 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Stri
 
 /// `POST /console/logout`.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: String) -> Response {
-    if let Err(resp) = guard_post(&state, &headers, &form(&body)) {
-        return resp;
+    if let Err(refused) = guard_post(&state, &headers, &form(&body)) {
+        return refused.into_response();
     }
     let mut resp = secured(Redirect::to("/console/login").into_response());
     resp.headers_mut()
@@ -154,12 +155,12 @@ pub async fn create_pool(
     body: String,
 ) -> Response {
     let f = form(&body);
-    if let Err(resp) = guard_post(&state, &headers, &f) {
-        return resp;
+    if let Err(refused) = guard_post(&state, &headers, &f) {
+        return refused.into_response();
     }
     let name = f.get("name").cloned().unwrap_or_default();
     let mut input = json!({ "PoolName": name });
-    if f.get("email_username").is_some() {
+    if f.contains_key("email_username") {
         input["UsernameAttributes"] = json!(["email"]);
         input["AutoVerifiedAttributes"] = json!(["email"]);
     }
@@ -304,7 +305,7 @@ pub async fn pool_action(
     let f = form(&body);
     let op = match guard_post(&state, &headers, &f) {
         Ok(op) => op,
-        Err(resp) => return resp,
+        Err(refused) => return refused.into_response(),
     };
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let here = pool_url(&pool);
@@ -341,6 +342,74 @@ pub async fn pool_action(
                 }
                 Err(e) => Err(e),
             }
+        }
+        "settings" => {
+            // Only the password policy and self sign-up change; every other setting stays.
+            let described =
+                match call(&state, "DescribeUserPool", json!({ "UserPoolId": pool })).await {
+                    Ok(d) => d["UserPool"].clone(),
+                    Err(e) => return back(&here, Err(e)),
+                };
+            let mut policy = described["Policies"]["PasswordPolicy"].clone();
+            if !policy.is_object() {
+                policy = json!({});
+            }
+            if let Ok(n) = get("minimum_length").parse::<u64>() {
+                policy["MinimumLength"] = json!(n);
+            }
+            for (field, member) in [
+                ("uppercase", "RequireUppercase"),
+                ("lowercase", "RequireLowercase"),
+                ("numbers", "RequireNumbers"),
+                ("symbols", "RequireSymbols"),
+            ] {
+                policy[member] = json!(f.contains_key(field));
+            }
+            let mut admin = described["AdminCreateUserConfig"].clone();
+            if !admin.is_object() {
+                admin = json!({});
+            }
+            admin["AllowAdminCreateUserOnly"] = json!(!f.contains_key("self_sign_up"));
+            let mut policies = described["Policies"].clone();
+            if !policies.is_object() {
+                policies = json!({});
+            }
+            policies["PasswordPolicy"] = policy;
+            let changes = json!({ "Policies": policies, "AdminCreateUserConfig": admin });
+            let ids = json!({ "UserPoolId": pool });
+            let input = update_input(
+                "UpdateUserPool",
+                ids.as_object().unwrap_or(&Default::default()),
+                &described,
+                changes.as_object().unwrap_or(&Default::default()),
+            );
+            call(&state, "UpdateUserPool", input)
+                .await
+                .map(|_| "Settings saved.".to_owned())
+        }
+        "edit-client" => {
+            let client = get("client_id");
+            let ids = json!({ "UserPoolId": pool, "ClientId": client });
+            let described = match call(&state, "DescribeUserPoolClient", ids.clone()).await {
+                Ok(d) => d["UserPoolClient"].clone(),
+                Err(e) => return back(&here, Err(e)),
+            };
+            let changes = json!({
+                "CallbackURLs": lines(f.get("callback_urls")),
+                "LogoutURLs": lines(f.get("logout_urls")),
+            });
+            let input = update_input(
+                "UpdateUserPoolClient",
+                ids.as_object().unwrap_or(&Default::default()),
+                &described,
+                changes.as_object().unwrap_or(&Default::default()),
+            );
+            call(&state, "UpdateUserPoolClient", input).await.map(|_| {
+                format!(
+                    "Client {} saved.",
+                    described["ClientName"].as_str().unwrap_or_default()
+                )
+            })
         }
         "groups" => {
             let mut input = json!({ "UserPoolId": pool, "GroupName": get("name") });
@@ -515,8 +584,8 @@ pub async fn user_action(
     body: String,
 ) -> Response {
     let f: HashMap<String, String> = form(&body);
-    if let Err(resp) = guard_post(&state, &headers, &f) {
-        return resp;
+    if let Err(refused) = guard_post(&state, &headers, &f) {
+        return refused.into_response();
     }
     let id = json!({ "UserPoolId": pool, "Username": user });
     let with = |k: &str, v: Value| {

@@ -2,35 +2,15 @@
 //! differences, and (when applying) makes the calls that remove them. A setting counts as
 //! different only when the template names it and the server holds another value, so applying
 //! the same file twice changes nothing the second time. `Update…` operations replace every
-//! member, so an update sends the current values with the template's on top.
+//! member, so an update sends the current values with the template's on top
+//! ([`update_input`], shared with the admin console).
 
 use serde_json::{Map, Value, json};
 
 use super::PoolSpec;
-use crate::api::{Api, is_error};
+use cogito_server::cognito_api::wire::update_input;
 
-/// `UpdateUserPool` members (besides `UserPoolId`).
-const POOL_UPDATE: &[&str] = &[
-    "Policies",
-    "DeletionProtection",
-    "LambdaConfig",
-    "AutoVerifiedAttributes",
-    "SmsVerificationMessage",
-    "EmailVerificationMessage",
-    "EmailVerificationSubject",
-    "VerificationMessageTemplate",
-    "SmsAuthenticationMessage",
-    "UserAttributeUpdateSettings",
-    "MfaConfiguration",
-    "DeviceConfiguration",
-    "EmailConfiguration",
-    "SmsConfiguration",
-    "UserPoolTags",
-    "AdminCreateUserConfig",
-    "UserPoolAddOns",
-    "AccountRecoverySetting",
-    "UserPoolTier",
-];
+use crate::api::{Api, is_error};
 
 /// Pool settings fixed at creation.
 const POOL_CREATE_ONLY: &[&str] = &[
@@ -38,31 +18,6 @@ const POOL_CREATE_ONLY: &[&str] = &[
     "AliasAttributes",
     "UsernameAttributes",
     "UsernameConfiguration",
-];
-
-/// `UpdateUserPoolClient` members (besides the ids).
-const CLIENT_UPDATE: &[&str] = &[
-    "ClientName",
-    "RefreshTokenValidity",
-    "AccessTokenValidity",
-    "IdTokenValidity",
-    "TokenValidityUnits",
-    "ReadAttributes",
-    "WriteAttributes",
-    "ExplicitAuthFlows",
-    "SupportedIdentityProviders",
-    "CallbackURLs",
-    "LogoutURLs",
-    "DefaultRedirectURI",
-    "AllowedOAuthFlows",
-    "AllowedOAuthScopes",
-    "AllowedOAuthFlowsUserPoolClient",
-    "AnalyticsConfiguration",
-    "PreventUserExistenceErrors",
-    "EnableTokenRevocation",
-    "EnablePropagateAdditionalUserContextData",
-    "AuthSessionValidity",
-    "RefreshTokenRotation",
 ];
 
 /// Client settings fixed at creation.
@@ -165,7 +120,12 @@ impl Converger<'_> {
                     .changes
                     .push(format!("~ pool {name}: {}", changed.join("; ")));
                 if self.apply {
-                    let input = merged(id, "UserPoolId", POOL_UPDATE, &described, &spec.settings);
+                    let input = update_input(
+                        "UpdateUserPool",
+                        &ids(&[("UserPoolId", id)]),
+                        &described,
+                        &spec.settings,
+                    );
                     self.api.call("UpdateUserPool", &input).await?;
                 }
             }
@@ -285,14 +245,15 @@ impl Converger<'_> {
                 changed.join("; ")
             ));
             if self.apply {
-                let mut input = merged(
-                    id.unwrap_or_default(),
-                    "UserPoolId",
-                    CLIENT_UPDATE,
+                let input = update_input(
+                    "UpdateUserPoolClient",
+                    &ids(&[
+                        ("UserPoolId", id.unwrap_or_default()),
+                        ("ClientId", client_id),
+                    ]),
                     &described,
                     client,
                 );
-                input["ClientId"] = json!(client_id);
                 self.api.call("UpdateUserPoolClient", &input).await?;
             }
         }
@@ -344,10 +305,9 @@ impl Converger<'_> {
                     changed.join("; ")
                 ));
                 if self.apply {
-                    let input = merged(
-                        id.unwrap_or_default(),
-                        "UserPoolId",
-                        &["Identifier", "Name", "Scopes"],
+                    let input = update_input(
+                        "UpdateResourceServer",
+                        &ids(&[("UserPoolId", id.unwrap_or_default())]),
                         &described,
                         server,
                     );
@@ -485,24 +445,12 @@ fn schema_diff(want: &Value, have: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// An update input: the current values of `members`, with the template's on top.
-fn merged(
-    id: &str,
-    id_key: &str,
-    members: &[&str],
-    current: &Value,
-    wanted: &Map<String, Value>,
-) -> Value {
-    let mut input = Map::new();
-    input.insert(id_key.into(), json!(id));
-    for member in members {
-        if let Some(v) = wanted.get(*member) {
-            input.insert((*member).into(), v.clone());
-        } else if let Some(v) = current.get(*member).filter(|v| !v.is_null()) {
-            input.insert((*member).into(), v.clone());
-        }
-    }
-    Value::Object(input)
+/// The id members of an update.
+fn ids(pairs: &[(&str, &str)]) -> Map<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), json!(v)))
+        .collect()
 }
 
 /// Appends `path: current -> wanted` for every part of `want` that `have` does not hold. Objects
