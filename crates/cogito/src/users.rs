@@ -167,6 +167,9 @@ struct MfaLine {
     /// Base32, as authenticator apps show it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     totp_secret: Option<String>,
+    /// The last TOTP time step accepted (a code is accepted once, here or after the move).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    totp_last_step: Option<i64>,
 }
 
 impl UserLine {
@@ -190,6 +193,7 @@ impl UserLine {
                     .totp_secret
                     .as_deref()
                     .map(cogito_core::totp::secret_text),
+                totp_last_step: u.mfa.totp_last_step,
             },
             created_ms: u.created_ms,
             modified_ms: u.modified_ms,
@@ -239,6 +243,7 @@ impl UserLine {
                 email: self.mfa.email,
                 preferred,
                 totp_secret,
+                totp_last_step: self.mfa.totp_last_step,
             },
             created_ms: self.created_ms,
             modified_ms: self.modified_ms,

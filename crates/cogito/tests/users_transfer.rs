@@ -18,7 +18,10 @@ use cogito_store::postgres::testing::TempDatabase;
 use cogito_testkit::sdk;
 use cogito_testkit::srp_client::srp_sign_in;
 use sdk::error::ProvideErrorMetadata;
-use sdk::types::{AuthFlowType, ExplicitAuthFlowsType, MessageActionType, UserStatusType};
+use sdk::types::{
+    AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType, MessageActionType,
+    SoftwareTokenMfaConfigType, SoftwareTokenMfaSettingsType, UserPoolMfaType, UserStatusType,
+};
 
 mod support;
 
@@ -106,6 +109,96 @@ fn claims(jwt: &str) -> serde_json::Value {
         .decode(payload)
         .expect("base64url");
     serde_json::from_slice(&bytes).expect("claims")
+}
+
+/// The TOTP code of a base32 secret `ahead` seconds from now (30: the next time step, which the
+/// servers accept, with one step of drift, after a code of the current one was used).
+fn totp(secret: &str, ahead: u64) -> String {
+    let bytes = cogito_core::totp::secret_from_text(secret).expect("base32 secret");
+    #[allow(clippy::disallowed_methods)] // the servers check codes against the wall clock
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + ahead;
+    totp_lite::totp_custom::<totp_lite::Sha1>(30, 6, &bytes, now)
+}
+
+/// Sets up TOTP for a signed-in user and makes it their preferred factor; the secret.
+async fn totp_user(sdk: &sdk::Client, client: &str, name: &str, password: &str) -> String {
+    let access = sdk
+        .initiate_auth()
+        .client_id(client)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", name)
+        .auth_parameters("PASSWORD", password)
+        .send()
+        .await
+        .expect("sign-in")
+        .authentication_result
+        .unwrap()
+        .access_token
+        .unwrap();
+    let secret = sdk
+        .associate_software_token()
+        .access_token(&access)
+        .send()
+        .await
+        .expect("associate")
+        .secret_code
+        .unwrap();
+    sdk.verify_software_token()
+        .access_token(&access)
+        .user_code(totp(&secret, 0))
+        .send()
+        .await
+        .expect("verify");
+    sdk.set_user_mfa_preference()
+        .access_token(&access)
+        .software_token_mfa_settings(
+            SoftwareTokenMfaSettingsType::builder()
+                .enabled(true)
+                .preferred_mfa(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("prefer TOTP");
+    secret
+}
+
+/// A sign-in that must ask for the TOTP code, answered with `secret`; the ID token's claims.
+async fn totp_sign_in(
+    sdk: &sdk::Client,
+    client: &str,
+    name: &str,
+    password: &str,
+    secret: &str,
+) -> serde_json::Value {
+    let started = sdk
+        .initiate_auth()
+        .client_id(client)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", name)
+        .auth_parameters("PASSWORD", password)
+        .send()
+        .await
+        .expect("sign-in");
+    assert_eq!(
+        started.challenge_name,
+        Some(ChallengeNameType::SoftwareTokenMfa)
+    );
+    let done = sdk
+        .respond_to_auth_challenge()
+        .client_id(client)
+        .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+        .session(started.session.unwrap())
+        .challenge_responses("USERNAME", name)
+        .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", totp(secret, 30))
+        .send()
+        .await
+        .expect("TOTP answer");
+    claims(&done.authentication_result.unwrap().id_token.unwrap())
 }
 
 /// A pool named `name` with a client allowing the password flow and SRP; `(pool, client)`.
@@ -233,6 +326,15 @@ async fn users_move_to_a_fresh_installation_with_their_passwords_subs_and_groups
         .send()
         .await
         .expect("group");
+    sdk.set_user_pool_mfa_config()
+        .user_pool_id(&pool_id)
+        .mfa_configuration(UserPoolMfaType::Optional)
+        .software_token_mfa_configuration(
+            SoftwareTokenMfaConfigType::builder().enabled(true).build(),
+        )
+        .send()
+        .await
+        .expect("MFA config");
     // The destinations get the pool (same id, so SRP verifiers carry over) before any user.
     let dest_dir = tempfile::tempdir().unwrap();
     let dest = sqlite_url(&dest_dir.path().join("dest.db"));
@@ -260,13 +362,41 @@ async fn users_move_to_a_fresh_installation_with_their_passwords_subs_and_groups
             .unwrap();
         subs.insert(name.to_owned(), id["sub"].as_str().unwrap().to_owned());
     }
+    // A third user signs in with a TOTP second factor.
+    let (carol, carol_pw) = ("carol", "Carol-Passw0rd!");
+    user(&sdk, &pool_id, carol, carol_pw, "carol@example.com").await;
+    let secret = totp_user(&sdk, &client, carol, carol_pw).await;
+    // Its sub; signing in here would use up the next time step the destinations accept.
+    let carol_sub = sdk
+        .admin_get_user()
+        .user_pool_id(&pool_id)
+        .username(carol)
+        .send()
+        .await
+        .unwrap()
+        .user_attributes()
+        .iter()
+        .find(|a| a.name() == "sub")
+        .and_then(|a| a.value().map(str::to_owned))
+        .unwrap();
+    let server_log = server.log.clone();
     server.stop().await;
+    assert!(
+        !std::fs::read_to_string(&server_log)
+            .unwrap()
+            .contains('\x1b'),
+        "no colour codes in a log written to a file"
+    );
 
     let file = dir.path().join("users.jsonl");
     let lines = export(&source, MASTER_KEY, &pool_id, &file);
     assert_eq!(lines[0]["format"], "cogito-users");
     assert_eq!(lines[0]["pool_id"], pool_id.as_str());
-    assert_eq!(lines.len(), 3, "a header and two users");
+    assert_eq!(lines.len(), 4, "a header and three users");
+    let carol_line = lines.iter().find(|l| l["username"] == carol).unwrap();
+    assert_eq!(carol_line["mfa"]["totp"], true);
+    assert_eq!(carol_line["mfa"]["preferred"], "SOFTWARE_TOKEN_MFA");
+    assert_eq!(carol_line["mfa"]["totp_secret"], secret.as_str());
     for line in &lines[1..] {
         assert!(
             line["password_hash"]
@@ -287,7 +417,7 @@ async fn users_move_to_a_fresh_installation_with_their_passwords_subs_and_groups
         let out = import(&url, MASTER_KEY, &pool_id, &file);
         assert!(out.status.success(), "import: {}", text(&out.stderr));
         assert!(
-            text(&out.stderr).contains("imported 2 users"),
+            text(&out.stderr).contains("imported 3 users"),
             "{}",
             text(&out.stderr)
         );
@@ -300,12 +430,14 @@ async fn users_move_to_a_fresh_installation_with_their_passwords_subs_and_groups
             text(&again.stderr)
         );
         assert!(
-            text(&again.stderr).contains("2 already there"),
+            text(&again.stderr).contains("3 already there"),
             "{}",
             text(&again.stderr)
         );
         let server = serve(&url, &data_dir, MASTER_KEY).await;
         assert_users_arrived(&server, &pool_id, &client, &subs).await;
+        let carol_claims = totp_sign_in(&server.sdk(), &client, carol, carol_pw, &secret).await;
+        assert_eq!(carol_claims["sub"], carol_sub.as_str(), "TOTP came along");
         server.stop().await;
     }
 }
@@ -333,6 +465,20 @@ async fn in_a_pool_of_another_name_srp_starts_after_the_first_password_sign_in()
     let _ = client;
     let out = import(&other, OTHER_MASTER_KEY, &to, &file);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    let outbox = cogito(&[
+        "outbox",
+        "--database-url",
+        &other,
+        "--master-key",
+        OTHER_MASTER_KEY,
+        "--username",
+        "nobody",
+    ]);
+    assert!(outbox.status.success());
+    assert_eq!(
+        text(&outbox.stderr).trim(),
+        "no message in the outbox matches"
+    );
     let before = srp_sign_in(&sdk, &to, &to_client, name, password).await;
     assert_eq!(
         before.unwrap_err(),

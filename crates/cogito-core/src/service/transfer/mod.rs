@@ -36,6 +36,8 @@ pub struct PortableMfa {
     pub preferred: Option<MfaFactor>,
     /// The verified TOTP secret (raw bytes).
     pub totp_secret: Option<Vec<u8>>,
+    /// The last TOTP time step accepted, so a code used before the move is not accepted again.
+    pub totp_last_step: Option<i64>,
 }
 
 /// A user as it leaves one pool or arrives in another.
@@ -126,6 +128,7 @@ impl Cogito {
                 email: user.mfa.email,
                 preferred: user.mfa.preferred,
                 totp_secret,
+                totp_last_step: user.mfa.totp_last_step,
             },
             created_ms: Some(user.created_ms),
             modified_ms: Some(user.modified_ms),
@@ -284,7 +287,7 @@ impl Cogito {
             preferred: row.mfa.preferred,
             totp_secret,
             totp_pending: None,
-            totp_last_step: None,
+            totp_last_step: row.mfa.totp_last_step,
         };
         let keys = crate::attributes::login_keys(pool, &user);
         Ok(ImportedUser {
