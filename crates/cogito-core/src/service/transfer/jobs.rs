@@ -206,32 +206,33 @@ impl Cogito {
     pub async fn run_import_job(&self, pool_id: &str, job_id: &str) {
         if let Err(e) = self.run_job(pool_id, job_id).await {
             tracing::warn!(job = %job_id, error = %e, "import job failed");
-            let _ = self
-                .store
-                .record_import_progress(
-                    job_id,
-                    (0, 0, 0),
-                    Some(&clip(&format!("Import failed: {e}"))),
-                )
-                .await;
-            let _ = self
-                .store
-                .set_import_status(
-                    job_id,
-                    &[
-                        ImportJobStatus::Pending,
-                        ImportJobStatus::InProgress,
-                        ImportJobStatus::Stopping,
-                    ],
-                    ImportJobStatus::Failed,
-                    self.clock.now_ms(),
-                )
-                .await;
+            if let Err(e) = self.fail_job(job_id, &format!("Import failed: {e}")).await {
+                tracing::warn!(job = %job_id, error = %e, "could not record the failure");
+            }
         }
     }
 
+    /// Ends a job as `Failed` with `message`, keeping the counts recorded so far.
+    async fn fail_job(&self, job_id: &str, message: &str) -> Result<(), StoreError> {
+        use ImportJobStatus::{Failed, InProgress, Pending, Stopping};
+        let job = self.store.find_import_job(job_id).await?;
+        let counts = (job.imported, job.skipped, job.failed);
+        self.store
+            .record_import_progress(job_id, counts, Some(&clip(message)))
+            .await?;
+        self.store
+            .set_import_status(
+                job_id,
+                &[Pending, InProgress, Stopping],
+                Failed,
+                self.clock.now_ms(),
+            )
+            .await
+            .map(|_| ())
+    }
+
     async fn run_job(&self, pool_id: &str, job_id: &str) -> CoreResult<()> {
-        use ImportJobStatus::{Failed, InProgress, Pending, Stopped, Stopping, Succeeded};
+        use ImportJobStatus::{InProgress, Pending, Stopped, Stopping, Succeeded};
         let store = &self.store;
         let err = |e| CoreError::from_store("import job", e);
         if !store
@@ -242,33 +243,14 @@ impl Cogito {
             return Ok(()); // stopped before it ran
         }
         let Some(file) = store.import_file(job_id).await.map_err(err)? else {
-            store
-                .record_import_progress(
-                    job_id,
-                    (0, 0, 0),
-                    Some("No CSV file was uploaded to the pre-signed URL."),
-                )
+            return self
+                .fail_job(job_id, "No CSV file was uploaded to the pre-signed URL.")
                 .await
-                .map_err(err)?;
-            store
-                .set_import_status(job_id, &[InProgress, Stopping], Failed, self.clock.now_ms())
-                .await
-                .map_err(err)?;
-            return Ok(());
+                .map_err(err);
         };
         let rows = match csv::read(String::new(), file.as_slice()) {
             Ok(rows) => rows,
-            Err(e) => {
-                store
-                    .record_import_progress(job_id, (0, 0, 0), Some(&clip(&e)))
-                    .await
-                    .map_err(err)?;
-                store
-                    .set_import_status(job_id, &[InProgress, Stopping], Failed, self.clock.now_ms())
-                    .await
-                    .map_err(err)?;
-                return Ok(());
-            }
+            Err(e) => return self.fail_job(job_id, &e).await.map_err(err),
         };
         let (mut imported, mut skipped, mut failed) = (0i64, 0i64, 0i64);
         let mut failures: Vec<String> = Vec::new();
