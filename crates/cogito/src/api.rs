@@ -72,7 +72,11 @@ impl Api {
             .unwrap_or_else(|| "us-east-1".into());
         let (id, secret) = match (&endpoint.access_key_id, &endpoint.secret_access_key) {
             (Some(id), Some(secret)) => (id.clone(), secret.clone()),
-            _ => profile_credentials(endpoint.profile.as_deref().unwrap_or("default"))?,
+            (None, None) => profile_credentials(endpoint.profile.as_deref().unwrap_or("default"))?,
+            _ => anyhow::bail!(
+                "an access key id without its secret (or the other way round): give both, \
+                 or neither to use a profile"
+            ),
         };
         Ok(Self {
             http: reqwest::Client::new(),

@@ -300,12 +300,12 @@ Resources:
       UserAttributes:
         - Name: email
           Value: alice@orders.example
-  AliceIsAdmin:
+  AAdminAttachment:
     Type: AWS::Cognito::UserPoolUserToGroupAttachment
     Properties:
       UserPoolId: !Ref UserPool
-      Username: alice@orders.example
-      GroupName: admins
+      Username: !Ref Alice
+      GroupName: !Ref Admins
   Queue:
     Type: AWS::SQS::Queue
 "#;

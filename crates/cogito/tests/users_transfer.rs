@@ -591,13 +591,18 @@ async fn a_bad_row_is_reported_with_its_line_and_the_rest_is_imported() {
         good("one"),
         r#"{"username":"five","sub":"not-a-uuid"}"#.to_owned(),
         good("six"),
+        // cogito's own format, but a cost no sign-in may pay (4 GiB of memory).
+        r#"{"username":"seven","password_hash":"$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"}"#.to_owned(),
+        // A TOTP secret too short to be secret, and a preferred factor that is off.
+        r#"{"username":"eight","mfa":{"totp":true,"totp_secret":"JBSWY3DP"}}"#.to_owned(),
+        r#"{"username":"nine","mfa":{"preferred":"SMS_MFA"}}"#.to_owned(),
     ];
     let file = dir.path().join("rows.jsonl");
     std::fs::write(&file, rows.join("\n") + "\n").unwrap();
     let out = import(&url, MASTER_KEY, &pool_id, &file);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    for line in [2, 3, 4, 6, 7] {
+    for line in [2, 3, 4, 6, 7, 9, 10, 11] {
         assert!(
             stderr.contains(&format!("line {line}: ")),
             "line {line}: {stderr}"
@@ -610,7 +615,7 @@ async fn a_bad_row_is_reported_with_its_line_and_the_rest_is_imported() {
         );
     }
     assert!(stderr.contains("imported 3 users"), "{stderr}");
-    assert!(stderr.contains("5 refused"), "{stderr}");
+    assert!(stderr.contains("8 refused"), "{stderr}");
     let listed = sdk
         .list_users()
         .user_pool_id(&pool_id)

@@ -21,15 +21,18 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use crate::crypto::secrets_equal;
 
 /// The most memory one verification may use, in KiB (argon2 and scrypt).
-const MAX_MEMORY_KIB: u64 = 256 * 1024;
+pub const MAX_MEMORY_KIB: u64 = 256 * 1024;
 /// The most argon2 passes or lanes.
-const MAX_ARGON2_PASSES: u32 = 16;
+pub const MAX_ARGON2_PASSES: u32 = 16;
 /// The highest bcrypt cost (2^16 rounds, about 5 s).
 const MAX_BCRYPT_COST: u32 = 16;
 /// The most PBKDF2 iterations.
 const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
-/// The longest salt or hash, in bytes.
+/// The longest salt, in bytes.
 const MAX_FIELD_BYTES: usize = 1024;
+/// The longest hash output, in bytes: PBKDF2's cost grows with it (one run of the iterations per
+/// 32 or 64 bytes), so it is bounded as tightly as real hashes allow.
+const MAX_HASH_BYTES: usize = 64;
 
 /// A parsed password hash of another system.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +91,15 @@ pub enum ForeignHash {
         /// The user's hash.
         hash: Vec<u8>,
     },
+}
+
+/// Decodes a hash output (see [`b64`]), at most [`MAX_HASH_BYTES`] long.
+fn hash_b64(text: &str) -> Result<Vec<u8>, String> {
+    let bytes = b64(text)?;
+    if bytes.len() > MAX_HASH_BYTES {
+        return Err(format!("a hash longer than {MAX_HASH_BYTES} bytes"));
+    }
+    Ok(bytes)
 }
 
 /// Decodes base64 in any of the spellings these formats use: standard or passlib's adapted
@@ -149,7 +161,12 @@ pub fn parse(stored: &str) -> Result<ForeignHash, String> {
             } else {
                 number(Some(cost), "iteration count")?
             };
-            pbkdf2(*kind == "pbkdf2-sha512", iterations, b64(salt)?, b64(hash)?)
+            pbkdf2(
+                *kind == "pbkdf2-sha512",
+                iterations,
+                b64(salt)?,
+                hash_b64(hash)?,
+            )
         }
         [
             kind @ ("pbkdf2_sha256" | "pbkdf2_sha512"),
@@ -163,7 +180,7 @@ pub fn parse(stored: &str) -> Result<ForeignHash, String> {
                 return Err("the salt is empty or too long".into());
             }
             let iterations = number(Some(iterations), "iteration count")?;
-            pbkdf2(*kind == "pbkdf2_sha512", iterations, salt, b64(hash)?)
+            pbkdf2(*kind == "pbkdf2_sha512", iterations, salt, hash_b64(hash)?)
         }
         ["", "scrypt", cost, salt, hash] => {
             let get = |key: &str| settings(cost).find(|(k, _)| *k == key).map(|(_, v)| v);
@@ -178,7 +195,7 @@ pub fn parse(stored: &str) -> Result<ForeignHash, String> {
                 r,
                 p,
                 salt: b64(salt)?,
-                hash: b64(hash)?,
+                hash: hash_b64(hash)?,
             })
         }
         ["", "firebase-scrypt", cost, salt, hash] => {
@@ -224,7 +241,7 @@ fn argon2(kind: &str, rest: &[&str]) -> Result<ForeignHash, String> {
         "argon2d" => Algorithm::Argon2d,
         _ => Algorithm::Argon2id,
     };
-    let (salt, hash) = (b64(salt)?, b64(hash)?);
+    let (salt, hash) = (b64(salt)?, hash_b64(hash)?);
     Params::new(m, t, p, Some(hash.len())).map_err(|e| format!("argon2 settings: {e}"))?;
     Ok(ForeignHash::Argon2 {
         algorithm,
@@ -424,6 +441,12 @@ mod tests {
             "$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
             "$argon2i$v=19$m=1024,t=200,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
             "$pbkdf2-sha256$i=100000000$c2FsdA$aGFzaA",
+            // 10 million iterations for each of 32 output blocks.
+            &format!(
+                "$pbkdf2-sha256$i=10000000${}${}",
+                "c2FsdA",
+                "QUFB".repeat(342)
+            ),
             "$2b$20$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyz01234",
             "$firebase-scrypt$key=a2V5,sep=Bw==,r=8,m=40$c2FsdA==$aGFzaA==",
             "$md5$whatever",

@@ -216,8 +216,18 @@ fn verify_with(password: &str, phc: &str, memory: &mut [Block]) -> CoreResult<bo
             .and_then(|v| v.parse().ok())
             .ok_or_else(unreadable)?;
     }
+    // A stored hash is trusted no more than an imported one: its cost is bounded the same way.
+    if u64::from(cost[0]) > super::foreign::MAX_MEMORY_KIB
+        || cost[1] > super::foreign::MAX_ARGON2_PASSES
+        || cost[2] > super::foreign::MAX_ARGON2_PASSES
+    {
+        return Err(unreadable());
+    }
     let salt = STANDARD_NO_PAD.decode(salt).map_err(|_| unreadable())?;
     let expected = STANDARD_NO_PAD.decode(hash).map_err(|_| unreadable())?;
+    if expected.len() > 64 {
+        return Err(unreadable());
+    }
     let params =
         Params::new(cost[0], cost[1], cost[2], Some(expected.len())).map_err(|_| unreadable())?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());

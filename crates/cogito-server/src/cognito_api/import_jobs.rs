@@ -5,12 +5,13 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cogito_core::model::ImportJob;
 use cogito_core::service::Cogito;
+use cogito_core::service::transfer::jobs::MAX_FILE_BYTES;
 use cogito_core::service::transfer::jobs::NewImportJob;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -144,21 +145,41 @@ pub struct UploadQuery {
 }
 
 /// `PUT /_import/{job_id}?token=…`: the pre-signed upload of a job's CSV, answered as S3 would
-/// (200 empty; 403 for a wrong URL).
+/// (200 empty; 403 for a wrong URL). The URL is checked before the body is read, so a caller
+/// without it cannot make the server hold a large body.
 pub async fn upload(
     State(state): State<AppState>,
     Path(job_id): Path<String>,
     Query(q): Query<UploadQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let token = q.token.unwrap_or_default();
+    let body = match state.core.authorize_import_upload(&job_id, &token).await {
+        Ok(()) => match axum::body::to_bytes(body, MAX_FILE_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "The file is larger than 100 MB.",
+                )
+                    .into_response();
+            }
+        },
+        Err(e) => return upload_error(e),
+    };
     match state.core.upload_import_file(&job_id, &token, &body).await {
         Ok(()) => StatusCode::OK.into_response(),
-        Err(cogito_core::CoreError::NotAuthorized(m)) => (StatusCode::FORBIDDEN, m).into_response(),
-        Err(cogito_core::CoreError::Internal(m)) => {
+        Err(e) => upload_error(e),
+    }
+}
+
+fn upload_error(e: cogito_core::CoreError) -> Response {
+    match e {
+        cogito_core::CoreError::NotAuthorized(m) => (StatusCode::FORBIDDEN, m).into_response(),
+        cogito_core::CoreError::Internal(m) => {
             tracing::warn!(error = %m, "import upload failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
-        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        e => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     }
 }

@@ -127,8 +127,10 @@ pub fn page<T>(
 
 /// The input of an `Update…` operation that changes only `changes`: Cognito's updates replace
 /// every member, so the members of `operation`'s input not named by `ids` or `changes` are
-/// taken from `current` (its `Describe…` output). The console and `cogito apply` both build
-/// their updates with it.
+/// taken from `current` (its `Describe…` output), and a structure named by `changes` is merged
+/// into its current value (`Policies: {PasswordPolicy: {MinimumLength: 12}}` keeps the other
+/// rules; lists are replaced whole). The console and `cogito apply` both build their updates
+/// with it.
 pub fn update_input(
     operation: &str,
     ids: &serde_json::Map<String, Value>,
@@ -145,10 +147,59 @@ pub fn update_input(
             continue;
         }
         if let Some(v) = changes.get(member) {
-            input.insert(member.to_owned(), v.clone());
+            let mut merged = current.get(member).cloned().unwrap_or(Value::Null);
+            merge_into(&mut merged, v);
+            input.insert(member.to_owned(), merged);
         } else if let Some(v) = current.get(member).filter(|v| !v.is_null()) {
             input.insert(member.to_owned(), v.clone());
         }
     }
     Value::Object(input)
+}
+
+/// Writes `change` over `target`: objects member by member, anything else whole.
+fn merge_into(target: &mut Value, change: &Value) {
+    match (target.as_object_mut(), change.as_object()) {
+        (Some(t), Some(c)) => {
+            for (k, v) in c {
+                merge_into(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        _ => *target = change.clone(),
+    }
+}
+
+#[cfg(test)]
+mod update_tests {
+    use serde_json::json;
+
+    use super::update_input;
+
+    #[test]
+    fn an_update_keeps_what_it_does_not_name() {
+        let current = json!({
+            "Policies": {"PasswordPolicy": {"MinimumLength": 8, "RequireSymbols": true},
+                         "SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD"]}},
+            "AutoVerifiedAttributes": ["email"],
+            "Id": "us-east-1_x",
+        });
+        let changes = json!({"Policies": {"PasswordPolicy": {"MinimumLength": 12}},
+                             "AutoVerifiedAttributes": []});
+        let ids = json!({"UserPoolId": "us-east-1_x"});
+        let input = update_input(
+            "UpdateUserPool",
+            ids.as_object().unwrap(),
+            &current,
+            changes.as_object().unwrap(),
+        );
+        assert_eq!(input["UserPoolId"], "us-east-1_x");
+        assert_eq!(input["Policies"]["PasswordPolicy"]["MinimumLength"], 12);
+        assert_eq!(input["Policies"]["PasswordPolicy"]["RequireSymbols"], true);
+        assert_eq!(
+            input["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"],
+            json!(["PASSWORD"])
+        );
+        assert_eq!(input["AutoVerifiedAttributes"], json!([]));
+        assert!(input.get("Id").is_none(), "only UpdateUserPool's members");
+    }
 }

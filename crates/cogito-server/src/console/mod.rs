@@ -3,8 +3,10 @@
 //!
 //! - **Sign-in**: the admin access key id and secret (the pair SigV4 requests are signed with);
 //!   in `--dev` without configured credentials, any pair. The session is a signed cookie
-//!   (`HttpOnly`, `SameSite=Strict`, `Path=/console`, 8 hours) naming the key id, refused once
-//!   that key is no longer configured.
+//!   (`HttpOnly`, `SameSite=Strict`, `Path=/console`, 8 hours) naming the key id; its MAC
+//!   covers the key's secret, so it is refused once that key is removed or its secret changes.
+//!   Signing out clears the cookie; a copy taken before stays valid until it expires (there is
+//!   no server-side session list).
 //! - **Guard**: every page but the sign-in redirects there without a session; every `POST`
 //!   without a session, or without the session's CSRF token, is refused with 403.
 //! - **Actions** go through [`crate::cognito_api::call_operation`], the JSON API's own path
@@ -48,9 +50,11 @@ pub fn routes() -> Router<AppState> {
             "/console/pools/{pool}/users",
             get(pages::users).post(pages::create_user),
         )
-        .route("/console/pools/{pool}/users/{user}", get(pages::user))
+        // A username may hold `/` or be `..`: it travels as a query parameter or form field,
+        // never as a path segment a browser would normalise.
+        .route("/console/pools/{pool}/user", get(pages::user))
         .route(
-            "/console/pools/{pool}/users/{user}/{action}",
+            "/console/pools/{pool}/user/{action}",
             post(pages::user_action),
         )
         .route("/console/outbox", get(pages::outbox))
@@ -71,6 +75,18 @@ fn session_key(state: &AppState) -> [u8; 32] {
 
 fn mac(state: &AppState, text: &str) -> String {
     URL_SAFE_NO_PAD.encode(hmac_sha256(&session_key(state), text.as_bytes()))
+}
+
+/// The MAC of a session body, bound to the current secret of its key (`""` in `--dev` without
+/// configured keys).
+fn session_mac(state: &AppState, body: &str, key_id: &str) -> String {
+    let secret = state
+        .config
+        .admin_credentials
+        .get(key_id)
+        .map(String::as_str)
+        .unwrap_or_default();
+    mac(state, &format!("session\0{body}\0{secret}"))
 }
 
 #[allow(clippy::disallowed_methods)] // a session's expiry is wall-clock time
@@ -130,7 +146,7 @@ fn session_cookie(state: &AppState, key_id: &str) -> HeaderValue {
     let body = format!("{expires}.{nonce}.{who}");
     let value = format!(
         "{COOKIE}={body}.{}; Path=/console; Max-Age={SESSION_SECS}; HttpOnly; SameSite=Strict{}",
-        mac(state, &body),
+        session_mac(state, &body, key_id),
         secure(state)
     );
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static(""))
@@ -147,13 +163,13 @@ fn clear_cookie(name: &str) -> HeaderValue {
 pub fn operator(state: &AppState, headers: &HeaderMap) -> Option<Operator> {
     let value = cookie(headers, COOKIE)?;
     let (body, tag) = value.rsplit_once('.')?;
-    if !secrets_equal(mac(state, body).as_bytes(), tag.as_bytes()) {
-        return None;
-    }
     let mut parts = body.splitn(3, '.');
     let expires: i64 = parts.next()?.parse().ok()?;
     let nonce = parts.next()?;
     let key_id = String::from_utf8(URL_SAFE_NO_PAD.decode(parts.next()?).ok()?).ok()?;
+    if !secrets_equal(session_mac(state, body, &key_id).as_bytes(), tag.as_bytes()) {
+        return None;
+    }
     if expires < now_secs() || !still_admitted(state, &key_id) {
         return None;
     }

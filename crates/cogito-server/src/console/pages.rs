@@ -54,12 +54,14 @@ async fn call(state: &AppState, op: &str, input: Value) -> Result<Value, String>
         .map_err(|e| format!("{}: {}", e.type_name, e.message))
 }
 
+/// A pool's page. Pool ids are `region_Name` (the service model's pattern): no character a
+/// browser would treat as a path separator survives `encode`.
 fn pool_url(pool: &str) -> String {
     format!("/console/pools/{}", encode(pool))
 }
 
 fn user_url(pool: &str, user: &str) -> String {
-    format!("{}/users/{}", pool_url(pool), encode(user))
+    format!("{}/user?name={}", pool_url(pool), encode(user))
 }
 
 /// `GET /console`: the pools.
@@ -286,7 +288,7 @@ async fn show_pool(state: &AppState, op: &Operator, pool: &str, extra: Value) ->
 
 fn lines(text: Option<&String>) -> Vec<String> {
     text.map(|t| {
-        t.split(['\n', ',', ' '])
+        t.split('\n')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
@@ -524,8 +526,9 @@ pub async fn users(
                         .as_array()
                         .and_then(|a| a.iter().find(|x| x["Name"] == "email"))
                         .map_or(Value::Null, |x| x["Value"].clone());
+                    let url = user_url(&pool, u["Username"].as_str().unwrap_or_default());
                     json!({ "name": u["Username"], "status": u["UserStatus"],
-                            "enabled": u["Enabled"], "email": email })
+                            "enabled": u["Enabled"], "email": email, "url": url })
                 })
                 .collect();
             ctx["users"] = json!(users);
@@ -543,16 +546,25 @@ pub async fn users(
     render("users.html", Some(&op), ctx)
 }
 
-/// `GET /console/pools/{pool}/users/{user}`.
+/// `?name=…` of the user page (and its notice or error).
+#[derive(Deserialize)]
+pub struct UserQuery {
+    name: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /console/pools/{pool}/user?name=…`.
 pub async fn user(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((pool, user)): Path<(String, String)>,
-    Query(q): Query<Flash>,
+    Path(pool): Path<String>,
+    Query(q): Query<UserQuery>,
 ) -> Response {
     let Some(op) = operator(&state, &headers) else {
         return to_login();
     };
+    let user = q.name.clone();
     let id = json!({ "UserPoolId": pool, "Username": user });
     let got = match call(&state, "AdminGetUser", id.clone()).await {
         Ok(u) => u,
@@ -568,25 +580,27 @@ pub async fn user(
     )
     .await
     .unwrap_or_default();
-    let mut ctx = flash(&q);
+    let mut ctx = json!({ "notice": q.notice, "error": q.error });
     ctx["pool_id"] = json!(pool);
+    ctx["actions"] = json!(format!("{}/user", pool_url(&pool)));
     ctx["user"] = got;
     ctx["groups"] = member["Groups"].take();
     ctx["all_groups"] = all["Groups"].clone();
     render("user.html", Some(&op), ctx)
 }
 
-/// `POST /console/pools/{pool}/users/{user}/{action}`.
+/// `POST /console/pools/{pool}/user/{action}` (the username in the form).
 pub async fn user_action(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((pool, user, action)): Path<(String, String, String)>,
+    Path((pool, action)): Path<(String, String)>,
     body: String,
 ) -> Response {
     let f: HashMap<String, String> = form(&body);
     if let Err(refused) = guard_post(&state, &headers, &f) {
         return refused.into_response();
     }
+    let user = f.get("username").cloned().unwrap_or_default();
     let id = json!({ "UserPoolId": pool, "Username": user });
     let with = |k: &str, v: Value| {
         let mut i = id.clone();
@@ -682,12 +696,14 @@ pub async fn outbox(
 
 /// The console's style sheet.
 pub async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "max-age=300"),
-        ],
-        include_str!("../../templates/console/console.css"),
+    secured(
+        (
+            [
+                (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+                (header::CACHE_CONTROL, "max-age=300"),
+            ],
+            include_str!("../../templates/console/console.css"),
+        )
+            .into_response(),
     )
-        .into_response()
 }

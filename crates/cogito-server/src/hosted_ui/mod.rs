@@ -197,7 +197,9 @@ pub fn is_page_path(path: &str) -> bool {
 /// and their preflights (security bar SEC-51: no CORS at the authorization endpoint and the
 /// login pages).
 pub async fn no_cors_on_pages(req: Request, next: Next) -> Response {
-    let page = is_page_path(req.uri().path());
+    // The admin console is never readable cross-origin either.
+    let path = req.uri().path();
+    let page = is_page_path(path) || path == "/console" || path.starts_with("/console/");
     let mut resp = next.run(req).await;
     if page {
         let names: Vec<_> = resp

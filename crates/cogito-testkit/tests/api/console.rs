@@ -88,7 +88,7 @@ async fn console_pages_and_actions_need_a_session_and_its_csrf_token() {
         "/console/outbox".to_owned(),
         format!("/console/pools/{pool}"),
         format!("/console/pools/{pool}/users"),
-        format!("/console/pools/{pool}/users/anyone"),
+        format!("/console/pools/{pool}/user?name=anyone"),
     ] {
         let resp = http.get(format!("{}{path}", app.url)).send().await.unwrap();
         assert_eq!(resp.status(), 303, "{path}");
@@ -101,7 +101,7 @@ async fn console_pages_and_actions_need_a_session_and_its_csrf_token() {
         format!("/console/pools/{pool}/clients"),
         format!("/console/pools/{pool}/keys"),
         format!("/console/pools/{pool}/users"),
-        format!("/console/pools/{pool}/users/anyone/delete"),
+        format!("/console/pools/{pool}/user/delete"),
     ];
     for path in &actions {
         let resp = http
@@ -203,4 +203,77 @@ async fn console_sign_in_needs_its_form_token_and_the_admin_secret() {
             .unwrap()
             .contains("Incorrect access key id")
     );
+}
+
+#[tokio::test]
+async fn a_username_with_slashes_and_dots_cannot_turn_a_button_into_another_action() {
+    let app = TestApp::spawn().await;
+    let pool = app.pool("odd-names").await;
+    let odd = "a/../..";
+    app.sdk
+        .admin_create_user()
+        .user_pool_id(&pool)
+        .username(odd)
+        .message_action(cogito_testkit::sdk::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("a username with / and .. is valid");
+    let (session, csrf) = sign_in(&app).await;
+    let http = client();
+    let list = http
+        .get(format!("{}/console/pools/{pool}/users", app.url))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("user?name=a%2F..%2F.."), "{list}");
+    let page = http
+        .get(format!(
+            "{}/console/pools/{pool}/user?name=a%2F..%2F..",
+            app.url
+        ))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Attribute values come HTML-escaped (`/` as `&#x2f;`).
+    let actions: Vec<String> = page
+        .split("action=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].replace("&#x2f;", "/"))
+        .filter(|a| a.starts_with("/console/pools/"))
+        .collect();
+    assert!(actions.len() >= 5, "{page}");
+    for action in &actions {
+        assert!(
+            action.starts_with(&format!("/console/pools/{pool}/user/")),
+            "{action}"
+        );
+        assert!(!action.contains(".."), "{action}");
+    }
+    // Its delete button deletes the user, and only the user.
+    let resp = http
+        .post(format!("{}/console/pools/{pool}/user/delete", app.url))
+        .header("cookie", &session)
+        .form(&[("csrf", csrf.as_str()), ("username", odd)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert!(
+        app.sdk
+            .admin_get_user()
+            .user_pool_id(&pool)
+            .username(odd)
+            .send()
+            .await
+            .is_err()
+    );
+    assert_eq!(pool_count(&app).await, 1, "the pool is still there");
 }

@@ -2,8 +2,10 @@
 //! `UserPoolDomain`, `UserPoolGroup`, `UserPoolResourceServer` and `UserPoolUser` resources
 //! become [`PoolSpec`]s. Their properties are the API's members under the same names (the pool's
 //! `UserPoolName` is `PoolName`); `Ref` and `Fn::GetAtt` to a pool tie the other resources to
-//! it, `Ref` to a parameter takes `--parameter` or the parameter's `Default`, and `Fn::Sub`
-//! fills in parameters and `AWS::Region`. Other resource types are skipped and named.
+//! it, `Ref` to a group or user of the template is its name, `Ref` to a parameter takes
+//! `--parameter` or the parameter's `Default`, and `Fn::Sub` fills in parameters and
+//! `AWS::Region`. Group attachments are applied after every user, whatever the order of the
+//! resources. Other resource types are skipped and named.
 
 use anyhow::{Context, bail};
 use serde_json::{Map, Value};
@@ -16,7 +18,24 @@ pub fn pools(doc: &Value, parameters: &[(String, String)]) -> anyhow::Result<Vec
         .get("Resources")
         .and_then(Value::as_object)
         .context("Resources must be a mapping")?;
-    let scope = Scope { doc, parameters };
+    // What `Ref` to a group or a user of the template means: its name.
+    let names: Vec<(String, String)> = resources
+        .iter()
+        .filter_map(|(id, r)| {
+            let member = match r["Type"].as_str()? {
+                "AWS::Cognito::UserPoolGroup" => "GroupName",
+                "AWS::Cognito::UserPoolUser" => "Username",
+                _ => return None,
+            };
+            let name = r["Properties"][member].as_str().unwrap_or(id);
+            Some((id.clone(), name.to_owned()))
+        })
+        .collect();
+    let scope = Scope {
+        doc,
+        parameters,
+        names: &names,
+    };
     let mut pools: Vec<(String, PoolSpec)> = Vec::new();
     for (id, resource) in resources {
         if resource["Type"] == "AWS::Cognito::UserPool" {
@@ -37,7 +56,13 @@ pub fn pools(doc: &Value, parameters: &[(String, String)]) -> anyhow::Result<Vec
             ));
         }
     }
-    for (id, resource) in resources {
+    // Attachments last: they name users created by other resources.
+    let attachment = |r: &Value| r["Type"] == "AWS::Cognito::UserPoolUserToGroupAttachment";
+    let ordered = resources
+        .iter()
+        .filter(|(_, r)| !attachment(r))
+        .chain(resources.iter().filter(|(_, r)| attachment(r)));
+    for (id, resource) in ordered {
         let kind = resource["Type"].as_str().unwrap_or_default();
         if kind == "AWS::Cognito::UserPool" {
             continue;
@@ -122,10 +147,15 @@ fn pool_of(resource: &Value) -> anyhow::Result<String> {
 struct Scope<'a> {
     doc: &'a Value,
     parameters: &'a [(String, String)],
+    /// Logical id → name of the template's groups and users.
+    names: &'a [(String, String)],
 }
 
 impl Scope<'_> {
     fn parameter(&self, name: &str) -> Option<String> {
+        if let Some((_, n)) = self.names.iter().find(|(id, _)| id == name) {
+            return Some(n.clone());
+        }
         if name == "AWS::Region" {
             return Some(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()));
         }

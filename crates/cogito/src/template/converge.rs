@@ -162,6 +162,14 @@ impl Converger<'_> {
                 .push(format!("+ domain {want} of pool {name}")),
         }
         if let (true, Some(id)) = (self.apply, id) {
+            // The new prefix must be free before the old one is given up.
+            let taken = self
+                .api
+                .call("DescribeUserPoolDomain", &json!({ "Domain": want }))
+                .await?;
+            if taken["DomainDescription"]["UserPoolId"].is_string() {
+                anyhow::bail!("domain {want} is already taken");
+            }
             if let Some(old) = current {
                 self.api
                     .call(
@@ -376,7 +384,12 @@ impl Converger<'_> {
                     )
                     .await;
                 match got {
-                    Ok(_) => continue, // seed users are created once, never changed
+                    // Seed users are created once; only their groups are completed (an apply
+                    // interrupted after the creation finishes the job next time).
+                    Ok(_) => {
+                        self.user_groups(spec, id, name, user).await?;
+                        continue;
+                    }
                     Err(e) if is_error(&e, "UserNotFoundException") => {}
                     Err(e) => return Err(e),
                 }
@@ -442,6 +455,50 @@ fn schema_diff(want: &Value, have: &Value, out: &mut Vec<String>) {
             Some(have) => diff(&format!("Schema.{name}"), &rest, have, out),
             None => out.push(format!("Schema.{name}: (unset) -> {rest}")),
         }
+    }
+}
+
+impl Converger<'_> {
+    /// Adds an existing seed user to the template's groups it is missing from.
+    async fn user_groups(
+        &mut self,
+        spec: &PoolSpec,
+        id: &str,
+        name: &str,
+        user: &Map<String, Value>,
+    ) -> anyhow::Result<()> {
+        let Some(wanted) = user.get("Groups").and_then(Value::as_array) else {
+            return Ok(());
+        };
+        let have = self
+            .api
+            .call(
+                "AdminListGroupsForUser",
+                &json!({ "UserPoolId": id, "Username": name, "Limit": 60 }),
+            )
+            .await?;
+        for group in wanted {
+            let member = have["Groups"]
+                .as_array()
+                .is_some_and(|gs| gs.iter().any(|g| g["GroupName"] == *group));
+            if member {
+                continue;
+            }
+            self.out.changes.push(format!(
+                "~ user {name} of pool {}: + group {}",
+                spec.name,
+                group.as_str().unwrap_or_default()
+            ));
+            if self.apply {
+                self.api
+                    .call(
+                        "AdminAddUserToGroup",
+                        &json!({ "UserPoolId": id, "Username": name, "GroupName": group }),
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
     }
 }
 

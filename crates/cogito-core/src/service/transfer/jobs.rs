@@ -25,6 +25,9 @@ pub const BATCH: usize = 500;
 /// The longest `CompletionMessage`.
 const MESSAGE_MAX: usize = 128;
 
+/// Failed rows named in the message (the rest are counted).
+const NAMED_FAILURES: usize = 5;
+
 /// The largest CSV accepted (Cognito's limit).
 pub const MAX_FILE_BYTES: usize = 100 * 1024 * 1024;
 
@@ -125,14 +128,9 @@ impl Cogito {
             .map_err(|e| CoreError::from_store("list import jobs", e))
     }
 
-    /// An upload to a job's pre-signed URL: accepted only with the job's token, while it is
+    /// Checks an upload URL before its body is read: the job's token, while the job is
     /// `Created`. Every refusal is the same `NotAuthorized`, so the URL tells nothing about jobs.
-    pub async fn upload_import_file(
-        &self,
-        job_id: &str,
-        token: &str,
-        file: &[u8],
-    ) -> CoreResult<()> {
+    pub async fn authorize_import_upload(&self, job_id: &str, token: &str) -> CoreResult<()> {
         let refused = || CoreError::NotAuthorized("The upload URL is not valid.".into());
         let job = self
             .store
@@ -146,6 +144,24 @@ impl Cogito {
         if !secrets_equal(expected.as_bytes(), token.as_bytes()) {
             return Err(refused());
         }
+        if job.status != ImportJobStatus::Created {
+            return Err(CoreError::PreconditionNotMet(
+                "The import job has already started.".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// An upload to a job's pre-signed URL (the edge calls
+    /// [`Cogito::authorize_import_upload`] before reading the body): stored while the job is
+    /// still `Created`.
+    pub async fn upload_import_file(
+        &self,
+        job_id: &str,
+        token: &str,
+        file: &[u8],
+    ) -> CoreResult<()> {
+        self.authorize_import_upload(job_id, token).await?;
         if file.len() > MAX_FILE_BYTES {
             return Err(CoreError::invalid("The file is larger than 100 MB."));
         }
@@ -273,7 +289,9 @@ impl Cogito {
                     }
                     Err(e) => {
                         failed += 1;
-                        failures.push(format!("line {line}: {e}"));
+                        if failures.len() < NAMED_FAILURES {
+                            failures.push(format!("line {line}: {e}"));
+                        }
                     }
                 }
             }
@@ -287,7 +305,9 @@ impl Cogito {
                         ImportOutcome::AlreadyPresent => skipped += 1,
                         ImportOutcome::Refused(e) => {
                             failed += 1;
-                            failures.push(format!("line {line}: {e}"));
+                            if failures.len() < NAMED_FAILURES {
+                                failures.push(format!("line {line}: {e}"));
+                            }
                         }
                     }
                 }

@@ -69,6 +69,9 @@ pub struct PortableUser {
     pub password_set_ms: Option<i64>,
 }
 
+/// The shortest TOTP secret accepted (128 bits, RFC 4226's minimum).
+const MIN_TOTP_SECRET_BYTES: usize = 16;
+
 /// What became of one imported user.
 #[derive(Debug)]
 pub enum ImportOutcome {
@@ -221,11 +224,34 @@ impl Cogito {
         }
         let attrs: Vec<(String, String)> = row.attributes.into_iter().collect();
         let attrs = validate_writes(pool, &attrs, Writer::Admin, true)?;
-        if let Some(hash) = &row.password_hash
-            && !hash.starts_with("$argon2id$v=19$")
-        {
+        // Every hash, cogito's own argon2id included, is read and its cost bounded now, so no
+        // imported string can make a sign-in allocate or spin beyond the bounds.
+        if let Some(hash) = &row.password_hash {
             crate::password::foreign::parse(hash)
                 .map_err(|e| CoreError::invalid(format!("password_hash: {e}")))?;
+        }
+        if row
+            .mfa
+            .totp_secret
+            .as_ref()
+            .is_some_and(|s| s.len() < MIN_TOTP_SECRET_BYTES)
+        {
+            return Err(CoreError::invalid(format!(
+                "totp_secret must have at least {MIN_TOTP_SECRET_BYTES} bytes."
+            )));
+        }
+        let enabled = |f: MfaFactor| match f {
+            MfaFactor::Sms => row.mfa.sms,
+            MfaFactor::Totp => row.mfa.totp,
+            MfaFactor::Email => row.mfa.email,
+        };
+        if row.mfa.preferred.is_some_and(|f| !enabled(f)) {
+            return Err(CoreError::invalid(
+                "The preferred MFA factor must be one the user turned on.",
+            ));
+        }
+        if row.mfa.totp && row.mfa.totp_secret.is_none() {
+            return Err(CoreError::invalid("TOTP is on without a totp_secret."));
         }
         for group in &row.groups {
             if group.is_empty() || group.chars().count() > 128 {
