@@ -1,6 +1,7 @@
 //! The janitor: deletes what has ended (expired codes, auth sessions, authorization codes,
 //! hosted sessions, rate counters; expired or long-revoked refresh sessions with their rotated
-//! tokens; outbox rows past their retention) in bounded batches. Every instance may run it: each
+//! tokens; outbox rows past their retention) in bounded batches, and ends the import jobs
+//! nobody will finish (see [`super::transfer::jobs`]). Every instance may run it: each
 //! batch is a set of independent bounded deletes, so concurrent runs only race for rows.
 
 use std::time::Duration;
@@ -37,7 +38,7 @@ impl Cogito {
                 break;
             }
         }
-        Ok(total)
+        Ok(total + self.settle_import_jobs().await?)
     }
 
     /// Runs [`Cogito::purge_expired`] every `every`, forever (spawn it; errors are logged and the

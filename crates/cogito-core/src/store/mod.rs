@@ -828,7 +828,6 @@ pub trait MaintenanceStore: Send + Sync {
     ) -> StoreResult<Purged>;
 }
 
-/// Everything a backend provides.
 /// User import jobs and their uploaded files.
 #[async_trait]
 pub trait ImportJobStore: Send + Sync {
@@ -860,15 +859,27 @@ pub trait ImportJobStore: Send + Sync {
         to: ImportJobStatus,
         at_ms: i64,
     ) -> StoreResult<bool>;
-    /// Records a job's counts and message so far.
+    /// Records a job's counts and message so far, at `at_ms` (its heartbeat).
     async fn record_import_progress(
         &self,
         job_id: &str,
         counts: (i64, i64, i64),
         message: Option<&str>,
+        at_ms: i64,
     ) -> StoreResult<()>;
+    /// Ends the jobs nobody finishes, each in one conditional statement: a started job whose
+    /// last heartbeat is before `stale_before_ms` (its instance stopped) becomes `Failed`; a
+    /// `Created` job created before `expire_before_ms` becomes `Expired`. Their files are
+    /// dropped. Returns how many jobs ended.
+    async fn settle_import_jobs(
+        &self,
+        now_ms: i64,
+        stale_before_ms: i64,
+        expire_before_ms: i64,
+    ) -> StoreResult<u64>;
 }
 
+/// Everything a backend provides.
 pub trait Store:
     PoolStore
     + ImportJobStore

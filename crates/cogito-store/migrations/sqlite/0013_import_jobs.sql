@@ -15,6 +15,8 @@ CREATE TABLE import_jobs (
     imported      INTEGER NOT NULL DEFAULT 0,
     skipped       INTEGER NOT NULL DEFAULT 0,
     failed        INTEGER NOT NULL DEFAULT 0,
-    message       TEXT
+    message       TEXT,
+    -- the last change: a started job silent for long is one whose instance stopped
+    updated_ms    INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX import_jobs_by_pool ON import_jobs (pool_id, job_id);

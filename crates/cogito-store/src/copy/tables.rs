@@ -376,6 +376,7 @@ pub(crate) const TABLES: &[Table] = &[
             int("skipped"),
             int("failed"),
             text_null("message"),
+            int("updated_ms"),
         ],
         order: Order::Key(&["job_id"]),
     },

@@ -45,7 +45,8 @@ impl ImportJobStore for SqliteStore {
     async fn insert_import_job(&self, job: &ImportJob) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO import_jobs (job_id, pool_id, name, role_arn, hashing, status, \
-             upload_token, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             upload_token, created_ms, updated_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
         )
         .bind(&job.job_id)
         .bind(&job.pool_id)
@@ -152,7 +153,7 @@ impl ImportJobStore for SqliteStore {
         let list =
             serde_json::to_string(&from).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let done = sqlx::query(
-            "UPDATE import_jobs SET status = ?2, \
+            "UPDATE import_jobs SET status = ?2, updated_ms = ?4, \
              started_ms = CASE WHEN ?2 = 'InProgress' THEN ?4 ELSE started_ms END, \
              completed_ms = CASE WHEN ?5 THEN ?4 ELSE completed_ms END, \
              file = CASE WHEN ?5 THEN NULL ELSE file END \
@@ -174,19 +175,49 @@ impl ImportJobStore for SqliteStore {
         job_id: &str,
         counts: (i64, i64, i64),
         message: Option<&str>,
+        at_ms: i64,
     ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE import_jobs SET imported = ?2, skipped = ?3, failed = ?4, \
-             message = COALESCE(?5, message) WHERE job_id = ?1",
+             message = COALESCE(?5, message), updated_ms = ?6 WHERE job_id = ?1",
         )
         .bind(job_id)
         .bind(counts.0)
         .bind(counts.1)
         .bind(counts.2)
         .bind(message)
+        .bind(at_ms)
         .execute(&self.pool)
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn settle_import_jobs(
+        &self,
+        now_ms: i64,
+        stale_before_ms: i64,
+        expire_before_ms: i64,
+    ) -> StoreResult<u64> {
+        let failed = sqlx::query(
+            "UPDATE import_jobs SET status = 'Failed', completed_ms = ?1, updated_ms = ?1, \
+             file = NULL, message = 'The instance running the job stopped before it ended.' \
+             WHERE status IN ('Pending', 'InProgress', 'Stopping') AND updated_ms < ?2",
+        )
+        .bind(now_ms)
+        .bind(stale_before_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let expired = sqlx::query(
+            "UPDATE import_jobs SET status = 'Expired', completed_ms = ?1, updated_ms = ?1, \
+             file = NULL WHERE status = 'Created' AND created_ms < ?2",
+        )
+        .bind(now_ms)
+        .bind(expire_before_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(failed.rows_affected() + expired.rows_affected())
     }
 }

@@ -83,7 +83,7 @@ pub async fn import_jobs_run_once_and_drop_their_file(store: Arc<dyn Store>) {
             .unwrap()
     );
     store
-        .record_import_progress("import-a", (5, 1, 2), Some("line 3: bad"))
+        .record_import_progress("import-a", (5, 1, 2), Some("line 3: bad"), 3_500)
         .await
         .unwrap();
     assert!(
@@ -106,6 +106,34 @@ pub async fn import_jobs_run_once_and_drop_their_file(store: Arc<dyn Store>) {
             .await
             .unwrap()
     );
+    // Jobs nobody finishes: b started at 6 000 and went silent, c was never started.
+    assert!(
+        store
+            .set_import_status("import-b", &[Created], Pending, 6_000)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.settle_import_jobs(7_000, 5_000, 500).await.unwrap(),
+        0,
+        "nothing stale yet"
+    );
+    assert_eq!(
+        store
+            .settle_import_jobs(20_000, 10_000, 5_000)
+            .await
+            .unwrap(),
+        2
+    );
+    let b = store.get_import_job("p", "import-b").await.unwrap();
+    assert_eq!(b.status, Failed);
+    assert!(b.message.unwrap().contains("stopped"));
+    assert_eq!(
+        store.get_import_job("p", "import-c").await.unwrap().status,
+        Expired
+    );
+    let a = store.get_import_job("p", "import-a").await.unwrap();
+    assert_eq!(a.status, Succeeded, "an ended job stays as it ended");
     store.delete_pool("p").await.unwrap();
     assert!(matches!(
         store.find_import_job("import-b").await,

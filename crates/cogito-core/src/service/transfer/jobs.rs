@@ -25,6 +25,13 @@ pub const BATCH: usize = 500;
 /// The longest `CompletionMessage`.
 const MESSAGE_MAX: usize = 128;
 
+/// A started job whose progress has not moved for this long has lost its instance (a batch
+/// takes seconds).
+pub const STALE_AFTER_MS: i64 = 10 * 60 * 1000;
+
+/// A job not started this long after its creation expires (and its file is dropped).
+pub const EXPIRE_AFTER_MS: i64 = 24 * 3600 * 1000;
+
 /// Failed rows named in the message (the rest are counted).
 const NAMED_FAILURES: usize = 5;
 
@@ -228,23 +235,34 @@ impl Cogito {
         }
     }
 
-    /// Ends a job as `Failed` with `message`, keeping the counts recorded so far.
+    /// Ends a job as `Failed` with `message`, keeping the counts recorded so far; a job that
+    /// has ended meanwhile keeps its own outcome.
     async fn fail_job(&self, job_id: &str, message: &str) -> Result<(), StoreError> {
         use ImportJobStatus::{Failed, InProgress, Pending, Stopping};
-        let job = self.store.find_import_job(job_id).await?;
-        let counts = (job.imported, job.skipped, job.failed);
-        self.store
-            .record_import_progress(job_id, counts, Some(&clip(message)))
+        let now = self.clock.now_ms();
+        let ended = self
+            .store
+            .set_import_status(job_id, &[Pending, InProgress, Stopping], Failed, now)
             .await?;
+        if ended {
+            let job = self.store.find_import_job(job_id).await?;
+            let counts = (job.imported, job.skipped, job.failed);
+            self.store
+                .record_import_progress(job_id, counts, Some(&clip(message)), now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the jobs nobody will finish: started jobs silent for [`STALE_AFTER_MS`] (their
+    /// instance stopped) fail, jobs never started within [`EXPIRE_AFTER_MS`] expire. Run by the
+    /// janitor on every instance.
+    pub async fn settle_import_jobs(&self) -> CoreResult<u64> {
+        let now = self.clock.now_ms();
         self.store
-            .set_import_status(
-                job_id,
-                &[Pending, InProgress, Stopping],
-                Failed,
-                self.clock.now_ms(),
-            )
+            .settle_import_jobs(now, now - STALE_AFTER_MS, now - EXPIRE_AFTER_MS)
             .await
-            .map(|_| ())
+            .map_err(|e| CoreError::from_store("settle import jobs", e))
     }
 
     async fn run_job(&self, pool_id: &str, job_id: &str) -> CoreResult<()> {
@@ -313,7 +331,12 @@ impl Cogito {
                 }
             }
             store
-                .record_import_progress(job_id, (imported, skipped, failed), None)
+                .record_import_progress(
+                    job_id,
+                    (imported, skipped, failed),
+                    None,
+                    self.clock.now_ms(),
+                )
                 .await
                 .map_err(err)?;
         }
@@ -326,7 +349,12 @@ impl Cogito {
             )
         };
         store
-            .record_import_progress(job_id, (imported, skipped, failed), Some(&clip(&message)))
+            .record_import_progress(
+                job_id,
+                (imported, skipped, failed),
+                Some(&clip(&message)),
+                self.clock.now_ms(),
+            )
             .await
             .map_err(err)?;
         if !store
