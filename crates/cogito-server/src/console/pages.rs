@@ -432,6 +432,48 @@ pub async fn pool_action(
         )
         .await
         .map(|_| format!("Domain {} created.", get("domain"))),
+        "delete-domain" => call(
+            &state,
+            "DeleteUserPoolDomain",
+            json!({ "UserPoolId": pool, "Domain": get("domain") }),
+        )
+        .await
+        .map(|_| format!("Domain {} deleted.", get("domain"))),
+        "delete-group" => call(
+            &state,
+            "DeleteGroup",
+            json!({ "UserPoolId": pool, "GroupName": get("name") }),
+        )
+        .await
+        .map(|_| format!("Group {} deleted.", get("name"))),
+        "delete-client" => call(
+            &state,
+            "DeleteUserPoolClient",
+            json!({ "UserPoolId": pool, "ClientId": get("client_id") }),
+        )
+        .await
+        .map(|_| format!("Client {} deleted.", get("client_id"))),
+        "resource-servers" => {
+            let scopes: Vec<Value> = lines(f.get("scopes"))
+                .iter()
+                .map(|s| json!({ "ScopeName": s, "ScopeDescription": s }))
+                .collect();
+            call(
+                &state,
+                "CreateResourceServer",
+                json!({ "UserPoolId": pool, "Identifier": get("identifier"),
+                        "Name": get("name"), "Scopes": scopes }),
+            )
+            .await
+            .map(|_| format!("Resource server {} created.", get("identifier")))
+        }
+        "delete-resource-server" => call(
+            &state,
+            "DeleteResourceServer",
+            json!({ "UserPoolId": pool, "Identifier": get("identifier") }),
+        )
+        .await
+        .map(|_| format!("Resource server {} deleted.", get("identifier"))),
         "keys" => match state.core.keys.rotate(&pool).await {
             Ok(r) => Ok(format!("New signing keys: {}.", r.new_kids.join(", "))),
             Err(e) => Err(format!("{}: {e}", e.cognito_type())),

@@ -94,15 +94,41 @@ async fn console_pages_and_actions_need_a_session_and_its_csrf_token() {
         assert_eq!(resp.status(), 303, "{path}");
         assert_eq!(resp.headers()["location"], "/console/login", "{path}");
     }
-    let actions = [
+    // Every form of the console posts to one of these.
+    let mut actions = vec![
         "/console/pools".to_owned(),
         "/console/logout".to_owned(),
-        format!("/console/pools/{pool}/delete"),
-        format!("/console/pools/{pool}/clients"),
-        format!("/console/pools/{pool}/keys"),
         format!("/console/pools/{pool}/users"),
-        format!("/console/pools/{pool}/user/delete"),
     ];
+    for action in [
+        "delete",
+        "clients",
+        "edit-client",
+        "delete-client",
+        "keys",
+        "settings",
+        "domain",
+        "delete-domain",
+        "groups",
+        "delete-group",
+        "resource-servers",
+        "delete-resource-server",
+        "ui",
+    ] {
+        actions.push(format!("/console/pools/{pool}/{action}"));
+    }
+    for action in [
+        "enable",
+        "disable",
+        "reset-password",
+        "set-password",
+        "add-group",
+        "remove-group",
+        "sign-out",
+        "delete",
+    ] {
+        actions.push(format!("/console/pools/{pool}/user/{action}"));
+    }
     for path in &actions {
         let resp = http
             .post(format!("{}{path}", app.url))
