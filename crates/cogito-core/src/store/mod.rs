@@ -523,6 +523,13 @@ pub trait GroupStore: Send + Sync {
     async fn add_member(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()>;
     /// Removes a user from a group (idempotent).
     async fn remove_member(&self, pool_id: &str, group: &str, sub: &str) -> StoreResult<()>;
+    /// The group names of many users at once (an export): `(sub, group)` pairs ordered by sub,
+    /// then group; users in no group have none.
+    async fn group_names_of(
+        &self,
+        pool_id: &str,
+        subs: &[String],
+    ) -> StoreResult<Vec<(String, String)>>;
     /// Groups of a user ordered by name, after the cursor.
     async fn groups_of_user(
         &self,

@@ -166,6 +166,22 @@ impl GroupStore for PostgresStore {
         Ok(())
     }
 
+    async fn group_names_of(
+        &self,
+        pool_id: &str,
+        subs: &[String],
+    ) -> StoreResult<Vec<(String, String)>> {
+        sqlx::query_as(
+            "SELECT sub, group_name FROM group_members WHERE pool_id = $1 AND sub = ANY($2) \
+             ORDER BY sub, group_name",
+        )
+        .bind(pool_id)
+        .bind(subs)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)
+    }
+
     async fn groups_of_user(
         &self,
         pool_id: &str,

@@ -167,6 +167,25 @@ impl GroupStore for SqliteStore {
         Ok(())
     }
 
+    async fn group_names_of(
+        &self,
+        pool_id: &str,
+        subs: &[String],
+    ) -> StoreResult<Vec<(String, String)>> {
+        let subs =
+            serde_json::to_string(subs).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        sqlx::query_as(
+            "SELECT sub, group_name FROM group_members \
+             WHERE pool_id = ?1 AND sub IN (SELECT value FROM json_each(?2)) \
+             ORDER BY sub, group_name",
+        )
+        .bind(pool_id)
+        .bind(subs)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)
+    }
+
     async fn groups_of_user(
         &self,
         pool_id: &str,

@@ -364,6 +364,18 @@ pub async fn user_import_is_all_or_nothing(store: Arc<dyn Store>) {
             assert_eq!(&store.find_user_by_key("p", key).await.unwrap(), u);
         }
     }
+    let names = store
+        .group_names_of("p", &["sub-03".into(), "sub-01".into(), "nobody".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        names,
+        [
+            ("sub-01".to_owned(), "staff".to_owned()),
+            ("sub-03".to_owned(), "admins".to_owned()),
+            ("sub-03".to_owned(), "staff".to_owned()),
+        ]
+    );
     let groups = store.groups_of_user("p", "sub-03", None, 10).await.unwrap();
     let names: Vec<&str> = groups.items.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["admins", "staff"]);

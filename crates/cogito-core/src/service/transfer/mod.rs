@@ -104,11 +104,21 @@ impl Cogito {
             .list_users(&pool.id, None, cursor, limit)
             .await
             .map_err(|e| CoreError::from_store("export users", e))?;
+        // The page's memberships in one query.
+        let subs: Vec<String> = page.items.iter().map(|u| u.sub.clone()).collect();
+        let mut memberships: std::collections::HashMap<String, Vec<String>> = Default::default();
+        for (sub, group) in self
+            .store
+            .group_names_of(&pool.id, &subs)
+            .await
+            .map_err(|e| CoreError::from_store("export groups", e))?
+        {
+            memberships.entry(sub).or_default().push(group);
+        }
         let mut out = Vec::with_capacity(page.items.len());
         for user in page.items {
-            let groups = self.all_groups_of(&pool.id, &user.sub).await?;
-            let names = groups.into_iter().map(|g| g.name).collect();
-            out.push(self.portable(user, names)?);
+            let groups = memberships.remove(&user.sub).unwrap_or_default();
+            out.push(self.portable(user, groups)?);
         }
         Ok((out, page.next))
     }
