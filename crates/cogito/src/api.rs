@@ -175,7 +175,12 @@ impl Api {
                 all.extend(list.iter().cloned());
             }
             match out[token].as_str() {
-                Some(next) if !next.is_empty() => input[token] = Value::String(next.to_owned()),
+                Some(next) if !next.is_empty() => {
+                    if input[token] == next {
+                        anyhow::bail!("{operation} answered the same page token twice");
+                    }
+                    input[token] = Value::String(next.to_owned());
+                }
                 _ => return Ok(all),
             }
         }

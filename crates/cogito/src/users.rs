@@ -310,14 +310,17 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
         .await
         .context("counting users")?;
     let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(
-            std::fs::OpenOptions::new()
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
                 .write(true)
                 .create(true)
                 .truncate(true)
                 .open(path)
-                .with_context(|| format!("creating {}", path.display()))?,
-        ),
+                .with_context(|| format!("creating {}", path.display()))?;
+            // Private even when it replaces a file that was not.
+            file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+            Box::new(file)
+        }
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
