@@ -24,6 +24,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cogito_core::Clock;
 use cogito_core::crypto::{fill_random, hmac_sha256, secrets_equal};
 use minijinja::{AutoEscape, Environment, Value};
 use serde_json::json;
@@ -89,13 +90,6 @@ fn session_mac(state: &AppState, body: &str, key_id: &str) -> String {
     mac(state, &format!("session\0{body}\0{secret}"))
 }
 
-#[allow(clippy::disallowed_methods)] // a session's expiry is wall-clock time
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
-}
-
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -142,7 +136,7 @@ fn session_cookie(state: &AppState, key_id: &str) -> HeaderValue {
     fill_random(&mut nonce);
     let nonce = URL_SAFE_NO_PAD.encode(nonce);
     let who = URL_SAFE_NO_PAD.encode(key_id);
-    let expires = now_secs() + SESSION_SECS;
+    let expires = state.core.clock.now_secs() + SESSION_SECS;
     let body = format!("{expires}.{nonce}.{who}");
     let value = format!(
         "{COOKIE}={body}.{}; Path=/console; Max-Age={SESSION_SECS}; HttpOnly; SameSite=Strict{}",
@@ -170,7 +164,7 @@ pub fn operator(state: &AppState, headers: &HeaderMap) -> Option<Operator> {
     if !secrets_equal(session_mac(state, body, &key_id).as_bytes(), tag.as_bytes()) {
         return None;
     }
-    if expires < now_secs() || !still_admitted(state, &key_id) {
+    if expires < state.core.clock.now_secs() || !still_admitted(state, &key_id) {
         return None;
     }
     Some(Operator {

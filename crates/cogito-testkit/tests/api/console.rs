@@ -168,6 +168,24 @@ async fn console_pages_and_actions_need_a_session_and_its_csrf_token() {
     assert_eq!(made.status(), 303);
     assert_eq!(pool_count(&app).await, 2);
 
+    // A session lasts 8 hours of the server's clock.
+    app.clock.advance_secs(7 * 3600);
+    let still = http
+        .get(format!("{}/console", app.url))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.status(), 200);
+    app.clock.advance_secs(3600 + 1);
+    let expired = http
+        .get(format!("{}/console", app.url))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expired.status(), 303, "an 8-hour session has ended");
+
     // A tampered cookie is no session.
     let tampered = format!("{}x", session);
     let resp = http
