@@ -24,7 +24,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cogito_core::Clock;
 use cogito_core::crypto::{fill_random, hmac_sha256, secrets_equal};
 use minijinja::{AutoEscape, Environment, Value};
 use serde_json::json;
