@@ -12,9 +12,10 @@
 //! - **Actions** go through [`crate::cognito_api::call_operation`], the JSON API's own path
 //!   (the service model's checks, then the operation), so the console has no rule of its own.
 //!
-//! Pages are in [`pages`]; templates in `templates/console/`.
+//! Pages are in [`pages`] and [`users`]; templates in `templates/console/`.
 
 mod pages;
+mod users;
 
 use std::sync::OnceLock;
 
@@ -48,14 +49,14 @@ pub fn routes() -> Router<AppState> {
         .route("/console/pools/{pool}/{action}", post(pages::pool_action))
         .route(
             "/console/pools/{pool}/users",
-            get(pages::users).post(pages::create_user),
+            get(users::users).post(users::create_user),
         )
         // A username may hold `/` or be `..`: it travels as a query parameter or form field,
         // never as a path segment a browser would normalise.
-        .route("/console/pools/{pool}/user", get(pages::user))
+        .route("/console/pools/{pool}/user", get(users::user))
         .route(
             "/console/pools/{pool}/user/{action}",
-            post(pages::user_action),
+            post(users::user_action),
         )
         .route("/console/outbox", get(pages::outbox))
         .route("/console/static/console.css", get(pages::css))

@@ -1,8 +1,7 @@
-//! The console's pages and form actions. Reads and writes are Cognito operations run through
+//! The console's pool pages and actions, sign-in, outbox and style sheet (users are in
+//! [`super::users`]). Reads and writes are Cognito operations run through
 //! [`call_operation`]; key rotation and the outbox, which have no Cognito operation, call the
 //! same core services as `cogito keys rotate` and `cogito outbox`.
-
-use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -33,12 +32,12 @@ fn flash(q: &Flash) -> Value {
     json!({ "notice": q.notice, "error": q.error })
 }
 
-fn encode(text: &str) -> String {
+pub(super) fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// A redirect to `to` with a notice or an error.
-fn back(to: &str, outcome: Result<String, String>) -> Response {
+pub(super) fn back(to: &str, outcome: Result<String, String>) -> Response {
     let sep = if to.contains('?') { '&' } else { '?' };
     let url = match outcome {
         Ok(notice) => format!("{to}{sep}notice={}", encode(&notice)),
@@ -48,7 +47,7 @@ fn back(to: &str, outcome: Result<String, String>) -> Response {
 }
 
 /// Runs an operation; its output, or `Type: message`.
-async fn call(state: &AppState, op: &str, input: Value) -> Result<Value, String> {
+pub(super) async fn call(state: &AppState, op: &str, input: Value) -> Result<Value, String> {
     call_operation(state, op, input)
         .await
         .map_err(|e| format!("{}: {}", e.type_name, e.message))
@@ -56,11 +55,11 @@ async fn call(state: &AppState, op: &str, input: Value) -> Result<Value, String>
 
 /// A pool's page. Pool ids are `region_Name` (the service model's pattern): no character a
 /// browser would treat as a path separator survives `encode`.
-fn pool_url(pool: &str) -> String {
+pub(super) fn pool_url(pool: &str) -> String {
     format!("/console/pools/{}", encode(pool))
 }
 
-fn user_url(pool: &str, user: &str) -> String {
+pub(super) fn user_url(pool: &str, user: &str) -> String {
     format!("{}/user?name={}", pool_url(pool), encode(user))
 }
 
@@ -516,184 +515,6 @@ pub async fn pool_action(
         _ => return secured(StatusCode::NOT_FOUND.into_response()),
     };
     back(&here, outcome)
-}
-
-/// `POST /console/pools/{pool}/users`: a new user.
-pub async fn create_user(
-    state: State<AppState>,
-    headers: HeaderMap,
-    Path(pool): Path<String>,
-    body: String,
-) -> Response {
-    pool_action(state, headers, Path((pool, "users".to_owned())), body).await
-}
-
-/// `?filter=…&token=…` of the users page.
-#[derive(Deserialize)]
-pub struct UsersQuery {
-    filter: Option<String>,
-    token: Option<String>,
-    notice: Option<String>,
-    error: Option<String>,
-}
-
-/// `GET /console/pools/{pool}/users`: search (a `ListUsers` filter) and pages of 20.
-pub async fn users(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(pool): Path<String>,
-    Query(q): Query<UsersQuery>,
-) -> Response {
-    let Some(op) = operator(&state, &headers) else {
-        return to_login();
-    };
-    let filter = q.filter.clone().unwrap_or_default();
-    let mut input = json!({ "UserPoolId": pool, "Limit": 20 });
-    if !filter.trim().is_empty() {
-        input["Filter"] = json!(filter);
-    }
-    if let Some(t) = &q.token {
-        input["PaginationToken"] = json!(t);
-    }
-    let mut ctx =
-        json!({ "pool_id": pool, "filter": filter, "notice": q.notice, "error": q.error });
-    match call(&state, "ListUsers", input).await {
-        Ok(out) => {
-            let users: Vec<Value> = out["Users"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|u| {
-                    let email = u["Attributes"]
-                        .as_array()
-                        .and_then(|a| a.iter().find(|x| x["Name"] == "email"))
-                        .map_or(Value::Null, |x| x["Value"].clone());
-                    let url = user_url(&pool, u["Username"].as_str().unwrap_or_default());
-                    json!({ "name": u["Username"], "status": u["UserStatus"],
-                            "enabled": u["Enabled"], "email": email, "url": url })
-                })
-                .collect();
-            ctx["users"] = json!(users);
-            if let Some(next) = out["PaginationToken"].as_str() {
-                ctx["next"] = json!(format!(
-                    "{}/users?filter={}&token={}",
-                    pool_url(&pool),
-                    encode(&filter),
-                    encode(next)
-                ));
-            }
-        }
-        Err(e) => ctx["error"] = json!(e),
-    }
-    render("users.html", Some(&op), ctx)
-}
-
-/// `?name=…` of the user page (and its notice or error).
-#[derive(Deserialize)]
-pub struct UserQuery {
-    name: String,
-    notice: Option<String>,
-    error: Option<String>,
-}
-
-/// `GET /console/pools/{pool}/user?name=…`.
-pub async fn user(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(pool): Path<String>,
-    Query(q): Query<UserQuery>,
-) -> Response {
-    let Some(op) = operator(&state, &headers) else {
-        return to_login();
-    };
-    let user = q.name.clone();
-    let id = json!({ "UserPoolId": pool, "Username": user });
-    let got = match call(&state, "AdminGetUser", id.clone()).await {
-        Ok(u) => u,
-        Err(e) => return back(&format!("{}/users", pool_url(&pool)), Err(e)),
-    };
-    let mut member = call(&state, "AdminListGroupsForUser", id)
-        .await
-        .unwrap_or_default();
-    let all = call(
-        &state,
-        "ListGroups",
-        json!({ "UserPoolId": pool, "Limit": 60 }),
-    )
-    .await
-    .unwrap_or_default();
-    let mut ctx = json!({ "notice": q.notice, "error": q.error });
-    ctx["pool_id"] = json!(pool);
-    ctx["actions"] = json!(format!("{}/user", pool_url(&pool)));
-    ctx["user"] = got;
-    ctx["groups"] = member["Groups"].take();
-    ctx["all_groups"] = all["Groups"].clone();
-    render("user.html", Some(&op), ctx)
-}
-
-/// `POST /console/pools/{pool}/user/{action}` (the username in the form).
-pub async fn user_action(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((pool, action)): Path<(String, String)>,
-    body: String,
-) -> Response {
-    let f: HashMap<String, String> = form(&body);
-    if let Err(refused) = guard_post(&state, &headers, &f) {
-        return refused.into_response();
-    }
-    let user = f.get("username").cloned().unwrap_or_default();
-    let id = json!({ "UserPoolId": pool, "Username": user });
-    let with = |k: &str, v: Value| {
-        let mut i = id.clone();
-        i[k] = v;
-        i
-    };
-    let group = f.get("group").cloned().unwrap_or_default();
-    let (operation, input, done) = match action.as_str() {
-        "enable" => ("AdminEnableUser", id.clone(), "User enabled.".to_owned()),
-        "disable" => ("AdminDisableUser", id.clone(), "User disabled.".to_owned()),
-        "reset-password" => (
-            "AdminResetUserPassword",
-            id.clone(),
-            "Password reset: the user must set a new one with a code.".to_owned(),
-        ),
-        "set-password" => {
-            let mut i = with(
-                "Password",
-                json!(f.get("password").cloned().unwrap_or_default()),
-            );
-            i["Permanent"] = json!(f.contains_key("permanent"));
-            ("AdminSetUserPassword", i, "Password set.".to_owned())
-        }
-        "add-group" => (
-            "AdminAddUserToGroup",
-            with("GroupName", json!(group)),
-            format!("Added to {group}."),
-        ),
-        "remove-group" => (
-            "AdminRemoveUserFromGroup",
-            with("GroupName", json!(group)),
-            format!("Removed from {group}."),
-        ),
-        "sign-out" => (
-            "AdminUserGlobalSignOut",
-            id.clone(),
-            "Signed out everywhere: every refresh token is revoked.".to_owned(),
-        ),
-        "delete" => {
-            return match call(&state, "AdminDeleteUser", id).await {
-                Ok(_) => back(
-                    &format!("{}/users", pool_url(&pool)),
-                    Ok(format!("User {user} deleted.")),
-                ),
-                Err(e) => back(&user_url(&pool, &user), Err(e)),
-            };
-        }
-        _ => return secured(StatusCode::NOT_FOUND.into_response()),
-    };
-    let outcome = call(&state, operation, input).await.map(|_| done);
-    back(&user_url(&pool, &user), outcome)
 }
 
 /// `?pool=…` of the outbox page.
