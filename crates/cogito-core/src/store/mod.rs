@@ -857,14 +857,15 @@ pub trait ImportJobStore: Send + Sync {
     /// The uploaded file of a job (`None` before an upload).
     async fn import_file(&self, job_id: &str) -> StoreResult<Option<Vec<u8>>>;
     /// Moves a job from one of `from` to `to` (one conditional statement), setting its start
-    /// time when it becomes `InProgress` and its end time (and dropping its file) when `to` is
-    /// final. `false` when its status was none of `from`.
+    /// time when it becomes `InProgress`, its end time (and dropping its file) when `to` is
+    /// final, and its message when one is given. `false` when its status was none of `from`.
     async fn set_import_status(
         &self,
         job_id: &str,
         from: &[ImportJobStatus],
         to: ImportJobStatus,
         at_ms: i64,
+        message: Option<&str>,
     ) -> StoreResult<bool>;
     /// Records a job's counts and message so far, at `at_ms` (its heartbeat).
     async fn record_import_progress(

@@ -148,12 +148,14 @@ impl ImportJobStore for PostgresStore {
         from: &[ImportJobStatus],
         to: ImportJobStatus,
         at_ms: i64,
+        message: Option<&str>,
     ) -> StoreResult<bool> {
         let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
         let list =
             serde_json::to_string(&from).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let done = sqlx::query(
             "UPDATE import_jobs SET status = $2, updated_ms = $4, \
+             message = COALESCE($6, message), \
              started_ms = CASE WHEN $2 = 'InProgress' THEN $4 ELSE started_ms END, \
              completed_ms = CASE WHEN $5 THEN $4 ELSE completed_ms END, \
              file = CASE WHEN $5 THEN NULL ELSE file END \
@@ -164,6 +166,7 @@ impl ImportJobStore for PostgresStore {
         .bind(list)
         .bind(at_ms)
         .bind(to.is_final())
+        .bind(message)
         .execute(&self.pool)
         .await
         .map_err(db_err)?;

@@ -70,15 +70,15 @@ pub async fn import_jobs_run_once_and_drop_their_file(store: Arc<dyn Store>) {
     );
     // Two starts: one wins.
     let (a, b) = tokio::join!(
-        store.set_import_status("import-a", &[Created], Pending, 2_000),
-        store.set_import_status("import-a", &[Created], Pending, 2_000)
+        store.set_import_status("import-a", &[Created], Pending, 2_000, None),
+        store.set_import_status("import-a", &[Created], Pending, 2_000, None)
     );
     assert!(a.unwrap() ^ b.unwrap(), "exactly one start wins");
     // No upload once started.
     assert!(!store.put_import_file("import-a", b"other").await.unwrap());
     assert!(
         store
-            .set_import_status("import-a", &[Pending], InProgress, 3_000)
+            .set_import_status("import-a", &[Pending], InProgress, 3_000, None)
             .await
             .unwrap()
     );
@@ -88,7 +88,7 @@ pub async fn import_jobs_run_once_and_drop_their_file(store: Arc<dyn Store>) {
         .unwrap();
     assert!(
         store
-            .set_import_status("import-a", &[InProgress, Stopping], Succeeded, 4_000)
+            .set_import_status("import-a", &[InProgress, Stopping], Succeeded, 4_000, None)
             .await
             .unwrap()
     );
@@ -102,14 +102,14 @@ pub async fn import_jobs_run_once_and_drop_their_file(store: Arc<dyn Store>) {
     // A stop after the end changes nothing.
     assert!(
         !store
-            .set_import_status("import-a", &[Pending, InProgress], Stopping, 5_000)
+            .set_import_status("import-a", &[Pending, InProgress], Stopping, 5_000, None)
             .await
             .unwrap()
     );
     // Jobs nobody finishes: b started at 6 000 and went silent, c was never started.
     assert!(
         store
-            .set_import_status("import-b", &[Created], Pending, 6_000)
+            .set_import_status("import-b", &[Created], Pending, 6_000, None)
             .await
             .unwrap()
     );

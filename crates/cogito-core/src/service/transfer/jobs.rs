@@ -192,6 +192,7 @@ impl Cogito {
                 &[ImportJobStatus::Created],
                 ImportJobStatus::Pending,
                 self.clock.now_ms(),
+                None,
             )
             .await
             .map_err(store_err("start import job"))?;
@@ -210,11 +211,11 @@ impl Cogito {
         let now = self.clock.now_ms();
         let store = &self.store;
         let stopped = store
-            .set_import_status(job_id, &[Pending], Stopped, now)
+            .set_import_status(job_id, &[Pending], Stopped, now, None)
             .await
             .map_err(store_err("stop import job"))?
             || store
-                .set_import_status(job_id, &[InProgress], Stopping, now)
+                .set_import_status(job_id, &[InProgress], Stopping, now, None)
                 .await
                 .map_err(store_err("stop import job"))?;
         if !stopped {
@@ -235,23 +236,20 @@ impl Cogito {
         }
     }
 
-    /// Ends a job as `Failed` with `message`, keeping the counts recorded so far; a job that
-    /// has ended meanwhile keeps its own outcome.
+    /// Ends a job as `Failed` with `message` in one conditional statement (the counts recorded
+    /// so far stay); a job that has ended meanwhile keeps its own outcome.
     async fn fail_job(&self, job_id: &str, message: &str) -> Result<(), StoreError> {
         use ImportJobStatus::{Failed, InProgress, Pending, Stopping};
-        let now = self.clock.now_ms();
-        let ended = self
-            .store
-            .set_import_status(job_id, &[Pending, InProgress, Stopping], Failed, now)
-            .await?;
-        if ended {
-            let job = self.store.find_import_job(job_id).await?;
-            let counts = (job.imported, job.skipped, job.failed);
-            self.store
-                .record_import_progress(job_id, counts, Some(&clip(message)), now)
-                .await?;
-        }
-        Ok(())
+        self.store
+            .set_import_status(
+                job_id,
+                &[Pending, InProgress, Stopping],
+                Failed,
+                self.clock.now_ms(),
+                Some(&clip(message)),
+            )
+            .await
+            .map(|_| ())
     }
 
     /// Ends the jobs nobody will finish: started jobs silent for [`STALE_AFTER_MS`] (their
@@ -270,7 +268,7 @@ impl Cogito {
         let store = &self.store;
         let err = |e| CoreError::from_store("import job", e);
         if !store
-            .set_import_status(job_id, &[Pending], InProgress, self.clock.now_ms())
+            .set_import_status(job_id, &[Pending], InProgress, self.clock.now_ms(), None)
             .await
             .map_err(err)?
         {
@@ -292,7 +290,7 @@ impl Cogito {
             let job = store.find_import_job(job_id).await.map_err(err)?;
             if job.status == Stopping {
                 store
-                    .set_import_status(job_id, &[Stopping], Stopped, self.clock.now_ms())
+                    .set_import_status(job_id, &[Stopping], Stopped, self.clock.now_ms(), None)
                     .await
                     .map_err(err)?;
                 return Ok(());
@@ -358,13 +356,13 @@ impl Cogito {
             .await
             .map_err(err)?;
         if !store
-            .set_import_status(job_id, &[InProgress], Succeeded, self.clock.now_ms())
+            .set_import_status(job_id, &[InProgress], Succeeded, self.clock.now_ms(), None)
             .await
             .map_err(err)?
         {
             // Asked to stop during the last batch: everything was imported anyway.
             store
-                .set_import_status(job_id, &[Stopping], Stopped, self.clock.now_ms())
+                .set_import_status(job_id, &[Stopping], Stopped, self.clock.now_ms(), None)
                 .await
                 .map_err(err)?;
         }
