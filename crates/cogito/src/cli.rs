@@ -190,6 +190,10 @@ pub struct ServeArgs {
     /// the database; `cogito trigger-secret` prints it).
     #[arg(long, env = "COGITO_TRIGGER_SECRET", hide_env_values = true)]
     pub trigger_secret: Option<String>,
+    /// Seconds requests in flight get to finish after SIGTERM / ctrl-c; then (or at a second
+    /// signal) the process exits with status 1.
+    #[arg(long, env = "COGITO_DRAIN_TIMEOUT", default_value_t = 30)]
+    pub drain_timeout: u64,
 }
 
 /// `cogito outbox`.

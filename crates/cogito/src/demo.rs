@@ -62,6 +62,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         sms_webhook: None,
         triggers: vec![format!("{TRIGGER_FUNCTION}={triggers_url}")],
         trigger_secret: Some(trigger_secret),
+        drain_timeout: 30,
     };
     serve::init_tracing(&serve_args, "warn");
     let (listener, state) = serve::prepare(&serve_args).await?;

@@ -1,5 +1,8 @@
 //! `cogito serve`: opens the store, loads or creates the master key and admin credentials,
-//! builds the services and serves until SIGTERM / ctrl-c.
+//! builds the services and serves until SIGTERM / ctrl-c. The first signal stops accepting
+//! and lets requests in flight finish (exit 0); a second signal, or requests still running
+//! after `--drain-timeout` seconds, end the process at once (exit 1) — every write is one
+//! transaction, so an interrupted request is all or nothing (REL-18, REL-19).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,9 +29,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let (listener, state) = prepare(&args).await?;
     tokio::spawn(state.core.clone().run_janitor(JANITOR_EVERY));
     tracing::info!(listen = %listener.local_addr()?, "cogito is serving");
-    cogito_server::serve(listener, state, shutdown_signal()).await?;
+    let drain = std::time::Duration::from_secs(args.drain_timeout);
+    cogito_server::serve(listener, state, draining(drain)).await?;
     tracing::info!("shut down");
     Ok(())
+}
+
+/// Completes on the first SIGTERM / ctrl-c (the server then drains), and from then on watches
+/// the drain: a second signal, or the drain outlasting `limit`, exits the process with status 1.
+async fn draining(limit: std::time::Duration) {
+    shutdown_signal().await;
+    tracing::info!(
+        limit_secs = limit.as_secs(),
+        "draining: requests in flight may finish; a second signal exits at once"
+    );
+    tokio::spawn(async move {
+        tokio::select! {
+            () = shutdown_signal() => tracing::warn!("second signal: exiting without waiting"),
+            () = tokio::time::sleep(limit) => tracing::warn!("drain timeout: exiting"),
+        }
+        std::process::exit(1);
+    });
 }
 
 /// Installs the log subscriber (`RUST_LOG` overrides `default_filter`).

@@ -1,6 +1,7 @@
 //! The real `cogito` binary: acknowledged writes survive `kill -9` (REL-07), concurrent
 //! SignUps of one username create exactly one user (REL-20), `cogito outbox --latest-code`
-//! reads codes from the data directory, and SIGTERM shuts down cleanly with exit code 0 (REL-18).
+//! reads codes from the data directory, and SIGTERM shuts down cleanly with exit code 0 (REL-18);
+//! a second SIGTERM, or a drain past its timeout, ends a stuck drain (REL-19).
 //!
 //! Every loop is bounded in count and time; children are killed when their guard drops.
 
@@ -30,6 +31,13 @@ async fn serve(data: &Path, logs: &Path) -> Server {
         &["--data-dir".into(), data.into()],
     )
     .await
+}
+
+/// [`serve`] with more arguments.
+async fn serve_with(data: &Path, logs: &Path, extra: &[&str]) -> Server {
+    let mut args: Vec<std::ffi::OsString> = vec!["--data-dir".into(), data.into()];
+    args.extend(extra.iter().map(Into::into));
+    Server::start(logs, "durability", (KEY_ID, SECRET), &args).await
 }
 
 /// What a writer task observed.
@@ -469,4 +477,72 @@ async fn secrets_are_sealed_at_rest_and_data_files_are_private() {
         d.user_pool_client.and_then(|c| c.client_secret).as_deref(),
         Some(secret.as_str())
     );
+}
+
+/// A request that never finishes: a `POST /` whose body stops after its first bytes (the
+/// server waits for the rest). The stream is returned so that the connection stays open.
+async fn stuck_request(server: &Server) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\n\
+         X-Amz-Target: AWSCognitoIdentityProviderService.ListUserPools\r\n\
+         Content-Length: 1000\r\n\r\n{{\"Max"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    // Let the server take the request in.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stream
+}
+
+/// Sends SIGTERM without waiting.
+fn sigterm(server: &Server) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(status.success());
+}
+
+/// REL-19: during a drain held up by a stuck request, a second SIGTERM ends the process at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn rel_19_a_second_sigterm_during_a_stuck_drain_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = serve(dir.path(), dir.path()).await;
+    let _stuck = stuck_request(&server).await;
+    sigterm(&server);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(
+        server.is_running(),
+        "the first SIGTERM drains: the stuck request holds it"
+    );
+    let started = Instant::now();
+    let status = server.terminate(Duration::from_secs(5)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(status.code(), Some(1), "a forced exit says so");
+    assert!(server.log().contains("second signal"), "{}", server.log());
+}
+
+/// REL-19: a drain that outlasts `--drain-timeout` ends the process.
+#[tokio::test(flavor = "multi_thread")]
+async fn rel_19_a_drain_past_its_timeout_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = serve_with(dir.path(), dir.path(), &["--drain-timeout", "1"]).await;
+    let _stuck = stuck_request(&server).await;
+    let started = Instant::now();
+    let status = server.terminate(Duration::from_secs(6)).await;
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+    assert_eq!(status.code(), Some(1));
+    assert!(server.log().contains("drain timeout"), "{}", server.log());
 }
