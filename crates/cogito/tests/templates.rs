@@ -213,6 +213,28 @@ async fn apply_is_idempotent_and_plan_shows_a_change_before_it_is_made() {
     assert_eq!(web.callback_urls(), ["https://shop.example/cb2"]);
     assert_eq!(web.allowed_o_auth_scopes().len(), 2);
     assert_eq!(ok(&server, &["plan", "-f", path]).trim(), "no changes");
+    // A group's precedence: updated, its description kept.
+    let regrouped = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("Precedence: 1", "Precedence: 5");
+    std::fs::write(&file, regrouped).unwrap();
+    let plan = ok(&server, &["plan", "-f", path]);
+    assert!(
+        plan.contains("~ group admins of pool shop: Precedence: 1 -> 5"),
+        "{plan}"
+    );
+    ok(&server, &["apply", "-f", path]);
+    let group = sdk
+        .get_group()
+        .user_pool_id(&pool)
+        .group_name("admins")
+        .send()
+        .await
+        .unwrap()
+        .group
+        .unwrap();
+    assert_eq!(group.precedence(), Some(5));
+    assert_eq!(group.description(), Some("Shop admins"));
 
     // export-config: the same server takes it without a change; a fresh one is rebuilt by it.
     let exported = ok(&server, &["export-config"]);

@@ -23,6 +23,37 @@ const POOL_CREATE_ONLY: &[&str] = &[
 /// Client settings fixed at creation.
 const CLIENT_CREATE_ONLY: &[&str] = &["GenerateSecret", "ClientSecret"];
 
+/// How the children of one kind are read, created and updated.
+struct Kind {
+    /// In messages.
+    label: &'static str,
+    /// The member naming one.
+    key: &'static str,
+    describe: &'static str,
+    /// The member of the describe output holding it.
+    described: &'static str,
+    create: &'static str,
+    update: &'static str,
+}
+
+const RESOURCE_SERVERS: Kind = Kind {
+    label: "resource server",
+    key: "Identifier",
+    describe: "DescribeResourceServer",
+    described: "ResourceServer",
+    create: "CreateResourceServer",
+    update: "UpdateResourceServer",
+};
+
+const GROUPS: Kind = Kind {
+    label: "group",
+    key: "GroupName",
+    describe: "GetGroup",
+    described: "Group",
+    create: "CreateGroup",
+    update: "UpdateGroup",
+};
+
 /// What a run found (and, when applying, did).
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -132,8 +163,15 @@ impl Converger<'_> {
         }
         self.domain(spec, id.as_deref(), &described).await?;
         self.clients(spec, id.as_deref()).await?;
-        self.resource_servers(spec, id.as_deref()).await?;
-        self.groups(spec, id.as_deref()).await?;
+        self.children(
+            spec,
+            id.as_deref(),
+            &spec.resource_servers,
+            &RESOURCE_SERVERS,
+        )
+        .await?;
+        self.children(spec, id.as_deref(), &spec.groups, &GROUPS)
+            .await?;
         self.users(spec, id.as_deref()).await
     }
 
@@ -268,105 +306,63 @@ impl Converger<'_> {
         Ok(())
     }
 
-    async fn resource_servers(&mut self, spec: &PoolSpec, id: Option<&str>) -> anyhow::Result<()> {
-        for server in &spec.resource_servers {
-            let identifier = server["Identifier"].as_str().unwrap_or_default();
+    /// Children of one kind (resource servers, groups): read by their key, created when
+    /// missing, updated when a setting the template names differs.
+    async fn children(
+        &mut self,
+        spec: &PoolSpec,
+        id: Option<&str>,
+        items: &[Map<String, Value>],
+        kind: &Kind,
+    ) -> anyhow::Result<()> {
+        for item in items {
+            let key = item[kind.key].as_str().unwrap_or_default();
             let described = match id {
                 Some(id) => {
                     let got = self
                         .api
-                        .call(
-                            "DescribeResourceServer",
-                            &json!({ "UserPoolId": id, "Identifier": identifier }),
-                        )
+                        .call(kind.describe, &json!({ "UserPoolId": id, kind.key: key }))
                         .await;
                     match got {
-                        Ok(v) => v["ResourceServer"].clone(),
+                        Ok(v) => v[kind.described].clone(),
                         Err(e) if is_error(&e, "ResourceNotFoundException") => Value::Null,
                         Err(e) => return Err(e),
                     }
                 }
                 None => Value::Null,
             };
-            let mut input = server.clone();
-            input.insert("UserPoolId".into(), json!(id.unwrap_or_default()));
-            if described.is_null() {
-                self.out.changes.push(format!(
-                    "+ resource server {identifier} of pool {}",
-                    spec.name
-                ));
-                if self.apply && id.is_some() {
-                    self.api
-                        .call("CreateResourceServer", &Value::Object(input))
-                        .await?;
-                }
-                continue;
-            }
-            let mut changed = Vec::new();
-            for (key, want) in server {
-                diff(key, want, &described[key.as_str()], &mut changed);
-            }
-            if !changed.is_empty() {
-                self.out.changes.push(format!(
-                    "~ resource server {identifier} of pool {}: {}",
-                    spec.name,
-                    changed.join("; ")
-                ));
-                if self.apply {
-                    let input = update_input(
-                        "UpdateResourceServer",
-                        &ids(&[("UserPoolId", id.unwrap_or_default())]),
-                        &described,
-                        server,
-                    );
-                    self.api.call("UpdateResourceServer", &input).await?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    async fn groups(&mut self, spec: &PoolSpec, id: Option<&str>) -> anyhow::Result<()> {
-        for group in &spec.groups {
-            let name = group["GroupName"].as_str().unwrap_or_default();
-            let described = match id {
-                Some(id) => {
-                    let got = self
-                        .api
-                        .call("GetGroup", &json!({ "UserPoolId": id, "GroupName": name }))
-                        .await;
-                    match got {
-                        Ok(v) => v["Group"].clone(),
-                        Err(e) if is_error(&e, "ResourceNotFoundException") => Value::Null,
-                        Err(e) => return Err(e),
-                    }
-                }
-                None => Value::Null,
-            };
-            let mut input = group.clone();
-            input.insert("UserPoolId".into(), json!(id.unwrap_or_default()));
             if described.is_null() {
                 self.out
                     .changes
-                    .push(format!("+ group {name} of pool {}", spec.name));
-                if self.apply && id.is_some() {
-                    self.api.call("CreateGroup", &Value::Object(input)).await?;
+                    .push(format!("+ {} {key} of pool {}", kind.label, spec.name));
+                if let (true, Some(id)) = (self.apply, id) {
+                    let mut input = item.clone();
+                    input.insert("UserPoolId".into(), json!(id));
+                    self.api.call(kind.create, &Value::Object(input)).await?;
                 }
                 continue;
             }
             let mut changed = Vec::new();
-            for (key, want) in group {
-                diff(key, want, &described[key.as_str()], &mut changed);
+            for (k, want) in item {
+                diff(k, want, &described[k.as_str()], &mut changed);
             }
-            if !changed.is_empty() {
-                self.out.changes.push(format!(
-                    "~ group {name} of pool {}: {}",
-                    spec.name,
-                    changed.join("; ")
-                ));
-                if self.apply {
-                    self.api.call("UpdateGroup", &Value::Object(input)).await?;
-                }
+            if changed.is_empty() {
+                continue;
+            }
+            self.out.changes.push(format!(
+                "~ {} {key} of pool {}: {}",
+                kind.label,
+                spec.name,
+                changed.join("; ")
+            ));
+            if self.apply {
+                let input = update_input(
+                    kind.update,
+                    &ids(&[("UserPoolId", id.unwrap_or_default())]),
+                    &described,
+                    item,
+                );
+                self.api.call(kind.update, &input).await?;
             }
         }
         Ok(())
