@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod hosted_ui;
 pub mod landing;
+pub mod listen;
 pub mod oauth2;
 pub mod oidc;
 pub mod session_cookie;
@@ -175,15 +176,21 @@ fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> axum::respons
     })
 }
 
-/// Serves the router on a listener until `shutdown` resolves; in-flight requests finish.
+/// Serves the router on a listener with the default [`listen::Limits`], over plain HTTP, until
+/// `shutdown` resolves; in-flight requests finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    listen::serve(
+        listener,
+        app(state),
+        listen::Limits::default(),
+        None,
+        shutdown,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@ pub struct TestOptions {
     pub hash_cost: Option<HashCost>,
     /// Trigger functions the app may call (`ARN=URL` settings).
     pub triggers: Option<cogito_server::triggers::TriggerSettings>,
+    /// Connection limits of the listener (`None`: the defaults of `cogito serve`).
+    pub limits: Option<cogito_server::listen::Limits>,
 }
 
 /// A store backend of [`TestApp`].
@@ -236,12 +238,13 @@ impl TestApp {
         })
         .expect("state");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served = state.clone();
+        let router = cogito_server::app(state.clone());
+        let limits = opts.limits.unwrap_or_default();
         tokio::spawn(async move {
-            let _ = cogito_server::serve(listener, served, async {
+            let stop = async {
                 let _ = rx.await;
-            })
-            .await;
+            };
+            let _ = cogito_server::listen::serve(listener, router, limits, None, stop).await;
         });
         let mut app = Self {
             url: base,

@@ -194,6 +194,22 @@ pub struct ServeArgs {
     /// signal) the process exits with status 1.
     #[arg(long, env = "COGITO_DRAIN_TIMEOUT", default_value_t = 30)]
     pub drain_timeout: u64,
+    /// Seconds a client has to send a request's headers (and the longest a kept-alive
+    /// connection may sit idle); slower clients are disconnected.
+    #[arg(long, env = "COGITO_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "COGITO_BODY_TIMEOUT", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Most client connections open at once; more wait to be accepted.
+    #[arg(long, env = "COGITO_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Serve HTTPS with this certificate chain (PEM); needs `--tls-key`.
+    #[arg(long, env = "COGITO_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) of `--tls-cert`.
+    #[arg(long, env = "COGITO_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 /// `cogito outbox`.

@@ -63,6 +63,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         triggers: vec![format!("{TRIGGER_FUNCTION}={triggers_url}")],
         trigger_secret: Some(trigger_secret),
         drain_timeout: 30,
+        header_timeout: 10,
+        body_timeout: 30,
+        max_connections: 4096,
+        tls_cert: None,
+        tls_key: None,
     };
     serve::init_tracing(&serve_args, "warn");
     let (listener, state) = serve::prepare(&serve_args).await?;

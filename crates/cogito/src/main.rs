@@ -15,6 +15,7 @@ mod manage;
 mod outbox;
 mod serve;
 mod template;
+mod tls;
 mod users;
 
 use clap::Parser;

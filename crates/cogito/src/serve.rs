@@ -30,7 +30,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tokio::spawn(state.core.clone().run_janitor(JANITOR_EVERY));
     tracing::info!(listen = %listener.local_addr()?, "cogito is serving");
     let drain = std::time::Duration::from_secs(args.drain_timeout);
-    cogito_server::serve(listener, state, draining(drain)).await?;
+    let limits = cogito_server::listen::Limits {
+        header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
+        body_timeout: std::time::Duration::from_secs(args.body_timeout.max(1)),
+        max_connections: args.max_connections.max(1),
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
+        _ => None,
+    };
+    let router = cogito_server::app(state);
+    cogito_server::listen::serve(listener, router, limits, tls, draining(drain)).await?;
     tracing::info!("shut down");
     Ok(())
 }
@@ -120,8 +130,10 @@ pub async fn prepare(
         .with_context(|| format!("binding {}", args.listen))?;
     let public_url = match &args.public_url {
         Some(url) => url.clone(),
+        None if args.tls_cert.is_some() => format!("https://{}", listener.local_addr()?),
         None => format!("http://{}", listener.local_addr()?),
     };
+    crate::tls::warn_if_plain(&public_url);
     let domain_urls = match &args.domain_host_suffix {
         Some(suffix) => DomainUrls::Host {
             scheme: public_url.split("://").next().unwrap_or("http").to_string(),

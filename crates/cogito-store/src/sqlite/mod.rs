@@ -30,13 +30,13 @@ mod effects;
 mod groups;
 mod import_jobs;
 mod keys;
+mod lockout;
 mod maintenance;
 mod oauth;
 mod outbox;
 mod pools;
 mod readers;
 mod sessions;
-mod unknown_failures;
 mod user_list;
 mod users;
 

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use cogito_core::model::user::{LoginKey, LoginKeyKind};
 use cogito_core::model::{MfaFactor, MfaPreference, User, UserMfa, UserStatus};
 use cogito_core::store::{
-    CodeRefusal, Effects, ImportedUser, LockoutPolicy, LoginFailures, Page, PasswordAttempt,
-    StoreError, StoreResult, UniqueKey, UpdateOutcome, UserFilter, UserStore, UserUpdate,
+    CodeRefusal, Effects, ImportedUser, LockoutPolicy, Page, PasswordAttempt, StoreError,
+    StoreResult, UniqueKey, UpdateOutcome, UserFilter, UserStore, UserUpdate,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -753,7 +753,7 @@ impl UserStore for SqliteStore {
         now_ms: i64,
         policy: &LockoutPolicy,
     ) -> StoreResult<PasswordAttempt> {
-        super::unknown_failures::record(self, pool_id, name_hash, now_ms, policy).await
+        super::lockout::unknown_attempt(self, pool_id, name_hash, now_ms, policy).await
     }
 
     async fn begin_password_attempt(
@@ -763,38 +763,7 @@ impl UserStore for SqliteStore {
         now_ms: i64,
         policy: &LockoutPolicy,
     ) -> StoreResult<PasswordAttempt> {
-        let mut tx = self.write_tx().await?;
-        let row = sqlx::query(
-            "SELECT failed_attempts, locked_until_ms, last_failure_ms FROM users              WHERE pool_id = ?1 AND sub = ?2",
-        )
-        .bind(pool_id)
-        .bind(sub)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .ok_or(StoreError::NotFound)?;
-        let current = LoginFailures {
-            failed_attempts: to_u32(row.try_get("failed_attempts").map_err(db_err)?)?,
-            locked_until_ms: row.try_get("locked_until_ms").map_err(db_err)?,
-            last_failure_ms: row.try_get("last_failure_ms").map_err(db_err)?,
-        };
-        let Some(next) = policy.on_attempt(current, now_ms) else {
-            return Ok(PasswordAttempt::Locked);
-        };
-        sqlx::query(
-            "UPDATE users SET failed_attempts = ?3, locked_until_ms = ?4, last_failure_ms = ?5 \
-             WHERE pool_id = ?1 AND sub = ?2",
-        )
-        .bind(pool_id)
-        .bind(sub)
-        .bind(i64::from(next.failed_attempts))
-        .bind(next.locked_until_ms)
-        .bind(next.last_failure_ms)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        commit(tx).await?;
-        Ok(PasswordAttempt::Allowed)
+        super::lockout::user_attempt(self, pool_id, sub, now_ms, policy).await
     }
 
     async fn clear_login_failures(&self, pool_id: &str, sub: &str) -> StoreResult<()> {

@@ -36,6 +36,7 @@ mod sec_password;
 mod sec_timing;
 mod sec_token;
 mod self_service;
+mod server_limits;
 mod signup;
 mod sigv4;
 mod smtp;

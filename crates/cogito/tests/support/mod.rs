@@ -21,13 +21,22 @@ pub struct Server {
     /// The file its stdout and stderr go to.
     pub log: PathBuf,
     admin: (String, String),
+    /// The certificate it serves HTTPS with (`--tls-cert`), trusted by [`Server::client`].
+    tls_cert: Option<PathBuf>,
 }
 
 impl Server {
     /// Starts `cogito serve --listen <free port> <args>` with the admin credentials `admin` and
     /// cheap password hashing, logging to `<log_dir>/serve-<name>-<attempt>.log`, and waits for
     /// `/health` (another port on failure, three times).
+    /// With `--tls-cert` among `args` it serves HTTPS, and its URL is `https://…`.
     pub async fn start(log_dir: &Path, name: &str, admin: (&str, &str), args: &[OsString]) -> Self {
+        let tls_cert = args
+            .iter()
+            .position(|a| a == "--tls-cert")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from);
+        let scheme = if tls_cert.is_some() { "https" } else { "http" };
         for attempt in 0..3 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
@@ -53,9 +62,10 @@ impl Server {
                 .expect("spawn cogito");
             let mut server = Self {
                 child: Some(child),
-                url: format!("http://127.0.0.1:{port}"),
+                url: format!("{scheme}://127.0.0.1:{port}"),
                 log,
                 admin: (admin.0.to_owned(), admin.1.to_owned()),
+                tls_cert: tls_cert.clone(),
             };
             if server.wait_healthy(Duration::from_secs(30)).await {
                 return server;
@@ -69,8 +79,19 @@ impl Server {
         panic!("cogito {name} never became healthy");
     }
 
+    /// An HTTP client for this server: [`http`], trusting its TLS certificate if it has one.
+    pub fn client(&self) -> reqwest::Client {
+        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(20));
+        if let Some(path) = &self.tls_cert {
+            let pem = std::fs::read(path).expect("certificate");
+            builder =
+                builder.add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("pem"));
+        }
+        builder.build().expect("http client")
+    }
+
     async fn wait_healthy(&mut self, limit: Duration) -> bool {
-        let http = http();
+        let http = self.client();
         let deadline = Instant::now() + limit;
         while Instant::now() < deadline {
             if let Some(child) = self.child.as_mut()

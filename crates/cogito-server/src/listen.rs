@@ -1,0 +1,217 @@
+//! The HTTP listener (security bar REL-06, REL-18, SEC-60): accepts connections up to a cap,
+//! serves HTTP/1.1 over plain TCP, HTTP/1.1 or HTTP/2 (by ALPN) over built-in TLS, and bounds
+//! what a slow or idle client can hold.
+//!
+//! - A request's head must arrive within [`Limits::header_timeout`] of the connection starting
+//!   to wait for it — which also closes a kept-alive connection idle that long — so clients that
+//!   trickle a header (slowloris) or never speak are closed.
+//! - A request's body must arrive whole within [`Limits::body_timeout`]; a body still coming
+//!   then fails the request.
+//! - At most [`Limits::max_connections`] connections are open at once; further ones wait in the
+//!   kernel's accept queue until one closes. A TLS handshake is bounded by the header timeout.
+//! - Each request carries the peer's address ([`Peer`]) for the rate limits.
+//!
+//! On shutdown the listener closes at once, open connections finish their requests in flight
+//! and then close; the caller bounds how long that may take (`--drain-timeout`).
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes, HttpBody};
+use hyper::body::{Frame, Incoming, SizeHint};
+use hyper::server::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+/// What one client may hold of the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest wait for a request's head, counted from when the connection starts waiting for
+    /// it (so also the idle timeout of a kept-alive connection), and for a TLS handshake.
+    pub header_timeout: Duration,
+    /// Longest a request's body may take to arrive, counted from its head.
+    pub body_timeout: Duration,
+    /// Most connections open at once.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+        }
+    }
+}
+
+/// The address of the peer a request came from (a request extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer(pub SocketAddr);
+
+/// Serves `router` on `listener` within `limits`, over TLS when `tls` is given, until
+/// `shutdown` resolves; then stops accepting and waits for the open connections to finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    // HTTP/1.1's header timer runs from the moment a connection waits for a request head: on
+    // a new connection before its first byte, and on a kept-alive one between requests.
+    let mut h1 = http1::Builder::new();
+    h1.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let mut h2 = http2::Builder::new(TokioExecutor::new());
+    h2.timer(TokioTimer::new())
+        .keep_alive_interval(Some(limits.header_timeout))
+        .keep_alive_timeout(limits.header_timeout);
+    let http = Http { h1, h2 };
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let (router, body_timeout) = (router.clone(), limits.body_timeout);
+        // Each request is tagged with its peer, and its body bounded in time.
+        let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let mut req = req.map(|body| Body::new(Timed::new(body, body_timeout)));
+            req.extensions_mut().insert(Peer(peer));
+            router.clone().oneshot(req)
+        });
+        let (http, watcher, tls) = (http.clone(), graceful.watcher(), tls.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            let served = match tls {
+                None => http.serve(stream, false, service, watcher).await,
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(limits.header_timeout, acceptor.accept(stream));
+                    let stream = match handshake.await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => return tracing::debug!("TLS handshake timed out"),
+                    };
+                    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                    http.serve(stream, h2, service, watcher).await
+                }
+            };
+            if let Err(e) = served {
+                tracing::debug!(error = %e, %peer, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// The protocol builders.
+#[derive(Clone)]
+struct Http {
+    h1: http1::Builder,
+    h2: http2::Builder<TokioExecutor>,
+}
+
+impl Http {
+    /// Serves one connection (HTTP/2 if `h2`), finishing early on a graceful shutdown.
+    async fn serve<I, S>(&self, io: I, h2: bool, service: S, watcher: Watcher) -> hyper::Result<()>
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+        S: hyper::service::Service<
+                hyper::Request<Incoming>,
+                Response = axum::response::Response,
+                Error = std::convert::Infallible,
+            > + Send
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let io = TokioIo::new(io);
+        if h2 {
+            watcher.watch(self.h2.serve_connection(io, service)).await
+        } else {
+            watcher.watch(self.h1.serve_connection(io, service)).await
+        }
+    }
+}
+
+/// A request body that fails once its deadline passes before it has fully arrived.
+struct Timed {
+    inner: Incoming,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Timed {
+    fn new(inner: Incoming, limit: Duration) -> Self {
+        Self {
+            inner,
+            deadline: Box::pin(tokio::time::sleep(limit)),
+        }
+    }
+}
+
+/// The error of a body that did not arrive in time.
+#[derive(Debug)]
+struct BodyTimedOut;
+
+impl std::fmt::Display for BodyTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("request body timed out")
+    }
+}
+
+impl std::error::Error for BodyTimedOut {}
+
+impl HttpBody for Timed {
+    type Data = Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(BodyTimedOut.into()))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
