@@ -98,11 +98,15 @@ impl FromRequestParts<AppState> for DomainCtx {
 
 /// Routes served on every pool domain (OAuth 2.0 endpoints and hosted pages), each within the
 /// request deadline.
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
     crate::oauth2::routes()
         .route("/", axum::routing::get(crate::landing::domain_root))
         .merge(crate::hosted_ui::routes())
         .layer(axum::middleware::from_fn(crate::deadline::bounded))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::rate::limit_domain,
+        ))
 }
 
 /// Serves a request that arrived on a domain host name (`<prefix>.<suffix>`) by rewriting it to

@@ -3,6 +3,7 @@
 //! server is a library: [`app`] builds the router, [`serve`] runs it until shutdown.
 
 pub mod auth;
+pub mod client_addr;
 pub mod cognito_api;
 pub mod console;
 pub mod deadline;
@@ -15,6 +16,7 @@ pub mod landing;
 pub mod listen;
 pub mod oauth2;
 pub mod oidc;
+pub mod rate;
 pub mod session_cookie;
 pub mod setup;
 pub mod trace;
@@ -46,6 +48,8 @@ pub struct ServerConfig {
     /// Hosted-UI customisation files (`<ui_dir>/<poolId>[/<clientId>]/<template>.html`,
     /// `custom.css`, `logo.png`); `<data-dir>/ui` when served by the CLI.
     pub ui_dir: Option<std::path::PathBuf>,
+    /// Proxies whose `X-Forwarded-For` names the client's address (for the rate limits).
+    pub trusted_proxies: Vec<client_addr::Cidr>,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +63,7 @@ impl Default for ServerConfig {
                 public_url: "http://127.0.0.1:9229".into(),
             },
             ui_dir: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -128,14 +133,14 @@ pub fn app(state: AppState) -> Router {
         .merge(metadata);
     router = router.merge(console::routes());
     let domains: Router = Router::new()
-        .nest("/domain/{domain}", domain::routes())
+        .nest("/domain/{domain}", domain::routes(&state))
         .with_state(state.clone());
     let suffix = match &state.config.domain_urls {
         domain::DomainUrls::Host { suffix, .. } => Some(suffix.to_ascii_lowercase()),
         domain::DomainUrls::Path { .. } => None,
     };
     router = router
-        .nest("/domain/{domain}", domain::routes())
+        .nest("/domain/{domain}", domain::routes(&state))
         .fallback(move |req| domain::host_dispatch(domains.clone(), suffix.clone(), req))
         .layer(cors);
     if state.config.dev {

@@ -55,6 +55,11 @@ pub struct TestOptions {
     pub triggers: Option<cogito_server::triggers::TriggerSettings>,
     /// Connection limits of the listener (`None`: the defaults of `cogito serve`).
     pub limits: Option<cogito_server::listen::Limits>,
+    /// Request rate limits (`None`: none, so tests of other things can run bursts; the tests
+    /// of the limits set them).
+    pub rate_limits: Option<cogito_core::service::rate_limits::RateLimits>,
+    /// Proxies trusted to say the client's address in `X-Forwarded-For`.
+    pub trusted_proxies: Vec<cogito_server::client_addr::Cidr>,
 }
 
 /// A store backend of [`TestApp`].
@@ -217,6 +222,10 @@ impl TestApp {
                 public_url: base.clone(),
                 cognito_issuer: opts.cognito_issuer,
                 region: "us-east-1".into(),
+                rate_limits: opts
+                    .rate_limits
+                    .clone()
+                    .unwrap_or_else(cogito_core::service::rate_limits::RateLimits::off),
             },
             server: ServerConfig {
                 dev: opts.dev,

@@ -210,6 +210,19 @@ pub struct ServeArgs {
     /// The private key (PEM) of `--tls-cert`.
     #[arg(long, env = "COGITO_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// A request rate limit, `[POOL_ID:]CLASS.SCOPE=COUNT/SECONDS` (CLASS: sign-in, sign-up,
+    /// code-send, token, hosted-page; SCOPE: source or subject; `off` for none), repeatable;
+    /// `off` alone turns every limit off. Defaults follow Cognito's quotas (README).
+    #[arg(long = "rate-limit", env = "COGITO_RATE_LIMITS", value_delimiter = ',')]
+    pub rate_limits: Vec<String>,
+    /// A proxy (address or block, e.g. 10.0.0.0/8) whose `X-Forwarded-For` names the client's
+    /// address for the rate limits, repeatable. Without it the connection's peer is the client.
+    #[arg(
+        long = "trusted-proxy",
+        env = "COGITO_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// `cogito outbox`.

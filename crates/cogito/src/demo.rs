@@ -68,6 +68,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         max_connections: 4096,
         tls_cert: None,
         tls_key: None,
+        rate_limits: Vec::new(),
+        trusted_proxies: Vec::new(),
     };
     serve::init_tracing(&serve_args, "warn");
     let (listener, state) = serve::prepare(&serve_args).await?;

@@ -12,6 +12,7 @@ use cogito_core::SystemClock;
 use cogito_core::crypto::MasterKey;
 use cogito_core::password::HashCost;
 use cogito_core::service::CoreConfig;
+use cogito_core::service::rate_limits::RateLimits;
 use cogito_server::ServerConfig;
 use cogito_server::delivery::{Delivery, DeliveryConfig};
 use cogito_server::domain::DomainUrls;
@@ -155,17 +156,33 @@ pub async fn prepare(
             public_url,
             cognito_issuer: args.cognito_issuer,
             region: args.region.clone(),
+            rate_limits: rate_limits(&args.rate_limits)?,
         },
         server: ServerConfig {
             dev: args.dev,
             admin_credentials: credentials,
             domain_urls,
             ui_dir: Some(args.storage.data_dir.join("ui")),
+            trusted_proxies: args
+                .trusted_proxies
+                .iter()
+                .map(|p| p.parse())
+                .collect::<Result<_, String>>()
+                .map_err(anyhow::Error::msg)?,
             ..ServerConfig::default()
         },
         triggers: Some(triggers),
     })?;
     Ok((listener, state))
+}
+
+/// The rate limits: the defaults changed by each `--rate-limit` setting in turn.
+fn rate_limits(settings: &[String]) -> anyhow::Result<RateLimits> {
+    let mut limits = RateLimits::default();
+    for s in settings.iter().filter(|s| !s.trim().is_empty()) {
+        limits.set(s).map_err(anyhow::Error::msg)?;
+    }
+    Ok(limits)
 }
 
 /// The secret trigger requests are signed with: the configured one, else the installation's

@@ -277,6 +277,7 @@ async fn open(installation: &Installation) -> anyhow::Result<(Cogito, Arc<dyn St
         public_url: String::new(),
         cognito_issuer: false,
         region: String::new(),
+        rate_limits: cogito_core::service::rate_limits::RateLimits::off(),
     };
     let counter = store.clone();
     let core = Cogito::new(

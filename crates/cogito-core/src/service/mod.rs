@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod mfa_settings;
 pub mod oauth;
 pub mod pools;
+pub mod rate_limits;
 pub mod resource_servers;
 pub mod self_service;
 pub mod signup;
@@ -46,6 +47,8 @@ pub struct CoreConfig {
     pub cognito_issuer: bool,
     /// Region new pool ids are created in.
     pub region: String,
+    /// Request rate limits.
+    pub rate_limits: rate_limits::RateLimits,
 }
 
 /// The core services.

@@ -38,9 +38,11 @@ pub async fn handle(
     State(state): State<AppState>,
     method: Method,
     uri: Uri,
+    peer: Option<axum::Extension<crate::listen::Peer>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let source = crate::rate::source_of(&state, peer.map(|p| p.0), &headers);
     let request_id = uuid::Uuid::new_v4().to_string();
     let target = headers
         .get("x-amz-target")
@@ -54,7 +56,13 @@ pub async fn handle(
     let span = tracing::info_span!("cognito", op = %op_name, request_id = %request_id);
     let _enter = span.enter();
     drop(_enter);
-    let dispatched = dispatch(&state, &method, &uri, &headers, body, &op_name, &target);
+    let request = Incoming {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        source,
+    };
+    let dispatched = dispatch(&state, request, body, &op_name, &target);
     // Dropping the operation mid-way rolls back its uncommitted transaction; a commit already
     // sent may still land, as with any answer lost in transit (the write itself is atomic).
     let result = crate::deadline::run_within(REQUEST_DEADLINE, dispatched)
@@ -116,15 +124,28 @@ fn http_date(secs: i64) -> String {
     )
 }
 
+/// What `dispatch` needs of the HTTP request besides its body.
+struct Incoming<'a> {
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    /// The client's address ([`crate::client_addr`]).
+    source: Option<std::net::IpAddr>,
+}
+
 async fn dispatch(
     state: &AppState,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
+    request: Incoming<'_>,
     body: Body,
     op_name: &str,
     target: &str,
 ) -> Result<Value, ApiError> {
+    let Incoming {
+        method,
+        uri,
+        headers,
+        source,
+    } = request;
     if !target.starts_with(TARGET_PREFIX) {
         return Err(ApiError::bad_request(
             "UnknownOperationException",
@@ -150,6 +171,7 @@ async fn dispatch(
     check_content_type(headers)?;
     let input: Value =
         serde_json::from_slice(&bytes).map_err(|e| ApiError::serialization(json_error(&e)))?;
+    crate::rate::admit_api(state, op_name, &input, source).await?;
     call_operation(state, op_name, input).await
 }
 

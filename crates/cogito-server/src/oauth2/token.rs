@@ -182,6 +182,15 @@ pub async fn token(
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
+    let per_client = cogito_core::service::rate_limits::Admission {
+        class: cogito_core::service::rate_limits::RateClass::Token,
+        scope: &ctx.pool.id,
+        source: None,
+        subject: Some(&form.auth.client_id),
+    };
+    if let Err(e) = state.core.admit(per_client).await {
+        return crate::rate::over_limit(&e, true);
+    }
     let p = &form.params;
     let req = TokenRequest {
         grant_type: p.get("grant_type"),

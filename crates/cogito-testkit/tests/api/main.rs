@@ -26,6 +26,7 @@ mod oauth_scopes;
 mod oauth_support;
 mod pools;
 mod races;
+mod rate_limits;
 mod resource_servers;
 mod sec_authorize;
 mod sec_code;
