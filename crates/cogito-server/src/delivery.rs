@@ -1,5 +1,6 @@
 //! Message transports behind the core's `Transport` port: e-mail over SMTP (`lettre`) and SMS
-//! to an optional HTTP webhook. The outbox record is written by the core before either runs.
+//! to an optional HTTP webhook. The outbox record is written by the core before either runs,
+//! and a failed send is retried from it (`cogito_core::service::delivery`).
 
 use async_trait::async_trait;
 use cogito_core::model::{DeliveryMedium, OutboxMessage};
@@ -7,6 +8,10 @@ use cogito_core::service::Transport;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::{AsyncTransport, Message, Tokio1Executor};
+
+/// The longest one SMTP exchange or webhook call may take; a slower one fails the attempt,
+/// which is retried later.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Delivery settings.
 #[derive(Debug, Clone, Default)]
@@ -60,7 +65,8 @@ impl Delivery {
                     .host_str()
                     .ok_or_else(|| DeliveryError::SmtpUrl("no host".into()))?;
                 let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-                    .port(parsed.port().unwrap_or(25));
+                    .port(parsed.port().unwrap_or(25))
+                    .timeout(Some(SEND_TIMEOUT));
                 if !parsed.username().is_empty() {
                     b = b.credentials(lettre::transport::smtp::authentication::Credentials::new(
                         parsed.username().to_string(),
@@ -72,6 +78,7 @@ impl Delivery {
             Some(url) => Some(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| DeliveryError::SmtpUrl(e.to_string()))?
+                    .timeout(Some(SEND_TIMEOUT))
                     .build(),
             ),
         };
@@ -83,7 +90,10 @@ impl Delivery {
             smtp,
             from,
             sms_webhook: config.sms_webhook.clone(),
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(SEND_TIMEOUT)
+                .build()
+                .unwrap_or_default(),
         })
     }
 
@@ -95,7 +105,9 @@ impl Delivery {
             .destination
             .parse()
             .map_err(|e| format!("recipient: {e}"))?;
+        // The outbox id as `Message-ID`: a message delivered twice (at least once) is recognisable.
         let email = Message::builder()
+            .message_id(Some(format!("<{}@cogito>", m.id)))
             .from(self.from.clone())
             .to(to)
             .subject(m.subject.clone())
@@ -111,7 +123,8 @@ impl Delivery {
         let Some(url) = &self.sms_webhook else {
             return Ok(());
         };
-        let body = serde_json::json!({ "to": m.destination, "body": m.body, "poolId": m.pool_id, "username": m.username });
+        // `id`: the outbox id, the same on every attempt, so the receiver can drop duplicates.
+        let body = serde_json::json!({ "id": m.id, "to": m.destination, "body": m.body, "poolId": m.pool_id, "username": m.username });
         let resp = self
             .http
             .post(url)

@@ -46,5 +46,8 @@ pub fn message_json(m: &OutboxMessage) -> Value {
         "code": m.code,
         "purpose": m.purpose,
         "created_ms": m.created_ms,
+        "delivery": m.delivery.state.as_str(),
+        "attempts": m.delivery.attempts,
+        "last_error": m.delivery.last_error,
     })
 }

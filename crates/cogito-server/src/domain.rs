@@ -102,11 +102,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     crate::oauth2::routes()
         .route("/", axum::routing::get(crate::landing::domain_root))
         .merge(crate::hosted_ui::routes())
-        .layer(axum::middleware::from_fn(crate::deadline::bounded))
+        // The deadline wraps the rate limit too: counting waits on the store like the rest.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::rate::limit_domain,
         ))
+        .layer(axum::middleware::from_fn(crate::deadline::bounded))
 }
 
 /// Serves a request that arrived on a domain host name (`<prefix>.<suffix>`) by rewriting it to

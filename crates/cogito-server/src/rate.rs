@@ -56,7 +56,9 @@ pub async fn admit_api(
         (Some(pool), _) if admin => pool.to_owned(),
         (_, Some(client)) => match state.core.client(client).await {
             Ok(c) => c.pool_id,
-            Err(_) => String::new(),
+            // Storage trouble fails the request now rather than after a second wait.
+            Err(CoreError::ResourceNotFound(_)) => String::new(),
+            Err(e) => return Err(ApiError::from(e)),
         },
         _ => String::new(),
     };

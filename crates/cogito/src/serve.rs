@@ -21,6 +21,9 @@ use cogito_server::triggers::TriggerSettings;
 
 use crate::cli::ServeArgs;
 
+/// How often failed message deliveries due again are retried.
+const DELIVERY_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How often the janitor purges expired rows.
 const JANITOR_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
@@ -29,6 +32,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing(&args, "info");
     let (listener, state) = prepare(&args).await?;
     tokio::spawn(state.core.clone().run_janitor(JANITOR_EVERY));
+    tokio::spawn(state.core.clone().run_delivery(DELIVERY_EVERY));
     tracing::info!(listen = %listener.local_addr()?, "cogito is serving");
     let drain = std::time::Duration::from_secs(args.drain_timeout);
     let limits = cogito_server::listen::Limits {

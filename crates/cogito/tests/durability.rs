@@ -322,7 +322,7 @@ async fn outbox_command_prints_the_latest_code() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sigterm_under_load_exits_0_and_keeps_every_acknowledged_write() {
+async fn rel_18_sigterm_under_load_exits_0_and_keeps_every_acknowledged_write() {
     let data = tempfile::tempdir().unwrap();
     let logs = tempfile::tempdir().unwrap();
     let mut server = serve(data.path(), logs.path()).await;
@@ -349,7 +349,7 @@ async fn sigterm_under_load_exits_0_and_keeps_every_acknowledged_write() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_when_idle_exits_0() {
+async fn rel_18_sigterm_when_idle_exits_0() {
     let data = tempfile::tempdir().unwrap();
     let logs = tempfile::tempdir().unwrap();
     let mut server = serve(data.path(), logs.path()).await;

@@ -20,7 +20,7 @@ pub use client::AppClient;
 pub use device::{Device, DeviceConfig};
 pub use group::Group;
 pub use import_job::{ImportJob, ImportJobStatus};
-pub use message::{DeliveryMedium, OutboxMessage};
+pub use message::{DeliveryMedium, DeliveryState, DeliveryStatus, OutboxMessage};
 pub use mfa::{MfaFactor, MfaMode, MfaPreference, PoolMfa, UserMfa};
 pub use oauth::{
     AuthorizationCode, Domain, HostedSession, OAuthSettings, ResourceServer, UiCustomization,

@@ -276,7 +276,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_full_queue_is_refused_at_once() {
+    async fn sec_56_a_full_hashing_queue_is_refused_at_once() {
         // One worker, busy on an expensive hash while the queue is full.
         let cost = HashCost {
             memory_kib: 32 * 1024,

@@ -10,7 +10,7 @@ use super::Cogito;
 use crate::attributes::mask_destination;
 use crate::crypto::MasterKey;
 use crate::error::{CoreError, CoreResult};
-use crate::model::{DeliveryMedium, OutboxMessage, User};
+use crate::model::{DeliveryMedium, DeliveryStatus, OutboxMessage, User};
 use crate::store::{Effects, OutboxQuery};
 
 /// Delivers a message beyond the outbox.
@@ -68,7 +68,7 @@ pub struct Mail {
     pub effects: Effects,
     /// Where each message goes, in order.
     pub deliveries: Vec<CodeDelivery>,
-    plain: Vec<OutboxMessage>,
+    pub(crate) plain: Vec<OutboxMessage>,
 }
 
 impl Mail {
@@ -126,6 +126,9 @@ impl Cogito {
             code: Some(out.code.to_string()),
             purpose: out.purpose.to_string(),
             created_ms: self.clock.now_ms(),
+            delivery: DeliveryStatus::pending(
+                self.clock.now_ms() + super::delivery::ATTEMPT_HOLD_MS,
+            ),
         };
         mail.effects.messages.push(self.seal_message(&message));
         mail.plain.push(message);
@@ -136,19 +139,6 @@ impl Cogito {
         };
         mail.deliveries.push(delivery.clone());
         Ok(delivery)
-    }
-
-    /// Hands committed messages to the transport. Delivery runs in the background: a slow or
-    /// hanging SMTP server / webhook must not stall the API answer (the outbox has the message).
-    pub fn deliver(&self, mail: Mail) {
-        for message in mail.plain {
-            let transport = self.transport.clone();
-            tokio::spawn(async move {
-                if let Err(e) = transport.send(&message).await {
-                    tracing::warn!(pool = %message.pool_id, medium = message.medium.as_str(), error = %e, "message delivery failed; kept in the outbox");
-                }
-            });
-        }
     }
 
     /// The copy of a message kept at rest: body and code sealed under the master key.
@@ -180,16 +170,16 @@ impl Cogito {
             .list_messages(query)
             .await
             .map_err(|e| CoreError::from_store("outbox", e))?;
-        stored
-            .into_iter()
-            .map(|m| {
-                Ok(OutboxMessage {
-                    body: self.open_text(&m.body)?,
-                    code: m.code.as_deref().map(|c| self.open_text(c)).transpose()?,
-                    ..m
-                })
-            })
-            .collect()
+        stored.into_iter().map(|m| self.open_message(m)).collect()
+    }
+
+    /// A stored message with its body and code opened.
+    pub(crate) fn open_message(&self, m: OutboxMessage) -> CoreResult<OutboxMessage> {
+        Ok(OutboxMessage {
+            body: self.open_text(&m.body)?,
+            code: m.code.as_deref().map(|c| self.open_text(c)).transpose()?,
+            ..m
+        })
     }
 }
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod challenge;
 pub mod clients;
 pub mod custom_auth;
+pub mod delivery;
 pub mod devices;
 pub mod domains;
 pub mod groups;

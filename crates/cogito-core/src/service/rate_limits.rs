@@ -219,45 +219,40 @@ pub const TOO_MANY: &str = "Too many requests";
 
 impl Cogito {
     /// Counts one request; `TooManyRequestsException` when its address or its subject is over
-    /// the limit of its class. Both counters are counted even when the first is over, so a
-    /// refused burst cannot reset either.
+    /// the limit of its class.
     pub async fn admit(&self, a: Admission<'_>) -> CoreResult<()> {
         let limits = self.config.rate_limits.of(a.scope, a.class);
         let source = a.source.map(|ip| ip.to_string());
         let subject = a.subject.map(str::to_lowercase);
-        let mut within = true;
-        for (scope, rate, value) in [
+        let now = self.clock.now_ms();
+        let events: Vec<(String, i64, u32)> = [
             ("source", limits.per_source, source.as_deref()),
             ("subject", limits.per_subject, subject.as_deref()),
-        ] {
-            let Some(value) = value.filter(|_| rate.count > 0) else {
-                continue;
-            };
-            within &= self.count_in_window(a, scope, rate, value).await?;
+        ]
+        .into_iter()
+        .filter(|(_, rate, value)| rate.count > 0 && value.is_some())
+        .map(|(scope, rate, value)| {
+            let window_ms = i64::from(rate.per_secs) * 1000;
+            let who = keyed_fingerprint(&self.code_key, value.unwrap_or_default());
+            let key = format!("rate:{}:{scope}:{}:{who}", a.class.as_str(), a.scope);
+            (key, now - now.rem_euclid(window_ms), rate.count)
+        })
+        .collect();
+        if events.is_empty() {
+            return Ok(());
         }
-        if within {
+        // One statement for both counters; both count even when one is over, so a refused
+        // burst cannot reset either.
+        let within = self
+            .store
+            .count_events(&events)
+            .await
+            .map_err(|e| CoreError::from_store("rate limit", e))?;
+        if within.iter().all(|w| *w) {
             Ok(())
         } else {
             Err(CoreError::TooManyRequests(TOO_MANY.into()))
         }
-    }
-
-    async fn count_in_window(
-        &self,
-        a: Admission<'_>,
-        scope: &str,
-        rate: Rate,
-        value: &str,
-    ) -> CoreResult<bool> {
-        let now = self.clock.now_ms();
-        let window_ms = i64::from(rate.per_secs) * 1000;
-        let window = now - now.rem_euclid(window_ms);
-        let who = keyed_fingerprint(&self.code_key, value);
-        let key = format!("rate:{}:{scope}:{}:{who}", a.class.as_str(), a.scope);
-        self.store
-            .count_event(&key, window, rate.count)
-            .await
-            .map_err(|e| CoreError::from_store("rate limit", e))
     }
 }
 

@@ -11,8 +11,8 @@ mod apply;
 
 use crate::model::user::LoginKey;
 use crate::model::{
-    AppClient, AuthSession, AuthorizationCode, Code, CodePurpose, Device, Domain, Group,
-    HostedSession, ImportJob, ImportJobStatus, MfaPreference, OutboxMessage, RefreshSession,
+    AppClient, AuthSession, AuthorizationCode, Code, CodePurpose, DeliveryStatus, Device, Domain,
+    Group, HostedSession, ImportJob, ImportJobStatus, MfaPreference, OutboxMessage, RefreshSession,
     ResourceServer, UiCustomization, User, UserPool, UserStatus,
 };
 
@@ -613,6 +613,15 @@ pub trait SessionStore: Send + Sync {
     /// `INSERT … ON CONFLICT … RETURNING` statement) and answers whether the count is still within
     /// `limit`. Per-user hourly caps (reference §8.3) hold across instances this way.
     async fn count_event(&self, key: &str, window_start_ms: i64, limit: u32) -> StoreResult<bool>;
+    /// [`SessionStore::count_event`] for several distinct `(key, window_start_ms, limit)` at
+    /// once, in one statement; whether each is within its limit, in order.
+    async fn count_events(&self, events: &[(String, i64, u32)]) -> StoreResult<Vec<bool>> {
+        let mut within = Vec::with_capacity(events.len());
+        for (key, window, limit) in events {
+            within.push(self.count_event(key, *window, *limit).await?);
+        }
+        Ok(within)
+    }
     /// Stores an auth-challenge session.
     async fn put_auth_session(&self, session: &AuthSession) -> StoreResult<()>;
     /// Removes and returns an auth-challenge session (single use).
@@ -719,13 +728,25 @@ pub struct OutboxQuery {
     pub limit: u32,
 }
 
-/// The outbox of sent messages.
+/// The outbox of sent messages, and the queue of their delivery.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     /// Appends a message.
     async fn insert_message(&self, message: &OutboxMessage) -> StoreResult<()>;
     /// Messages newest first.
     async fn list_messages(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxMessage>>;
+    /// Claims up to `limit` pending messages due at `now_ms` (oldest due first) by moving their
+    /// next attempt to `held_until_ms`, in one atomic statement, and returns them as claimed: an
+    /// instance claiming at the same time gets other messages, so each attempt runs once.
+    async fn claim_due_messages(
+        &self,
+        now_ms: i64,
+        held_until_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxMessage>>;
+    /// Records the outcome of an attempt on a pending message (one conditional statement;
+    /// `false` if the message is gone or no longer pending).
+    async fn record_delivery(&self, id: &str, status: &DeliveryStatus) -> StoreResult<bool>;
 }
 
 /// OAuth 2.0 and hosted-UI state: domains, resource servers, authorization codes, hosted-UI

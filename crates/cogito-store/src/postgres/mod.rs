@@ -123,6 +123,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "import jobs",
         include_str!("../../migrations/postgres/0010_import_jobs.sql"),
     ),
+    (
+        11,
+        "outbox delivery",
+        include_str!("../../migrations/postgres/0011_outbox_delivery.sql"),
+    ),
 ];
 
 /// The durability settings that must be on for an acknowledged write to survive a crash.

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use cogito_core::model::{AuthSession, Code, CodePurpose, RefreshSession};
 use cogito_core::store::{SessionStore, StoreError, StoreResult};
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use super::{PostgresStore, commit, db_err, require_row, to_u32};
 
@@ -198,6 +198,39 @@ impl SessionStore for PostgresStore {
         .await
         .map_err(db_err)?;
         Ok(count <= i64::from(limit))
+    }
+
+    async fn count_events(&self, events: &[(String, i64, u32)]) -> StoreResult<Vec<bool>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = QueryBuilder::<Postgres>::new(
+            "INSERT INTO event_counters (key, window_start_ms, count) ",
+        );
+        sql.push_values(events, |mut row, (key, window, _)| {
+            row.push_bind(key.clone()).push_bind(*window).push("1");
+        });
+        sql.push(
+            " ON CONFLICT (key, window_start_ms) DO UPDATE SET count = event_counters.count + 1 \
+             RETURNING key, window_start_ms, count",
+        );
+        let rows = sql.build().fetch_all(&self.pool).await.map_err(db_err)?;
+        let mut counts = std::collections::HashMap::new();
+        for row in &rows {
+            let key: String = row.try_get("key").map_err(db_err)?;
+            let window: i64 = row.try_get("window_start_ms").map_err(db_err)?;
+            let count: i64 = row.try_get("count").map_err(db_err)?;
+            counts.insert((key, window), count);
+        }
+        events
+            .iter()
+            .map(|(key, window, limit)| {
+                counts
+                    .get(&(key.clone(), *window))
+                    .map(|count| *count <= i64::from(*limit))
+                    .ok_or_else(|| StoreError::Unavailable("event counter not returned".into()))
+            })
+            .collect()
     }
 
     async fn get_code(&self, pool_id: &str, sub: &str, purpose: &CodePurpose) -> StoreResult<Code> {

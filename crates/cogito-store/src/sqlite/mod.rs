@@ -117,6 +117,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "import jobs",
         include_str!("../../migrations/sqlite/0013_import_jobs.sql"),
     ),
+    (
+        14,
+        "outbox delivery",
+        include_str!("../../migrations/sqlite/0014_outbox_delivery.sql"),
+    ),
 ];
 
 /// The SQLite implementation of every store port ([`cogito_core::store::Store`]).

@@ -6,9 +6,9 @@ use cogito_core::model::oauth::ResourceServerScope;
 use cogito_core::model::pool::{default_invitation, default_verification, standard_schema};
 use cogito_core::model::user::{LoginKey, LoginKeyKind};
 use cogito_core::model::{
-    AppClient, AuthSession, AuthorizationCode, Code, CodePurpose, DeliveryMedium, Domain, Group,
-    HostedSession, OutboxMessage, PasswordPolicy, RefreshSession, ResourceServer, UiCustomization,
-    User, UserPool, UserStatus,
+    AppClient, AuthSession, AuthorizationCode, Code, CodePurpose, DeliveryMedium, DeliveryStatus,
+    Domain, Group, HostedSession, OutboxMessage, PasswordPolicy, RefreshSession, ResourceServer,
+    UiCustomization, User, UserPool, UserStatus,
 };
 use cogito_core::store::{Effects, KeyPolicy, Page, Store, StoreError, UniqueKey};
 
@@ -190,6 +190,7 @@ pub fn message(id: &str, pool_id: &str, username: &str, created_ms: i64) -> Outb
         code: Some("123456".into()),
         purpose: "SignUp".into(),
         created_ms,
+        delivery: DeliveryStatus::pending(created_ms + 60_000),
     }
 }
 

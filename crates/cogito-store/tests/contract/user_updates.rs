@@ -512,6 +512,33 @@ pub async fn event_counters_hold_under_concurrency(store: Arc<dyn Store>) {
     assert!(store.count_event("other", 3_600_000, 10).await.unwrap());
 }
 
+pub async fn event_counters_count_several_keys_in_one_call(store: Arc<dyn Store>) {
+    let events = |limit_b: u32| {
+        vec![
+            ("a".to_string(), 1_000, 3),
+            ("b".to_string(), 60_000, limit_b),
+        ]
+    };
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.count_events(&events(5)).await.unwrap() })
+        })
+        .collect();
+    let (mut a, mut b) = (0, 0);
+    for t in tasks {
+        let within = t.await.unwrap();
+        assert_eq!(within.len(), 2);
+        a += usize::from(within[0]);
+        b += usize::from(within[1]);
+    }
+    assert_eq!((a, b), (3, 5), "each key counted on its own, exactly");
+    // The same counters as count_event: "b" stands at 8.
+    assert!(store.count_event("b", 60_000, 9).await.unwrap());
+    assert!(!store.count_event("b", 60_000, 9).await.unwrap());
+    assert!(store.count_events(&[]).await.unwrap().is_empty());
+}
+
 /// REL-22 at the store: 20 parallel rotations of one token, one winner.
 pub async fn rotation_is_a_compare_and_swap(store: Arc<dyn Store>) {
     seed_pool(&*store, "p").await;

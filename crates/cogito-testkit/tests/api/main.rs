@@ -8,6 +8,7 @@ mod clients;
 mod config_cache;
 mod config_races;
 mod console;
+mod delivery;
 mod dev_trace;
 mod devices;
 mod domain_hosts;

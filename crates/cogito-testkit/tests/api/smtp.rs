@@ -3,6 +3,7 @@
 //! does not fail the sign-up; the code stays in the outbox.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use cogito_server::delivery::{Delivery, DeliveryConfig};
@@ -18,23 +19,28 @@ const FROM: &str = "no-reply@cogito.test";
 
 /// One e-mail received by the sink.
 #[derive(Debug)]
-struct Mail {
-    mail_from: String,
-    rcpt_to: Vec<String>,
-    data: String,
+pub struct Mail {
+    pub mail_from: String,
+    pub rcpt_to: Vec<String>,
+    pub data: String,
 }
 
 /// Starts an SMTP sink on `127.0.0.1:0`; every message arrives on the returned channel.
 async fn smtp_sink() -> (u16, mpsc::UnboundedReceiver<Mail>) {
+    smtp_sink_failing(Arc::new(AtomicBool::new(false))).await
+}
+
+/// [`smtp_sink`] that refuses every message (`451`, try again later) while `failing` is set.
+pub async fn smtp_sink_failing(failing: Arc<AtomicBool>) -> (u16, mpsc::UnboundedReceiver<Mail>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let tx = tx.clone();
+            let (tx, failing) = (tx.clone(), failing.clone());
             tokio::spawn(async move {
-                let _ =
-                    tokio::time::timeout(Duration::from_secs(30), smtp_session(stream, tx)).await;
+                let session = smtp_session(stream, tx, failing);
+                let _ = tokio::time::timeout(Duration::from_secs(30), session).await;
             });
         }
     });
@@ -44,6 +50,7 @@ async fn smtp_sink() -> (u16, mpsc::UnboundedReceiver<Mail>) {
 async fn smtp_session(
     stream: tokio::net::TcpStream,
     tx: mpsc::UnboundedSender<Mail>,
+    failing: Arc<AtomicBool>,
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
@@ -69,6 +76,10 @@ async fn smtp_session(
                 .await?;
         } else if upper.starts_with("HELO") {
             write.write_all(b"250 sink.test\r\n").await?;
+        } else if upper.starts_with("MAIL FROM:") && failing.load(Ordering::SeqCst) {
+            write
+                .write_all(b"451 4.3.0 Temporarily unavailable, try again later\r\n")
+                .await?;
         } else if upper.starts_with("MAIL FROM:") {
             mail.mail_from = cmd[10..].trim().to_string();
             write.write_all(b"250 OK\r\n").await?;
@@ -113,7 +124,7 @@ async fn smtp_session(
 }
 
 /// Splits a message into headers (lower-cased names) and the decoded body.
-fn decode(data: &str) -> (Vec<(String, String)>, String) {
+pub fn decode(data: &str) -> (Vec<(String, String)>, String) {
     let (head, body) = data.split_once("\r\n\r\n").unwrap_or((data, ""));
     let mut headers: Vec<(String, String)> = Vec::new();
     for line in head.split("\r\n") {
@@ -172,7 +183,7 @@ fn quoted_printable(s: &str) -> String {
 }
 
 /// All runs of exactly six ASCII digits.
-fn six_digit_codes(s: &str) -> Vec<String> {
+pub fn six_digit_codes(s: &str) -> Vec<String> {
     let mut found = Vec::new();
     let mut run = String::new();
     for c in s.chars().chain(std::iter::once(' ')) {
