@@ -80,25 +80,11 @@ impl Cogito {
                 "the client may not use this response_type",
             ));
         }
-        let code_challenge = match (
+        let code_challenge = super::pkce_challenge(
             p.code_challenge.as_deref(),
             p.code_challenge_method.as_deref(),
-        ) {
-            (None, None) => None,
-            (Some(c), Some("S256")) if c.len() == 43 && is_base64url(c) => Some(c.to_string()),
-            (Some(_), Some("S256")) => {
-                return Err(fail(
-                    "invalid_request",
-                    "code_challenge must be 43 base64url characters",
-                ));
-            }
-            _ => {
-                return Err(fail(
-                    "invalid_request",
-                    "only code_challenge_method=S256 is supported",
-                ));
-            }
-        };
+        )
+        .map_err(|reason| fail("invalid_request", reason))?;
         if response_type == ResponseType::Code
             && client.secret.is_none()
             && code_challenge.is_none()

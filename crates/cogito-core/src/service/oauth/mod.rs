@@ -197,6 +197,32 @@ pub(crate) fn is_base64url(s: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// The PKCE challenge of an authorization request (RFC 7636): none, or `S256` with 43 base64url
+/// characters; anything else (`plain` included) is refused with the reason.
+pub fn pkce_challenge(
+    challenge: Option<&str>,
+    method: Option<&str>,
+) -> Result<Option<String>, &'static str> {
+    match (challenge, method) {
+        (None, None) => Ok(None),
+        (Some(c), Some("S256")) if c.len() == 43 && is_base64url(c) => Ok(Some(c.to_string())),
+        (Some(_), Some("S256")) => Err("code_challenge must be 43 base64url characters"),
+        _ => Err("only code_challenge_method=S256 is supported"),
+    }
+}
+
+/// Whether `verifier` (RFC 7636 §4.1) proves the S256 `challenge`, compared in constant time.
+pub fn pkce_verified(challenge: &str, verifier: &str) -> bool {
+    use base64::Engine;
+    use sha2::Digest;
+    if !valid_verifier(verifier) {
+        return false;
+    }
+    let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
+    crate::crypto::secrets_equal(computed.as_bytes(), challenge.as_bytes())
+}
+
 /// PKCE verifier ABNF (RFC 7636 §4.1).
 pub(crate) fn valid_verifier(v: &str) -> bool {
     (43..=128).contains(&v.len())

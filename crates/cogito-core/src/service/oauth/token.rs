@@ -2,10 +2,7 @@
 //! client authentication, `userInfo` and `/oauth2/revoke`.
 
 use crate::service::triggers::tokens::TokenSource;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
 use super::rotation::RefreshLookup;
 use super::*;
@@ -111,12 +108,7 @@ impl Cogito {
         }
         match (&record.code_challenge, req.code_verifier.as_deref()) {
             (None, None) => {}
-            (Some(challenge), Some(v)) if valid_verifier(v) => {
-                let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes()));
-                if !secrets_equal(computed.as_bytes(), challenge.as_bytes()) {
-                    return Err(invalid("PKCE verification failed"));
-                }
-            }
+            (Some(challenge), Some(v)) if super::pkce_verified(challenge, v) => {}
             _ => return Err(invalid("PKCE verification failed")),
         }
         let user = self.live_user(&pool.id, &record.user_sub).await?;
