@@ -5,6 +5,7 @@ mod alias_races;
 mod auth;
 mod bad_input;
 mod clients;
+mod clock_faults;
 mod config_cache;
 mod config_races;
 mod console;
