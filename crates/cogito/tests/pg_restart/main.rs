@@ -31,6 +31,12 @@ const FAIL_FAST: Duration = Duration::from_secs(5);
 /// How long PostgreSQL stays down (at least).
 const OUTAGE: Duration = Duration::from_secs(4);
 
+/// How soon after PostgreSQL answers again the pool must serve (REL-09: reconnects in < 5 s).
+/// A request sent in the first moments after a freeze may still fail: PostgreSQL first works
+/// off the connection attempts queued while it was frozen, and a new connection whose SYN
+/// finds that accept queue full is retried by TCP after 1 s and 3 s.
+const RECOVERY: Duration = Duration::from_secs(5);
+
 /// Every acknowledged sign-up is there, complete (UNCONFIRMED, its code in the outbox); every
 /// user is one the stream sent, complete too (a failed request may have committed: its answer
 /// was lost, the write is atomic).
@@ -127,9 +133,9 @@ async fn postgres_restart_under_sign_ups_fails_fast_and_recovers() {
             "answered only after {:?}: {a:?}",
             a.took
         );
-        // Only requests overlapping the outage may fail.
+        // Only requests overlapping the outage (and the recovery after it) may fail.
         assert!(
-            a.sent + a.took >= stopping && a.sent < up,
+            a.sent + a.took >= stopping && a.sent < up + RECOVERY,
             "failed outside the outage ({stopping:?}..{up:?}): {a:?}"
         );
     }
@@ -220,7 +226,7 @@ async fn frozen_postgres_fails_fast_and_recovers() {
             if code == "InternalErrorException" && message == "Internal server error");
         assert!(ok, "not the clean error: {a:?}\n{log}");
         assert!(
-            a.sent + a.took >= freezing && a.sent < thawed,
+            a.sent + a.took >= freezing && a.sent < thawed + RECOVERY,
             "failed outside the freeze ({freezing:?}..{thawed:?}): {a:?}"
         );
     }
