@@ -65,13 +65,14 @@ pub async fn within(deadline: Duration, req: Request, next: Next) -> Response {
                 ?deadline,
                 "request did not finish within its deadline"
             );
-            timed_out(&path)
+            unavailable(&path, "5")
         }
     }
 }
 
-/// The answer of a request past its deadline, in the shape its route answers errors.
-fn timed_out(path: &str) -> Response {
+/// The answer of a request that is not served now (past its deadline, or shed under
+/// overload), in the shape its route answers errors, with `Retry-After: retry_after`.
+pub fn unavailable(path: &str, retry_after: &'static str) -> Response {
     let oauth_json = ["/oauth2/token", "/oauth2/revoke", "/oauth2/userInfo"]
         .iter()
         .any(|p| path.ends_with(p));
@@ -90,7 +91,7 @@ fn timed_out(path: &str) -> Response {
         crate::hosted_ui::plain_error_page(StatusCode::SERVICE_UNAVAILABLE, UNAVAILABLE)
     };
     resp.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        .insert(header::RETRY_AFTER, HeaderValue::from_static(retry_after));
     resp
 }
 

@@ -19,6 +19,7 @@ pub mod oidc;
 pub mod rate;
 pub mod session_cookie;
 pub mod setup;
+pub mod shed;
 pub mod trace;
 pub mod triggers;
 
@@ -50,6 +51,8 @@ pub struct ServerConfig {
     pub ui_dir: Option<std::path::PathBuf>,
     /// Proxies whose `X-Forwarded-For` names the client's address (for the rate limits).
     pub trusted_proxies: Vec<client_addr::Cidr>,
+    /// How many requests are worked on at once before new ones are refused (load shedding).
+    pub in_flight: shed::InFlight,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +67,7 @@ impl Default for ServerConfig {
             },
             ui_dir: None,
             trusted_proxies: Vec::new(),
+            in_flight: shed::InFlight::default(),
         }
     }
 }
@@ -159,9 +163,13 @@ pub fn app(state: AppState) -> Router {
                 trace::record(traces.clone(), req, next)
             }));
     }
+    let shedder = shed::Shedder::new(state.config.in_flight);
     router
         .layer(axum::middleware::from_fn(hosted_ui::no_cors_on_pages))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            shedder.clone().run(req, next)
+        }))
         .with_state(state)
 }
 

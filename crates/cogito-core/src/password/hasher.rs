@@ -4,16 +4,21 @@
 //! the configured size, allocated once and reused for every hash, so the memory that hashing
 //! needs is `workers × m` however many sign-ins arrive (letting each hash allocate its own
 //! blocks on a growing blocking pool left the allocator holding hundreds of MiB under load).
-//! Work waits in a bounded queue; when it is full the request is refused at once with
-//! `TooManyRequestsException` instead of waiting behind an unbounded backlog.
+//! Work waits in a bounded queue; when it is full, or when the work already queued would keep a
+//! new hash waiting longer than [`MAX_QUEUE_WAIT`] (the average time of the last hashes times
+//! the hashes ahead, per worker), the request is refused at once with
+//! `TooManyRequestsException` instead of waiting behind a backlog (security bar REL-04: under
+//! overload the excess is refused quickly and accepted sign-ins stay inside their bound).
 //!
 //! Hashes are PHC strings (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`); a stored hash made with other
 //! settings still verifies (a smaller memory uses part of the worker's area, a larger one a
 //! one-off allocation) and is re-hashed at the next sign-in ([`PasswordHasher::needs_rehash`]),
 //! as is a hash of another system that users were imported with ([`super::foreign`]).
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
@@ -52,6 +57,41 @@ impl HashCost {
 /// Hashes waiting per worker before new ones are refused.
 const QUEUE_PER_WORKER: usize = 64;
 
+/// The longest a new hash is expected to wait for a worker before it is refused instead.
+pub const MAX_QUEUE_WAIT: Duration = Duration::from_millis(500);
+
+/// How much work is queued and how long a hash takes lately.
+#[derive(Debug, Default)]
+struct Backlog {
+    /// Jobs submitted and not yet finished (queued or running).
+    pending: AtomicUsize,
+    /// Moving average of a job's duration, in microseconds (0 until one has run).
+    average_us: AtomicU64,
+}
+
+impl Backlog {
+    /// Whether a new job would wait longer than [`MAX_QUEUE_WAIT`] behind the pending ones.
+    fn too_long(&self, workers: usize) -> bool {
+        let ahead = self.pending.load(Ordering::Relaxed) as u64;
+        let each = self.average_us.load(Ordering::Relaxed);
+        let workers = workers.max(1) as u64;
+        ahead >= workers && ahead * each / workers > MAX_QUEUE_WAIT.as_micros() as u64
+    }
+
+    /// A job finished after `took` (`None`: skipped without work).
+    fn finished(&self, took: Option<Duration>) {
+        self.pending.fetch_sub(1, Ordering::Relaxed);
+        if let Some(took) = took {
+            let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+            // An exponential average over about the last eight jobs; lost updates between
+            // workers only blur it.
+            let old = self.average_us.load(Ordering::Relaxed);
+            let new = if old == 0 { us } else { (old * 7 + us) / 8 };
+            self.average_us.store(new, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Bytes of a salt and of a hash.
 const SALT_LEN: usize = 16;
 const HASH_LEN: usize = 32;
@@ -67,28 +107,33 @@ enum Job {
 pub struct PasswordHasher {
     params: Params,
     queue: SyncSender<Job>,
+    workers: usize,
+    backlog: Arc<Backlog>,
     decoy: Arc<std::sync::OnceLock<String>>,
 }
 
 impl PasswordHasher {
     /// A hasher with the given cost and `workers` threads (each holding `m` KiB), queueing at
-    /// most 64 hashes per worker.
+    /// most 64 hashes per worker and no more than [`MAX_QUEUE_WAIT`] of work.
     pub fn new(cost: HashCost, workers: usize) -> CoreResult<Self> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
         let workers = workers.max(1);
         let (queue, jobs) = sync_channel(QUEUE_PER_WORKER * workers);
         let jobs = Arc::new(Mutex::new(jobs));
+        let backlog = Arc::new(Backlog::default());
         for i in 0..workers {
-            let (jobs, params) = (jobs.clone(), params.clone());
+            let (jobs, params, backlog) = (jobs.clone(), params.clone(), backlog.clone());
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
-                .spawn(move || work(&jobs, &params))
+                .spawn(move || work(&jobs, &params, &backlog))
                 .map_err(|e| CoreError::Internal(format!("argon2 worker: {e}")))?;
         }
         Ok(Self {
             params,
             queue,
+            workers,
+            backlog,
             decoy: Arc::default(),
         })
     }
@@ -97,18 +142,27 @@ impl PasswordHasher {
         &self,
         job: impl FnOnce(oneshot::Sender<CoreResult<T>>) -> Job,
     ) -> CoreResult<T> {
-        let (tx, rx) = oneshot::channel();
-        match self.queue.try_send(job(tx)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                return Err(CoreError::TooManyRequests("Too many requests".into()));
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(CoreError::Internal("password workers stopped".into()));
-            }
+        if self.backlog.too_long(self.workers) {
+            return Err(CoreError::TooManyRequests("Too many requests".into()));
         }
+        let (tx, rx) = oneshot::channel();
+        self.enqueue(job(tx))?;
         rx.await
             .map_err(|_| CoreError::Internal("password worker lost a job".into()))?
+    }
+
+    /// Queues a job, counted as pending until a worker finishes or skips it.
+    fn enqueue(&self, job: Job) -> CoreResult<()> {
+        self.backlog.pending.fetch_add(1, Ordering::Relaxed);
+        self.queue.try_send(job).map_err(|e| {
+            self.backlog.finished(None);
+            match e {
+                TrySendError::Full(_) => CoreError::TooManyRequests("Too many requests".into()),
+                TrySendError::Disconnected(_) => {
+                    CoreError::Internal("password workers stopped".into())
+                }
+            }
+        })
     }
 
     /// PHC string of the password.
@@ -152,7 +206,7 @@ impl PasswordHasher {
 }
 
 /// A worker: takes jobs until the hasher is dropped, always with the same memory area.
-fn work(jobs: &Mutex<Receiver<Job>>, params: &Params) {
+fn work(jobs: &Mutex<Receiver<Job>>, params: &Params, backlog: &Backlog) {
     let mut memory = vec![Block::new(); params.block_count()];
     loop {
         // The lock is held only while waiting for the next job.
@@ -161,14 +215,19 @@ fn work(jobs: &Mutex<Receiver<Job>>, params: &Params) {
             Err(_) => return,
         };
         // A job whose caller has gone (request cancelled) is skipped.
+        let started = Instant::now();
         match job {
             Ok(Job::Hash(password, tx)) if !tx.is_closed() => {
-                let _ = tx.send(hash_with(params, &password, &mut memory));
+                let hashed = hash_with(params, &password, &mut memory);
+                backlog.finished(Some(started.elapsed()));
+                let _ = tx.send(hashed);
             }
             Ok(Job::Verify(password, phc, tx)) if !tx.is_closed() => {
-                let _ = tx.send(verify_with(&password, &phc, &mut memory));
+                let verified = verify_with(&password, &phc, &mut memory);
+                backlog.finished(Some(started.elapsed()));
+                let _ = tx.send(verified);
             }
-            Ok(_) => {}
+            Ok(_) => backlog.finished(None),
             Err(_) => return,
         }
     }
@@ -287,7 +346,7 @@ mod tests {
         let mut replies = Vec::new();
         let mut submit = || {
             let (tx, rx) = oneshot::channel();
-            let sent = h.queue.try_send(Job::Hash("pw".into(), tx));
+            let sent = h.enqueue(Job::Hash("pw".into(), tx));
             replies.push(rx);
             sent.is_ok()
         };
@@ -325,5 +384,46 @@ mod tests {
         })
         .await
         .expect("the queue drains");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn rel_04_hashing_work_past_the_wait_bound_is_refused_at_once() {
+        // One worker, a hash of roughly 100 ms: about five fit in the wait bound.
+        let cost = HashCost {
+            memory_kib: 32 * 1024,
+            iterations: 4,
+            parallelism: 1,
+        };
+        let h = PasswordHasher::new(cost, 1).unwrap();
+        let phc = h.hash("pw").await.unwrap();
+        let each = Duration::from_micros(h.backlog.average_us.load(Ordering::Relaxed));
+        assert!(each > Duration::ZERO);
+        let burst: Vec<_> = (0..40)
+            .map(|_| {
+                let (h, phc) = (h.clone(), phc.clone());
+                tokio::spawn(async move {
+                    let started = Instant::now();
+                    (h.verify("pw", &phc).await, started.elapsed())
+                })
+            })
+            .collect();
+        let (mut accepted, mut refused) = (0u32, 0u32);
+        for task in burst {
+            match task.await.unwrap() {
+                (Ok(true), _) => accepted += 1,
+                (Err(CoreError::TooManyRequests(_)), took) => {
+                    refused += 1;
+                    assert!(took < Duration::from_millis(50), "refused after {took:?}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Without the bound all 40 would queue (the queue holds 64).
+        let fit = (MAX_QUEUE_WAIT.as_micros() / each.as_micros().max(1)) as u32 + 2;
+        assert!(
+            accepted <= fit && refused >= 40 - fit,
+            "{accepted} accepted, {refused} refused; a hash takes {each:?}"
+        );
+        assert!(accepted >= 1, "nothing accepted");
     }
 }
