@@ -75,7 +75,7 @@ impl Shedder {
 
 /// The answer of a refused request in its route's error shape.
 fn refused(method: &Method, path: &str) -> Response {
-    tracing::warn!(path, "request refused: too many in flight");
+    tracing::debug!(path, "request refused: too many in flight");
     if path == "/" && method == Method::POST {
         ApiError {
             type_name: "TooManyRequestsException".into(),
