@@ -7,6 +7,7 @@
 use serde_json::json;
 
 use crate::ops::{self, Outcome};
+use crate::signed;
 use crate::world::World;
 
 /// What the audit found wrong (empty when it passed), and a summary line.
@@ -17,18 +18,16 @@ pub async fn audit(w: &World) -> (Vec<String>, String) {
     };
     let mut found = Vec::new();
     // Reads go to the last instance: the other one, for writes the first acknowledged.
-    let reader = w.admin.last().expect("an instance");
+    let reader = w.targets.last().expect("an instance");
+    let get = |name: &str| {
+        let body = json!({"UserPoolId": w.pool, "Username": name});
+        async move { signed::call(&w.http, reader, "AdminGetUser", &body).await }
+    };
     for (name, confirmed) in &signed_up {
-        match reader
-            .admin_get_user()
-            .user_pool_id(&w.pool)
-            .username(name)
-            .send()
-            .await
-        {
+        match get(name).await {
             Ok(u) => {
-                let status = u.user_status.map(|s| s.as_str().to_owned());
-                if *confirmed && status.as_deref() != Some("CONFIRMED") {
+                let status = u.get("UserStatus").and_then(|s| s.as_str());
+                if *confirmed && status != Some("CONFIRMED") {
                     found.push(format!("{name}: confirmed, but {status:?}"));
                 }
             }
@@ -36,13 +35,7 @@ pub async fn audit(w: &World) -> (Vec<String>, String) {
         }
     }
     for name in &created {
-        if let Err(e) = reader
-            .admin_get_user()
-            .user_pool_id(&w.pool)
-            .username(name)
-            .send()
-            .await
-        {
+        if let Err(e) = get(name).await {
             found.push(format!("created user {name} not found: {e:?}"));
         }
     }

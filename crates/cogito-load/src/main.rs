@@ -11,6 +11,7 @@ mod audit;
 mod generator;
 mod instances;
 mod ops;
+mod signed;
 mod tier;
 mod verdict;
 mod world;
@@ -171,7 +172,8 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
         let store = SqliteStore::open_path(&dir.path().join("cogito.db")).await?;
         let check = store.integrity_check().await?;
         if check != "ok" {
-            tier.findings.push(format!("audit: SQLite integrity_check: {check}"));
+            tier.findings
+                .push(format!("audit: SQLite integrity_check: {check}"));
         }
     }
     for line in &tier.lines {

@@ -1,6 +1,6 @@
 //! The operations of the load and their mixes (security bar §2.1, profile M1), sent as a real
 //! client sends them: the JSON API over HTTP (public operations unsigned, admin operations
-//! SigV4-signed by the AWS SDK), the OAuth token endpoint as a form post.
+//! SigV4-signed with aws-sigv4), the OAuth token endpoint as a form post.
 //!
 //! Deviations from M1, because the instances run without `--dev` and so show nobody their
 //! outbox: a sign-up is confirmed with AdminConfirmSignUp instead of ConfirmSignUp, and the
@@ -10,11 +10,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use cogito_core::crypto::{fill_random, hmac_sha256};
 use cogito_core::srp::{G, K, N, format_timestamp, private_key, scrambler, session_key};
-use cogito_testkit::sdk;
 use num_bigint::BigUint;
-use sdk::error::ProvideErrorMetadata;
 use serde_json::{Value, json};
 
+use crate::signed;
 use crate::world::{PASSWORD, World, session_of};
 
 /// One kind of request of the load.
@@ -132,21 +131,32 @@ pub enum Outcome {
     Transport(String),
 }
 
-/// Calls a JSON API operation; the answer's body, or how it failed.
+/// Calls a public JSON API operation; the answer's body, or how it failed.
 pub async fn call(
     http: &reqwest::Client,
     url: &str,
     op: &str,
     body: &Value,
 ) -> Result<Value, Outcome> {
-    let resp = http
+    let sent = http
         .post(url)
         .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{op}"))
+        .header(
+            "x-amz-target",
+            format!("AWSCognitoIdentityProviderService.{op}"),
+        )
         .body(body.to_string())
         .send()
-        .await
-        .map_err(|e| Outcome::Transport(e.to_string()))?;
+        .await;
+    answer(op, sent).await
+}
+
+/// The body of a JSON API answer, or how the call failed.
+pub async fn answer(
+    op: &str,
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<Value, Outcome> {
+    let resp = sent.map_err(|e| Outcome::Transport(e.to_string()))?;
     let status = resp.status().as_u16();
     let text = resp
         .text()
@@ -170,21 +180,6 @@ pub async fn call(
         Err(Outcome::Shed)
     } else {
         Err(Outcome::Failed(format!("{op} {status} {kind} ({message})")))
-    }
-}
-
-/// The outcome of an admin SDK call.
-fn sdk_outcome<T, E: ProvideErrorMetadata + std::fmt::Debug>(
-    what: &str,
-    r: Result<T, E>,
-) -> Outcome {
-    match r {
-        Ok(_) => Outcome::Ok,
-        Err(e) => match e.code() {
-            Some("TooManyRequestsException") => Outcome::Shed,
-            Some(code) => Outcome::Failed(format!("{what} {code}")),
-            None => Outcome::Transport(format!("{what}: {e:?}")),
-        },
     }
 }
 
@@ -300,18 +295,15 @@ async fn sign_up(w: &World, t: usize) -> Outcome {
     if let Err(o) = call(&w.http, &w.targets[t], "SignUp", &body).await {
         return o;
     }
-    let confirmed = sdk_outcome(
-        "AdminConfirmSignUp",
-        w.admin[t]
-            .admin_confirm_sign_up()
-            .user_pool_id(&w.pool)
-            .username(&name)
-            .send()
-            .await,
-    );
+    let body = json!({"UserPoolId": w.pool, "Username": name});
+    let confirmed =
+        outcome(signed::call(&w.http, &w.targets[t], "AdminConfirmSignUp", &body).await);
     let acked = confirmed == Outcome::Ok;
     if acked {
-        w.signed_up.lock().expect("signed up").push_back(name.clone());
+        w.signed_up
+            .lock()
+            .expect("signed up")
+            .push_back(name.clone());
     }
     w.ledger
         .lock()
@@ -322,49 +314,29 @@ async fn sign_up(w: &World, t: usize) -> Outcome {
 }
 
 async fn admin(w: &World, t: usize, i: u64, user: &str) -> Outcome {
-    let a = &w.admin[t];
+    let url = &w.targets[t];
     match (i / 100) % 3 {
         0 => {
             let name = w.fresh_name("created");
-            let r = a
-                .admin_create_user()
-                .user_pool_id(&w.pool)
-                .username(&name)
-                .message_action(sdk::types::MessageActionType::Suppress)
-                .send()
-                .await;
-            let o = sdk_outcome("AdminCreateUser", r);
+            let body = json!({"UserPoolId": w.pool, "Username": name, "MessageAction": "SUPPRESS"});
+            let o = outcome(signed::call(&w.http, url, "AdminCreateUser", &body).await);
             if o == Outcome::Ok {
                 w.ledger.lock().expect("ledger").created.push(name);
             }
             o
         }
         1 => {
-            let attr = sdk::types::AttributeType::builder()
-                .name("name")
-                .value(format!("n{i}"))
-                .build();
-            let r = a
-                .admin_update_user_attributes()
-                .user_pool_id(&w.pool)
-                .username(user)
-                .set_user_attributes(attr.ok().map(|a| vec![a]))
-                .send()
-                .await;
-            sdk_outcome("AdminUpdateUserAttributes", r)
+            let body = json!({"UserPoolId": w.pool, "Username": user,
+                "UserAttributes": [{"Name": "name", "Value": format!("n{i}")}]});
+            outcome(signed::call(&w.http, url, "AdminUpdateUserAttributes", &body).await)
         }
         _ => list_users(w, t).await,
     }
 }
 
 async fn list_users(w: &World, t: usize) -> Outcome {
-    let r = w.admin[t]
-        .list_users()
-        .user_pool_id(&w.pool)
-        .limit(10)
-        .send()
-        .await;
-    sdk_outcome("ListUsers", r)
+    let body = json!({"UserPoolId": w.pool, "Limit": 10});
+    outcome(signed::call(&w.http, &w.targets[t], "ListUsers", &body).await)
 }
 
 async fn revoke(w: &World, url: &str) -> Outcome {
@@ -397,7 +369,15 @@ async fn sign_out(w: &World, url: &str) -> Outcome {
         },
         Err(o) => return o,
     };
-    let o = outcome(call(&w.http, url, "GlobalSignOut", &json!({"AccessToken": s.access})).await);
+    let o = outcome(
+        call(
+            &w.http,
+            url,
+            "GlobalSignOut",
+            &json!({"AccessToken": s.access}),
+        )
+        .await,
+    );
     if o == Outcome::Ok {
         w.ledger.lock().expect("ledger").revoked.push(s.refresh);
     }
@@ -461,12 +441,12 @@ async fn srp(w: &World, url: &str, username: &str) -> Outcome {
     ]
     .concat();
     let body = json!({"ChallengeName": "PASSWORD_VERIFIER", "ClientId": w.client,
-        "ChallengeResponses": {
-            "USERNAME": user_id,
-            "PASSWORD_CLAIM_SECRET_BLOCK": block,
-            "TIMESTAMP": timestamp,
-            "PASSWORD_CLAIM_SIGNATURE": STANDARD.encode(hmac_sha256(&key, &msg)),
-        }});
+    "ChallengeResponses": {
+        "USERNAME": user_id,
+        "PASSWORD_CLAIM_SECRET_BLOCK": block,
+        "TIMESTAMP": timestamp,
+        "PASSWORD_CLAIM_SIGNATURE": STANDARD.encode(hmac_sha256(&key, &msg)),
+    }});
     match call(&w.http, url, "RespondToAuthChallenge", &body).await {
         Ok(answer) if session_of(&answer).is_some() => Outcome::Ok,
         Ok(_) => Outcome::Failed("PASSWORD_VERIFIER gave no tokens".into()),

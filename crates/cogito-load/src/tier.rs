@@ -117,7 +117,26 @@ impl Tier {
     }
 
     async fn run(&self, mix: &Mix, stages: &[Stage]) -> Run {
-        generator::run(&self.world, mix, stages, &self.pids, &self.serial).await
+        let run = generator::run(&self.world, mix, stages, &self.pids, &self.serial).await;
+        // For a closer look at a run: every request as a line of TSV.
+        if let Ok(path) = std::env::var("COGITO_LOAD_SAMPLES") {
+            let lines: String = run
+                .samples
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}\t{:.3}\t{:.3}\t{}\t{:?}\n",
+                        s.stage,
+                        s.at.as_secs_f64(),
+                        s.latency.as_secs_f64() * 1e3,
+                        s.op.name(),
+                        s.outcome
+                    )
+                })
+                .collect();
+            let _ = std::fs::write(path, lines);
+        }
+        run
     }
 
     fn fail(&mut self, row: &str, what: impl IntoIterator<Item = String>) {
@@ -129,9 +148,22 @@ impl Tier {
     pub async fn calibrate(&mut self, plan: &Plan, mix: &Mix) -> f64 {
         let (mut rate, mut capacity) = (10.0_f64, 0.0_f64);
         let why = loop {
-            let run = self.run(mix, &[Stage { rate, length: plan.step }]).await;
+            let run = self
+                .run(
+                    mix,
+                    &[Stage {
+                        rate,
+                        length: plan.step,
+                    }],
+                )
+                .await;
             let mut bad = verdict::errors(run.samples.iter(), false);
-            bad.extend(verdict::latency(run.samples.iter(), Duration::ZERO, 1.0, true));
+            bad.extend(verdict::latency(
+                run.samples.iter(),
+                Duration::ZERO,
+                1.0,
+                true,
+            ));
             let done = verdict::achieved(run.samples.iter());
             if done < 0.99 {
                 bad.push(format!("{:.1} % done", done * 100.0));
@@ -156,7 +188,13 @@ impl Tier {
             serde_json::json!(capacity.round()),
         );
         if capacity == 0.0 {
-            self.fail("REL-01", [format!("{} did not hold even 10 requests/s: {why}", mix.name)]);
+            self.fail(
+                "REL-01",
+                [format!(
+                    "{} did not hold even 10 requests/s: {why}",
+                    mix.name
+                )],
+            );
         }
         tokio::time::sleep(Duration::from_secs(3)).await;
         capacity
@@ -166,13 +204,22 @@ impl Tier {
     pub async fn held(&mut self, plan: &Plan, row: &str, capacity: f64, wal: Option<PathBuf>) {
         let rate = capacity * 0.7;
         let run = self
-            .run(&Mix::m1(), &[Stage { rate, length: plan.held }])
+            .run(
+                &Mix::m1(),
+                &[Stage {
+                    rate,
+                    length: plan.held,
+                }],
+            )
             .await;
         let mut bad = verdict::errors(run.samples.iter(), false);
         bad.extend(verdict::latency(run.samples.iter(), WINDOW, 1.0, true));
         let done = verdict::achieved(run.samples.iter());
         if done < 0.99 {
-            bad.push(format!("only {:.1} % of the offered requests done", done * 100.0));
+            bad.push(format!(
+                "only {:.1} % of the offered requests done",
+                done * 100.0
+            ));
         }
         for (k, procs) in run.procs.iter().enumerate() {
             bad.extend(
@@ -187,7 +234,11 @@ impl Tier {
                 bad.push(format!("the SQLite WAL is {} MiB", size >> 20));
             }
         }
-        self.report(row, &format!("M1 held at {rate:.0}/s for {:?}", plan.held), &run);
+        self.report(
+            row,
+            &format!("M1 held at {rate:.0}/s for {:?}", plan.held),
+            &run,
+        );
         let slope: Vec<String> = run
             .procs
             .iter()
@@ -223,7 +274,9 @@ impl Tier {
         let shed_count = shed.len();
         let shed_p99 = verdict::quantile(&mut shed, 0.99);
         if shed_p99 > Duration::from_millis(50) {
-            bad.push(format!("overload answers took {shed_p99:.0?} at p99 (bound 50 ms)"));
+            bad.push(format!(
+                "overload answers took {shed_p99:.0?} at p99 (bound 50 ms)"
+            ));
         }
         bad.extend(
             verdict::latency(over.iter(), Duration::ZERO, 2.0, false)
@@ -280,14 +333,22 @@ impl Tier {
                 .samples
                 .iter()
                 .filter(|s| s.outcome == Outcome::Ok && !s.op.heavy())
-                .filter(|s| if early { s.at < tenth } else { s.at >= length - tenth })
+                .filter(|s| {
+                    if early {
+                        s.at < tenth
+                    } else {
+                        s.at >= length - tenth
+                    }
+                })
                 .map(|s| s.latency)
                 .collect();
             verdict::quantile(&mut l, 0.5)
         };
         let (first, last) = (median(true), median(false));
         if last > first.mul_f64(1.10) && last - first > Duration::from_millis(1) {
-            bad.push(format!("median latency drifted from {first:.1?} to {last:.1?}"));
+            bad.push(format!(
+                "median latency drifted from {first:.1?} to {last:.1?}"
+            ));
         }
         self.report("REL-05", &format!("M1 at {rate:.0}/s for {length:?}"), &run);
         self.fail("REL-05", bad);

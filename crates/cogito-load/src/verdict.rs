@@ -45,7 +45,10 @@ pub fn errors<'a>(samples: impl Iterator<Item = &'a Sample>, shed_allowed: bool)
         };
         *kinds.entry(kind).or_default() += 1;
     }
-    kinds.into_iter().map(|(k, n)| format!("{n} × {k}")).collect()
+    kinds
+        .into_iter()
+        .map(|(k, n)| format!("{n} × {k}"))
+        .collect()
 }
 
 /// Latency findings: in each window from `from` on, the successful requests of each class
@@ -96,7 +99,11 @@ pub fn achieved<'a>(samples: impl Iterator<Item = &'a Sample>) -> f64 {
         all += 1;
         ok += usize::from(s.outcome == Outcome::Ok);
     }
-    if all == 0 { 1.0 } else { ok as f64 / all as f64 }
+    if all == 0 {
+        1.0
+    } else {
+        ok as f64 / all as f64
+    }
 }
 
 /// Per operation: requests, successes, p50 and p99 of the successes.
@@ -198,7 +205,12 @@ mod tests {
         // Twice the objective (overload) lets them pass.
         assert!(latency(good.iter(), Duration::ZERO, 3.0, true).is_empty());
         good.push(sample(0, 1, Op::Refresh, Outcome::Shed));
-        good.push(sample(0, 1, Op::Refresh, Outcome::Transport("reset".into())));
+        good.push(sample(
+            0,
+            1,
+            Op::Refresh,
+            Outcome::Transport("reset".into()),
+        ));
         assert_eq!(errors(good.iter(), true).len(), 1);
         assert_eq!(errors(good.iter(), false).len(), 2);
         assert!(achieved(good.iter()) < 1.0);

@@ -7,14 +7,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use anyhow::{Context, anyhow};
-use cogito_testkit::sdk;
-use sdk::config::{BehaviorVersion, Credentials, Region};
-use sdk::types::{ExplicitAuthFlowsType, MessageActionType};
+use anyhow::anyhow;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
-use crate::instances::{ACCESS_KEY_ID, SECRET_ACCESS_KEY};
+use crate::signed;
 
 /// The password of every user the load creates.
 pub const PASSWORD: &str = "Load-tier-Passw0rd!";
@@ -55,8 +52,6 @@ pub struct Ledger {
 pub struct World {
     /// The instances' base URLs; requests go round-robin.
     pub targets: Vec<String>,
-    /// An admin SDK client per instance.
-    pub admin: Vec<sdk::Client>,
     /// The HTTP client of the public operations.
     pub http: reqwest::Client,
     /// The pool id.
@@ -77,70 +72,50 @@ pub struct World {
     serial: AtomicU64,
 }
 
-/// An admin SDK client of one instance, retries off.
-pub fn admin_client(url: &str) -> sdk::Client {
-    let timeouts = sdk::config::timeout::TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .operation_timeout(Duration::from_secs(10))
-        .build();
-    let conf = sdk::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(url)
-        .credentials_provider(Credentials::new(
-            ACCESS_KEY_ID,
-            SECRET_ACCESS_KEY,
-            None,
-            None,
-            "cogito-load",
-        ))
-        .retry_config(sdk::config::retry::RetryConfig::disabled())
-        .timeout_config(timeouts)
-        .build();
-    sdk::Client::from_conf(conf)
+/// An admin call during set-up: its answer, or an error naming it.
+async fn admin(http: &reqwest::Client, url: &str, op: &str, body: Value) -> anyhow::Result<Value> {
+    signed::call(http, url, op, &body)
+        .await
+        .map_err(|o| anyhow!("{op}: {o:?}"))
 }
 
 impl World {
     /// Creates the pool, client, domain and `users` users with a session each.
     pub async fn set_up(targets: Vec<String>, users: usize) -> anyhow::Result<Self> {
-        let admin: Vec<sdk::Client> = targets.iter().map(|t| admin_client(t)).collect();
-        let a = &admin[0];
-        let pool = a
-            .create_user_pool()
-            .pool_name("load")
-            .send()
-            .await
-            .context("CreateUserPool")?
-            .user_pool
-            .and_then(|p| p.id)
-            .ok_or_else(|| anyhow!("no pool id"))?;
-        let client = a
-            .create_user_pool_client()
-            .user_pool_id(&pool)
-            .client_name("load")
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-            .send()
-            .await
-            .context("CreateUserPoolClient")?
-            .user_pool_client
-            .and_then(|c| c.client_id)
-            .ok_or_else(|| anyhow!("no client id"))?;
-        let domain = "load-tier".to_owned();
-        a.create_user_pool_domain()
-            .user_pool_id(&pool)
-            .domain(&domain)
-            .send()
-            .await
-            .context("CreateUserPoolDomain")?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(1024)
             .build()?;
+        let url = &targets[0];
+        let pool = admin(&http, url, "CreateUserPool", json!({"PoolName": "load"})).await?;
+        let pool = pool
+            .pointer("/UserPool/Id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("no pool id"))?
+            .to_owned();
+        let client = admin(
+            &http,
+            url,
+            "CreateUserPoolClient",
+            json!({"UserPoolId": pool, "ClientName": "load", "ExplicitAuthFlows": [
+                "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]}),
+        )
+        .await?;
+        let client = client
+            .pointer("/UserPoolClient/ClientId")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("no client id"))?
+            .to_owned();
+        let domain = "load-tier".to_owned();
+        admin(
+            &http,
+            url,
+            "CreateUserPoolDomain",
+            json!({"UserPoolId": pool, "Domain": domain}),
+        )
+        .await?;
         let mut world = Self {
             targets,
-            admin,
             http,
             pool,
             client,
@@ -165,9 +140,9 @@ impl World {
             {
                 made.push(done??);
             }
-            let (admin, pool, client) = (self.admin[0].clone(), self.pool.clone(), self.client.clone());
+            let (pool, client) = (self.pool.clone(), self.client.clone());
             let (http, url) = (self.http.clone(), self.targets[0].clone());
-            tasks.spawn(async move { make_user(&admin, &http, &url, &pool, &client, i).await });
+            tasks.spawn(async move { make_user(&http, &url, &pool, &client, i).await });
         }
         while let Some(done) = tasks.join_next().await {
             made.push(done??);
@@ -193,7 +168,6 @@ impl World {
 
 /// AdminCreateUser, AdminSetUserPassword (permanent), then a password sign-in.
 async fn make_user(
-    admin: &sdk::Client,
     http: &reqwest::Client,
     url: &str,
     pool: &str,
@@ -201,32 +175,22 @@ async fn make_user(
     i: usize,
 ) -> anyhow::Result<User> {
     let name = format!("user{i:05}");
-    let attr = |n: &str, v: &str| {
-        sdk::types::AttributeType::builder()
-            .name(n)
-            .value(v)
-            .build()
-            .map_err(|e| anyhow!("{e}"))
-    };
-    admin
-        .admin_create_user()
-        .user_pool_id(pool)
-        .username(&name)
-        .user_attributes(attr("email", &format!("{name}@load.example"))?)
-        .user_attributes(attr("email_verified", "true")?)
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .context("AdminCreateUser")?;
-    admin
-        .admin_set_user_password()
-        .user_pool_id(pool)
-        .username(&name)
-        .password(PASSWORD)
-        .permanent(true)
-        .send()
-        .await
-        .context("AdminSetUserPassword")?;
+    admin(
+        http,
+        url,
+        "AdminCreateUser",
+        json!({"UserPoolId": pool, "Username": name, "MessageAction": "SUPPRESS",
+            "UserAttributes": [{"Name": "email", "Value": format!("{name}@load.example")},
+                {"Name": "email_verified", "Value": "true"}]}),
+    )
+    .await?;
+    admin(
+        http,
+        url,
+        "AdminSetUserPassword",
+        json!({"UserPoolId": pool, "Username": name, "Password": PASSWORD, "Permanent": true}),
+    )
+    .await?;
     let body = json!({
         "AuthFlow": "USER_PASSWORD_AUTH",
         "ClientId": client,

@@ -81,6 +81,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Key signing the hosted-UI session cookie and CSRF tokens (derived from the master key).
     pub cookie_key: Arc<[u8; 32]>,
+    /// The places of the requests in flight (load shedding).
+    pub shedder: shed::Shedder,
 }
 
 /// Builds the router.
@@ -163,7 +165,7 @@ pub fn app(state: AppState) -> Router {
                 trace::record(traces.clone(), req, next)
             }));
     }
-    let shedder = shed::Shedder::new(state.config.in_flight);
+    let shedder = state.shedder.clone();
     router
         .layer(axum::middleware::from_fn(hosted_ui::no_cors_on_pages))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -48,8 +48,10 @@ pub fn build(parts: Parts) -> Result<AppState, cogito_core::CoreError> {
         Some(t) => core.with_invoker(Arc::new(crate::triggers::HttpInvoker::new(t))),
         None => core,
     };
+    let shedder = crate::shed::Shedder::new(parts.server.in_flight);
     Ok(AppState {
         core: Arc::new(core),
+        shedder,
         config: Arc::new(parts.server),
         cookie_key: Arc::new(parts.master.derive("hosted-ui cookies")),
     })

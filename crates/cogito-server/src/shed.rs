@@ -1,12 +1,16 @@
-//! Load shedding (security bar REL-04): at most [`InFlight::max`] requests are worked on at
-//! once; a request that cannot start within [`InFlight::queue_wait`] is answered at once
-//! instead of joining a backlog that would make every request late. The JSON API answers
+//! Load shedding (security bar REL-04): an instance works on a bounded number of requests at
+//! once, in two classes — requests that hash a password or run SRP (sign-in, sign-up, password
+//! changes and the hosted pages' forms) and all others — so that a flood of one class never
+//! takes the other's places: a burst of password guesses does not stall token refreshes. A
+//! request that cannot start within [`InFlight::queue_wait`] is answered at once instead of
+//! joining a backlog that would make every request late. The JSON API answers
 //! `TooManyRequestsException` (as Cognito does when it throttles), the OAuth endpoints, hosted
 //! pages and metadata documents 503 with `Retry-After: 1`, each in its own error shape.
 //!
 //! This bounds the work of one instance, which is why it is kept in memory: what must hold
 //! across instances (rate limits per client and user) is counted in the store
-//! ([`crate::rate`]). Password hashing has its own bound ([`cogito_core::password`]).
+//! ([`crate::rate`]). Password hashing has its own bound on queued work
+//! ([`cogito_core::password`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,77 +18,138 @@ use std::time::Duration;
 use axum::extract::Request;
 use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use tokio::sync::Semaphore;
+use axum::response::Response;
+use serde_json::Value;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::ApiError;
 
 /// How many requests one instance works on at once, and how long one may wait to start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InFlight {
-    /// Requests worked on at once.
-    pub max: usize,
-    /// The longest a request waits for one of them to finish before it is refused.
+    /// Requests of the light class worked on at once.
+    pub light: usize,
+    /// Requests that hash a password or run SRP worked on at once.
+    pub heavy: usize,
+    /// The longest a request waits for a place before it is refused.
     pub queue_wait: Duration,
 }
 
-impl Default for InFlight {
-    fn default() -> Self {
+impl InFlight {
+    /// `light` places for ordinary requests and half as many (at least two) for hashing ones.
+    pub fn with_light(light: usize) -> Self {
         Self {
-            max: 64,
-            queue_wait: Duration::from_millis(20),
+            light: light.max(1),
+            heavy: (light / 2).max(2),
+            queue_wait: Duration::from_millis(10),
         }
     }
 }
 
-/// The middleware's state: the permits of the requests in flight.
+impl Default for InFlight {
+    /// Eight ordinary requests per core: enough to keep the cores busy while some wait on the
+    /// database, few enough that an accepted request is not queued behind hundreds.
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self::with_light(8 * cores)
+    }
+}
+
+/// The class of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Hashes a password or runs SRP.
+    Heavy,
+    /// Anything else.
+    Light,
+}
+
+/// The class of a JSON API operation with its input.
+pub fn api_class(op_name: &str, input: &Value) -> Class {
+    let flow = input
+        .get("AuthFlow")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match op_name {
+        "InitiateAuth" | "AdminInitiateAuth" if flow == "REFRESH_TOKEN_AUTH" => Class::Light,
+        "InitiateAuth" | "AdminInitiateAuth" if flow == "REFRESH_TOKEN" => Class::Light,
+        "InitiateAuth"
+        | "AdminInitiateAuth"
+        | "RespondToAuthChallenge"
+        | "AdminRespondToAuthChallenge"
+        | "SignUp"
+        | "ChangePassword"
+        | "ConfirmForgotPassword"
+        | "AdminCreateUser"
+        | "AdminSetUserPassword" => Class::Heavy,
+        _ => Class::Light,
+    }
+}
+
+/// The places of the requests in flight.
 #[derive(Debug, Clone)]
 pub struct Shedder {
-    permits: Arc<Semaphore>,
+    light: Arc<Semaphore>,
+    heavy: Arc<Semaphore>,
     queue_wait: Duration,
 }
 
 impl Shedder {
-    /// A shedder admitting `limits.max` requests at once.
+    /// A shedder with the places of `limits`.
     pub fn new(limits: InFlight) -> Self {
         Self {
-            permits: Arc::new(Semaphore::new(limits.max.max(1))),
+            light: Arc::new(Semaphore::new(limits.light.max(1))),
+            heavy: Arc::new(Semaphore::new(limits.heavy.max(1))),
             queue_wait: limits.queue_wait,
         }
     }
 
-    /// Middleware: runs the request once it holds a permit, or refuses it. The health check is
-    /// never refused (an orchestrator must not restart a busy instance).
-    pub async fn run(self, req: Request, next: Next) -> Response {
-        if req.uri().path() == "/health" {
-            return next.run(req).await;
-        }
-        let permit = match self.permits.clone().try_acquire_owned() {
+    /// A place for a request of `class`, held until dropped; `None` when none came free in
+    /// time (the request is then refused).
+    pub async fn admit(&self, class: Class) -> Option<OwnedSemaphorePermit> {
+        let places = match class {
+            Class::Heavy => &self.heavy,
+            Class::Light => &self.light,
+        };
+        match places.clone().try_acquire_owned() {
             Ok(p) => Some(p),
-            Err(_) => tokio::time::timeout(self.queue_wait, self.permits.clone().acquire_owned())
+            Err(_) => tokio::time::timeout(self.queue_wait, places.clone().acquire_owned())
                 .await
                 .ok()
                 .and_then(Result::ok),
-        };
-        match permit {
-            Some(_permit) => next.run(req).await,
-            None => refused(req.method(), req.uri().path()),
+        }
+    }
+
+    /// Middleware for every route but the JSON API (which admits its requests itself, once it
+    /// knows the operation) and the health check (an orchestrator must not restart a busy
+    /// instance): the hosted pages' form posts are heavy, everything else light.
+    pub async fn run(self, req: Request, next: Next) -> Response {
+        let path = req.uri().path();
+        let method = req.method();
+        if path == "/health" || (path == "/" && method == Method::POST) {
+            return next.run(req).await;
+        }
+        let class =
+            if method == Method::POST && path.starts_with("/domain/") && !path.contains("/oauth2/")
+            {
+                Class::Heavy
+            } else {
+                Class::Light
+            };
+        match self.admit(class).await {
+            Some(_place) => next.run(req).await,
+            None => crate::deadline::unavailable(path, "1"),
         }
     }
 }
 
-/// The answer of a refused request in its route's error shape.
-fn refused(method: &Method, path: &str) -> Response {
-    tracing::debug!(path, "request refused: too many in flight");
-    if path == "/" && method == Method::POST {
-        ApiError {
-            type_name: "TooManyRequestsException".into(),
-            message: "Too many requests".into(),
-            status: 400,
-        }
-        .into_response()
-    } else {
-        crate::deadline::unavailable(path, "1")
+/// The JSON API's answer when no place came free: `TooManyRequestsException`.
+pub fn too_many() -> ApiError {
+    tracing::debug!("request refused: too many in flight");
+    ApiError {
+        type_name: "TooManyRequestsException".into(),
+        message: "Too many requests".into(),
+        status: 400,
     }
 }
 
@@ -92,6 +157,7 @@ fn refused(method: &Method, path: &str) -> Response {
 mod tests {
     use axum::Router;
     use axum::body::{Body, to_bytes};
+    use axum::response::IntoResponse;
     use axum::routing::{get, post};
     use tower::ServiceExt;
 
@@ -99,6 +165,7 @@ mod tests {
 
     fn app(limits: InFlight, gate: Arc<tokio::sync::Notify>) -> Router {
         let shedder = Shedder::new(limits);
+        let api = shedder.clone();
         let wait = move || {
             let gate = gate.clone();
             async move {
@@ -106,10 +173,20 @@ mod tests {
                 "done"
             }
         };
+        let api_wait = wait.clone();
+        let api_call = move || {
+            let (api, api_wait) = (api.clone(), api_wait.clone());
+            async move {
+                match api.admit(Class::Light).await {
+                    Some(_place) => api_wait().await.into_response(),
+                    None => too_many().into_response(),
+                }
+            }
+        };
         Router::new()
-            .route("/", post(wait.clone()))
+            .route("/", post(api_call))
             .route("/domain/d/oauth2/token", post(wait.clone()))
-            .route("/domain/d/login", get(wait))
+            .route("/domain/d/login", get(wait.clone()).post(wait))
             .route("/health", get(|| async { "ok" }))
             .layer(axum::middleware::from_fn(move |req, next| {
                 shedder.clone().run(req, next)
@@ -133,10 +210,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn rel_04_requests_beyond_the_in_flight_bound_are_refused_at_once_in_their_shape() {
+    async fn rel_04_requests_beyond_their_class_bound_are_refused_at_once_in_their_shape() {
         let gate = Arc::new(tokio::sync::Notify::new());
         let limits = InFlight {
-            max: 2,
+            light: 2,
+            heavy: 1,
             queue_wait: Duration::from_millis(20),
         };
         let app = app(limits, gate.clone());
@@ -158,14 +236,27 @@ mod tests {
         let (status, body, retry) = call(&app, "GET", "/domain/d/login").await;
         assert_eq!((status, retry.as_deref()), (503, Some("1")));
         assert!(body.contains("<html") || body.contains("<!"), "{body}");
+        // The heavy class has places of its own: a form post still runs (and holds the only
+        // heavy place until the gate opens).
+        let form = {
+            let app = app.clone();
+            tokio::spawn(async move { call(&app, "POST", "/domain/d/login").await })
+        };
         assert!(started.elapsed() < Duration::from_millis(500));
         // The health check is never refused.
         assert_eq!(call(&app, "GET", "/health").await.0, 200);
         // Once the held requests finish, requests are served again.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            !form.is_finished(),
+            "the form post was refused: {:?}",
+            form.await
+        );
         gate.notify_waiters();
         for h in held {
             assert_eq!(h.await.unwrap().0, 200);
         }
+        assert_eq!(form.await.unwrap().0, 200);
         let next = {
             let app = app.clone();
             tokio::spawn(async move { call(&app, "POST", "/").await })

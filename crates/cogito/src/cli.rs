@@ -204,10 +204,11 @@ pub struct ServeArgs {
     /// Most client connections open at once; more wait to be accepted.
     #[arg(long, env = "COGITO_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
-    /// Most requests worked on at once; one that cannot start within 20 ms is refused
+    /// Most requests worked on at once (default: 8 per core), and half as many that hash a
+    /// password or run SRP; one that cannot start within 10 ms is refused
     /// (`TooManyRequestsException`, or 503 with `Retry-After` on OAuth endpoints and pages).
-    #[arg(long, env = "COGITO_MAX_IN_FLIGHT", default_value_t = 64)]
-    pub max_in_flight: usize,
+    #[arg(long, env = "COGITO_MAX_IN_FLIGHT")]
+    pub max_in_flight: Option<usize>,
     /// Serve HTTPS with this certificate chain (PEM); needs `--tls-key`.
     #[arg(long, env = "COGITO_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<std::path::PathBuf>,

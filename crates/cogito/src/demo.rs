@@ -66,7 +66,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         header_timeout: 10,
         body_timeout: 30,
         max_connections: 4096,
-        max_in_flight: 64,
+        max_in_flight: None,
         tls_cert: None,
         tls_key: None,
         rate_limits: Vec::new(),

@@ -173,9 +173,9 @@ pub async fn prepare(
                 .map(|p| p.parse())
                 .collect::<Result<_, String>>()
                 .map_err(anyhow::Error::msg)?,
-            in_flight: cogito_server::shed::InFlight {
-                max: args.max_in_flight.max(1),
-                ..cogito_server::shed::InFlight::default()
+            in_flight: match args.max_in_flight {
+                Some(n) => cogito_server::shed::InFlight::with_light(n),
+                None => cogito_server::shed::InFlight::default(),
             },
             ..ServerConfig::default()
         },

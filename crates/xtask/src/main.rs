@@ -9,7 +9,10 @@
 //!   doctests too) and ends with one line, `N passed, N failed`. `ARGS` go to the test runner
 //!   (`-p cogito-verify`, a filter, `--no-fail-fast`, …).
 //! * `cargo xtask setup` — only the set-up.
+//! * `cargo xtask load [--long] [--backend sqlite|postgres|both]` — the load and soak tier
+//!   ([`load`]).
 
+mod load;
 mod run;
 mod setup;
 
@@ -25,6 +28,10 @@ tasks:
                   runner, e.g. `-p cogito-verify` or a test-name filter.
                   --no-doc skips the doctests; --no-setup skips the set-up.
   setup           only the set-up
+  load [--long] [--backend sqlite|postgres|both] [ARGS...]
+                  the load and soak tier (security bar REL-01…REL-05) on release builds: the
+                  short tier (minutes, as CI runs it) or the long one (hours, the README's
+                  figures); ARGS go to cogito-load (e.g. --json FILE)
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +42,7 @@ fn main() -> ExitCode {
     let result = match task.as_deref() {
         Some("test") => test(&root, rest),
         Some("setup") => setup::all(&root).map(|_| true),
+        Some("load") => load::run(&root, rest),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(true)

@@ -210,7 +210,7 @@ fn pip_install(venv: &Path, dirs: &[PathBuf]) -> Result<(), String> {
 /// Makes the machine's PostgreSQL answer on 127.0.0.1:5432 with a database `test`, and points
 /// the tests at it. A `COGITO_TEST_DATABASE_URL` already set is used as it is. With `CI` set,
 /// `COGITO_REQUIRE_PG=1` makes the PostgreSQL tests fail instead of skipping.
-fn postgres(env: &mut Env) {
+pub fn postgres(env: &mut Env) {
     if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
         env.vars.push(("COGITO_REQUIRE_PG".into(), "1".into()));
     }

@@ -205,8 +205,48 @@ impl PasswordHasher {
     }
 }
 
+/// How much lower the workers' scheduling priority is than the request threads' (niceness
+/// steps on Linux): when the machine is short of CPU, a flood of sign-ins slows sign-ins (and
+/// the queue bound refuses the excess) instead of every other request.
+const NICER_BY: i32 = 5;
+
+/// The calling thread's niceness (Linux), from `/proc/thread-self/stat`.
+fn niceness() -> Option<i32> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Field 19; the fields after the command name (which may hold spaces) start at field 3.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(19 - 3)?
+        .parse()
+        .ok()
+}
+
+/// Lowers the calling thread's priority by [`NICER_BY`] niceness steps, relative to the
+/// process's own (which may already be lowered); a failure is logged and changes nothing else.
+fn lower_priority() {
+    use thread_priority::{ThreadPriority, ThreadPriorityValue};
+    let Some(now) = niceness() else {
+        return;
+    };
+    let target = (now + NICER_BY).min(19);
+    // thread-priority maps 0..=99 linearly onto niceness 19..=-20: find the value for `target`.
+    let value = (0..=99u8).find(|p| (39.0 * (1.0 - f32::from(*p) / 99.0)) as i32 - 20 == target);
+    let set = value
+        .and_then(|p| ThreadPriorityValue::try_from(p).ok())
+        .map(|p| thread_priority::set_current_thread_priority(ThreadPriority::Crossplatform(p)));
+    if niceness() != Some(target) {
+        tracing::warn!(
+            ?set,
+            target,
+            "could not lower the priority of a password worker"
+        );
+    }
+}
+
 /// A worker: takes jobs until the hasher is dropped, always with the same memory area.
 fn work(jobs: &Mutex<Receiver<Job>>, params: &Params, backlog: &Backlog) {
+    lower_priority();
     let mut memory = vec![Block::new(); params.block_count()];
     loop {
         // The lock is held only while waiting for the next job.
@@ -425,5 +465,36 @@ mod tests {
             "{accepted} accepted, {refused} refused; a hash takes {each:?}"
         );
         assert!(accepted >= 1, "nothing accepted");
+    }
+
+    #[tokio::test]
+    async fn workers_run_at_a_lower_priority_than_the_requests() {
+        let ours = niceness().expect("niceness");
+        let h = PasswordHasher::new(HashCost::INSECURE_DEV, 1).unwrap();
+        // Once it has hashed, the worker has set its priority.
+        h.hash("pw").await.unwrap();
+        let mut workers = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if comm.trim() == "argon2-0" {
+                let stat = std::fs::read_to_string(task.path().join("stat")).unwrap();
+                let nice: i32 = stat
+                    .rsplit_once(')')
+                    .unwrap()
+                    .1
+                    .split_whitespace()
+                    .nth(16)
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                workers.push(nice);
+            }
+        }
+        // Other tests' hashers may run workers of the same name, all lowered the same way.
+        assert!(!workers.is_empty(), "no worker thread found");
+        assert!(
+            workers.iter().all(|n| *n == (ours + NICER_BY).min(19)),
+            "{workers:?} vs {ours}"
+        );
     }
 }

@@ -171,6 +171,12 @@ async fn dispatch(
     check_content_type(headers)?;
     let input: Value =
         serde_json::from_slice(&bytes).map_err(|e| ApiError::serialization(json_error(&e)))?;
+    // A place first (refusing costs nothing), then the rate limits (a store write).
+    let _place = state
+        .shedder
+        .admit(crate::shed::api_class(op_name, &input))
+        .await
+        .ok_or_else(crate::shed::too_many)?;
     crate::rate::admit_api(state, op_name, &input, source).await?;
     call_operation(state, op_name, input).await
 }
