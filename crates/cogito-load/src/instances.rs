@@ -20,6 +20,8 @@ pub struct Instance {
     child: Option<Child>,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// The port it listens on.
+    pub port: u16,
     log: PathBuf,
 }
 
@@ -30,18 +32,22 @@ pub struct ProcSample {
     pub rss_kib: u64,
     /// Peak resident memory so far, KiB.
     pub hwm_kib: u64,
-    /// Open file descriptors.
-    pub fds: u64,
+    /// Open file descriptors other than sockets (database files, logs, pipes).
+    pub files: u64,
+    /// Open sockets (client connections, database connections, the listener).
+    pub sockets: u64,
     /// User + system CPU time, in clock ticks (1/100 s).
     pub cpu_ticks: u64,
 }
 
 impl Instance {
-    /// Starts `cogito serve` with `data_dir`, on `database_url` when given (else SQLite in the
-    /// data directory), and waits until it answers `/health`.
+    /// Starts `cogito serve` with `data_dir` and `master_key` (the same on every instance of
+    /// one database), on `database_url` when given (else SQLite in the data directory), and
+    /// waits until it answers `/health`.
     pub async fn start(
         cogito: &Path,
         data_dir: &Path,
+        master_key: &str,
         database_url: Option<&str>,
     ) -> anyhow::Result<Self> {
         for attempt in 0..3 {
@@ -54,14 +60,17 @@ impl Instance {
             // the generator must still send on schedule (open loop), or it would measure its
             // own lateness. `nice` execs cogito, so the process id is cogito's.
             let mut cmd = Command::new("nice");
-            cmd.args(["-n", "10"])
+            cmd.args(["-n", "5"])
                 .arg(cogito)
                 .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
                 .arg("--data-dir")
                 .arg(data_dir)
                 .args(["--admin-access-key-id", ACCESS_KEY_ID])
                 .args(["--admin-secret-access-key", SECRET_ACCESS_KEY])
-                .args(["--rate-limit", "off"])
+                .args(["--rate-limit", "off", "--master-key", master_key])
+                // One issuer for all instances, as behind a load balancer: a token minted by
+                // one is valid on the other.
+                .args(["--public-url", "http://cogito-load.internal"])
                 .env("RUST_LOG", "warn")
                 .env_remove("COGITO_CONFIG")
                 .env_remove("COGITO_DATABASE_URL")
@@ -78,6 +87,7 @@ impl Instance {
             let mut instance = Self {
                 child: Some(child),
                 url: format!("http://127.0.0.1:{port}"),
+                port,
                 log,
             };
             if instance.wait_healthy(Duration::from_secs(60)).await {
@@ -164,6 +174,42 @@ impl Drop for Instance {
     }
 }
 
+/// The connections of clients a process holds open on its listening `port` (Linux: its socket
+/// inodes matched against `/proc/net/tcp{,6}`).
+pub fn client_connections(pid: u32, port: u16) -> u64 {
+    let inodes: std::collections::HashSet<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .filter_map(|t| {
+            let t = t.to_string_lossy().into_owned();
+            t.strip_prefix("socket:[")
+                .and_then(|r| r.strip_suffix(']'))
+                .map(str::to_owned)
+        })
+        .collect();
+    let mut n = 0;
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let local_port = f
+                .get(1)
+                .and_then(|a| a.rsplit_once(':'))
+                .and_then(|(_, p)| u16::from_str_radix(p, 16).ok());
+            // State 0A is LISTEN: the listener itself, not a client.
+            if local_port == Some(port)
+                && f.get(3) != Some(&"0A")
+                && f.get(9).is_some_and(|i| inodes.contains(*i))
+            {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
 /// `/proc/<pid>` figures of a process (`None` when it is gone).
 pub fn proc_sample(pid: u32) -> Option<ProcSample> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -178,11 +224,21 @@ pub fn proc_sample(pid: u32) -> Option<ProcSample> {
     // Fields after the command name (which may hold spaces) start at the state, field 3.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok());
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64;
+    let (mut files, mut sockets) = (0, 0);
+    for fd in std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.flatten() {
+        let socket =
+            std::fs::read_link(fd.path()).is_ok_and(|t| t.to_string_lossy().starts_with("socket:"));
+        if socket {
+            sockets += 1;
+        } else {
+            files += 1;
+        }
+    }
     Some(ProcSample {
         rss_kib: kib("VmRSS:"),
         hwm_kib: kib("VmHWM:"),
-        fds,
+        files,
+        sockets,
         cpu_ticks: field(14)? + field(15)?,
     })
 }

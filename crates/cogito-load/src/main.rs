@@ -100,10 +100,13 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
         cogito.display()
     );
     let dir = tempfile::tempdir()?;
+    let mut key = [0u8; 32];
+    cogito_core::crypto::fill_random(&mut key);
+    let master_key: String = key.iter().map(|b| format!("{b:02x}")).collect();
     let (_database, mut instances) = match args.backend {
         Backend::Sqlite => (
             None,
-            vec![Instance::start(&cogito, dir.path(), None).await?],
+            vec![Instance::start(&cogito, dir.path(), &master_key, None).await?],
         ),
         Backend::Postgres => {
             let db = TempDatabase::create(&args.database_url)
@@ -113,7 +116,7 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
             for name in ["a", "b"] {
                 let data = dir.path().join(name);
                 std::fs::create_dir_all(&data)?;
-                two.push(Instance::start(&cogito, &data, Some(db.url())).await?);
+                two.push(Instance::start(&cogito, &data, &master_key, Some(db.url())).await?);
             }
             (Some(db), two)
         }
@@ -152,9 +155,22 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
         }
     }
     let (found, summary) = audit::audit(&world).await;
+    let mut tier = tier.done();
     tier.lines.push(summary);
     tier.findings
         .extend(found.into_iter().map(|f| format!("audit: {f}")));
+    // Once the generator closes its connections (its client is dropped with the world), each
+    // instance lets go of them (REL-02/REL-06: nothing held open).
+    drop(world);
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    for (k, instance) in instances.iter().enumerate() {
+        let open = instance
+            .pid()
+            .map_or(0, |pid| instances::client_connections(pid, instance.port));
+        if let Some(f) = verdict::connections_closed(open) {
+            tier.findings.push(format!("instance {k}: {f}"));
+        }
+    }
     for (k, instance) in instances.iter_mut().enumerate() {
         if !instance.alive() {
             tier.findings.push(format!(

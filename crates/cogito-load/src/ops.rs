@@ -53,6 +53,11 @@ impl Op {
         )
     }
 
+    /// Whether the operation is one call (a refusal's latency is then the refused call's).
+    pub fn single_call(self) -> bool {
+        !matches!(self, Op::Srp | Op::SignUp | Op::SignOut)
+    }
+
     /// The name in reports.
     pub fn name(self) -> &'static str {
         match self {

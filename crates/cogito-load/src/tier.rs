@@ -50,13 +50,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The tier CI runs (about four minutes per backend).
+    /// The tier CI runs (about five minutes per backend).
     pub fn short() -> Self {
         Self {
             name: "short",
-            users: 100,
-            step: Duration::from_secs(3),
-            factor: 1.5,
+            users: 300,
+            step: Duration::from_secs(4),
+            factor: 1.25,
             classes: Vec::new(),
             held: Duration::from_secs(120),
             warm_up: Duration::from_secs(30),
@@ -90,6 +90,17 @@ impl Plan {
     }
 }
 
+/// What a tier found, reported and measured.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Failed criteria, each prefixed with its row.
+    pub findings: Vec<String>,
+    /// The report.
+    pub lines: Vec<String>,
+    /// Figures for the JSON record.
+    pub figures: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A tier in progress: what it found and what it reports.
 pub struct Tier {
     world: Arc<World>,
@@ -113,6 +124,15 @@ impl Tier {
             findings: Vec::new(),
             lines: Vec::new(),
             figures: serde_json::Map::new(),
+        }
+    }
+
+    /// Ends the tier: what it found, reported and measured (the world is let go).
+    pub fn done(self) -> Report {
+        Report {
+            findings: self.findings,
+            lines: self.lines,
+            figures: self.figures,
         }
     }
 
@@ -263,19 +283,34 @@ impl Tier {
                 length: plan.recovery,
             },
         ];
+        let probe = tokio::spawn(probe_health(
+            self.world.http.clone(),
+            self.world.targets.clone(),
+            plan.overload,
+        ));
         let run = self.run(&Mix::m1(), &stages).await;
+        let mut floor = probe.await.unwrap_or_default();
+        let floor_p99 = verdict::quantile(&mut floor, 0.99);
         let over: Vec<_> = run.stage(0).cloned().collect();
         let mut bad = verdict::errors(over.iter(), true);
+        let shed_count = over.iter().filter(|s| s.outcome == Outcome::Shed).count();
+        // The latency of a refusal, from operations of one call (in the others an accepted
+        // first call would count too).
         let mut shed: Vec<Duration> = over
             .iter()
-            .filter(|s| s.outcome == Outcome::Shed)
+            .filter(|s| s.outcome == Outcome::Shed && s.op.single_call())
             .map(|s| s.latency)
             .collect();
-        let shed_count = shed.len();
         let shed_p99 = verdict::quantile(&mut shed, 0.99);
-        if shed_p99 > Duration::from_millis(50) {
+        // 50 ms, or — where the machine itself is the limit (generator, database and instances
+        // share two cores, and a request that does nothing, `/health`, never refused, sent at
+        // the same time, is already slow) — twice that request's p99 and 10 ms: a refusal is
+        // read, parsed and may wait 5 ms for a place, each step behind the saturated CPU's
+        // queue, but it never waits behind the work it refuses.
+        let bound = Duration::from_millis(50).max(floor_p99 * 2 + Duration::from_millis(10));
+        if shed_p99 > bound {
             bad.push(format!(
-                "overload answers took {shed_p99:.0?} at p99 (bound 50 ms)"
+                "overload answers took {shed_p99:.0?} at p99 (bound {bound:.0?}; /health {floor_p99:.0?})"
             ));
         }
         bad.extend(
@@ -306,7 +341,7 @@ impl Tier {
             &run,
         );
         self.lines.push(format!(
-            "  overload: {shed_count} of {} refused as overload (p99 {shed_p99:.1?}), {:.0} accepted/s",
+            "  overload: {shed_count} of {} refused as overload (p99 {shed_p99:.1?}; /health p99 {floor_p99:.1?}), {:.0} accepted/s",
             over.len(),
             over.iter().filter(|s| s.outcome == Outcome::Ok).count() as f64
                 / plan.overload.as_secs_f64()
@@ -360,13 +395,15 @@ impl Tier {
             .iter()
             .map(|p| match (p.first(), p.last()) {
                 (Some((t0, a)), Some((t1, b))) if t1 > t0 => format!(
-                    "{:.2} cores, RSS {}→{} MiB (peak {}), {}→{} files",
+                    "{:.2} cores, RSS {}→{} MiB (peak {}), {}→{} files, {}→{} sockets",
                     (b.cpu_ticks - a.cpu_ticks) as f64 / 100.0 / (*t1 - *t0).as_secs_f64(),
                     a.rss_kib / 1024,
                     b.rss_kib / 1024,
                     b.hwm_kib / 1024,
-                    a.fds,
-                    b.fds
+                    a.files,
+                    b.files,
+                    a.sockets,
+                    b.sockets
                 ),
                 _ => "no samples".into(),
             })
@@ -396,4 +433,34 @@ impl Tier {
             }),
         );
     }
+}
+
+/// `/health` of each target in turn, 50 times a second for `length`: the latency of a request
+/// that does no work, measured from when it was due.
+async fn probe_health(
+    http: reqwest::Client,
+    targets: Vec<String>,
+    length: Duration,
+) -> Vec<Duration> {
+    let start = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut k = 0usize;
+    while start.elapsed() < length {
+        let due = tick.tick().await;
+        let url = format!("{}/health", targets[k % targets.len()]);
+        k += 1;
+        let http = http.clone();
+        tasks.spawn(async move {
+            let _ = http.get(url).send().await.map(|r| r.status());
+            due.elapsed()
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(d) = done {
+            out.push(d);
+        }
+    }
+    out
 }

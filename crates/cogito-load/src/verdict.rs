@@ -129,14 +129,15 @@ pub fn by_op<'a>(
 }
 
 /// Memory and open-file findings of one instance after `warm_up`: resident memory more than
-/// 10 % above what it was then, or open files more than 10 % (and 16) above.
+/// 10 % above what it was then, or more files open than then (sockets follow the clients'
+/// connections; they are checked once the load has stopped, [`connections_closed`]).
 pub fn resources(procs: &[(Duration, ProcSample)], warm_up: Duration) -> Vec<String> {
     let Some((_, base)) = procs.iter().find(|(t, _)| *t >= warm_up) else {
         return vec!["no samples after the warm-up".into()];
     };
     let after = procs.iter().filter(|(t, _)| *t >= warm_up);
     let max_rss = after.clone().map(|(_, s)| s.rss_kib).max().unwrap_or(0);
-    let max_fds = after.map(|(_, s)| s.fds).max().unwrap_or(0);
+    let max_files = after.map(|(_, s)| s.files).max().unwrap_or(0);
     let mut found = Vec::new();
     if max_rss as f64 > base.rss_kib as f64 * 1.10 {
         found.push(format!(
@@ -145,13 +146,19 @@ pub fn resources(procs: &[(Duration, ProcSample)], warm_up: Duration) -> Vec<Str
             max_rss / 1024
         ));
     }
-    if max_fds as f64 > (base.fds as f64 * 1.10).max(base.fds as f64 + 16.0) {
+    if max_files > base.files + 2 {
         found.push(format!(
-            "open files grew from {} to {max_fds} after the warm-up",
-            base.fds
+            "open files grew from {} to {max_files} after the warm-up",
+            base.files
         ));
     }
     found
+}
+
+/// Whether an instance let go of its clients' connections once they closed them: `open`
+/// connections left on its port.
+pub fn connections_closed(open: u64) -> Option<String> {
+    (open > 2).then(|| format!("{open} client connections still open after the load"))
 }
 
 /// The least-squares slope of resident memory over `procs` from `from` on, MiB per minute.
@@ -223,7 +230,7 @@ mod tests {
                 Duration::from_secs(s),
                 ProcSample {
                     rss_kib: rss_mib * 1024,
-                    fds,
+                    files: fds,
                     ..ProcSample::default()
                 },
             )
@@ -231,6 +238,8 @@ mod tests {
         let flat: Vec<_> = (0..120).map(|s| at(s, 100, 40)).collect();
         assert!(resources(&flat, Duration::from_secs(30)).is_empty());
         assert!(memory_slope(&flat, Duration::ZERO).abs() < 1e-9);
+        assert!(connections_closed(0).is_none());
+        assert!(connections_closed(40).is_some());
         let growing: Vec<_> = (0..120).map(|s| at(s, 100 + s / 4, 40 + s)).collect();
         assert_eq!(resources(&growing, Duration::from_secs(30)).len(), 2);
         let slope = memory_slope(&growing, Duration::ZERO);

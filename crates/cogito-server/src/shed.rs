@@ -36,12 +36,12 @@ pub struct InFlight {
 }
 
 impl InFlight {
-    /// `light` places for ordinary requests and half as many (at least two) for hashing ones.
-    pub fn with_light(light: usize) -> Self {
+    /// `places` places for ordinary requests and as many for hashing ones.
+    pub fn with_places(places: usize) -> Self {
         Self {
-            light: light.max(1),
-            heavy: (light / 2).max(2),
-            queue_wait: Duration::from_millis(10),
+            light: places.max(1),
+            heavy: places.max(1),
+            queue_wait: Duration::from_millis(5),
         }
     }
 }
@@ -51,7 +51,7 @@ impl Default for InFlight {
     /// database, few enough that an accepted request is not queued behind hundreds.
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Self::with_light(8 * cores)
+        Self::with_places(8 * cores)
     }
 }
 

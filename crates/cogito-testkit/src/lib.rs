@@ -60,6 +60,9 @@ pub struct TestOptions {
     pub rate_limits: Option<cogito_core::service::rate_limits::RateLimits>,
     /// Proxies trusted to say the client's address in `X-Forwarded-For`.
     pub trusted_proxies: Vec<cogito_server::client_addr::Cidr>,
+    /// Places for requests in flight (`None`: 4,096, so that tests of other things can send
+    /// bursts; the tests of load shedding set them).
+    pub in_flight: Option<cogito_server::shed::InFlight>,
 }
 
 /// A store backend of [`TestApp`].
@@ -241,6 +244,10 @@ impl TestApp {
                     }
                 },
                 ui_dir: Some(dir.path().join("ui")),
+                trusted_proxies: opts.trusted_proxies.clone(),
+                in_flight: opts
+                    .in_flight
+                    .unwrap_or_else(|| cogito_server::shed::InFlight::with_places(4096)),
                 ..ServerConfig::default()
             },
             triggers: opts.triggers,

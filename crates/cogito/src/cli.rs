@@ -204,8 +204,8 @@ pub struct ServeArgs {
     /// Most client connections open at once; more wait to be accepted.
     #[arg(long, env = "COGITO_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
-    /// Most requests worked on at once (default: 8 per core), and half as many that hash a
-    /// password or run SRP; one that cannot start within 10 ms is refused
+    /// Most requests worked on at once (default: 8 per core), and as many again that hash a
+    /// password or run SRP; one that cannot start within 5 ms is refused
     /// (`TooManyRequestsException`, or 503 with `Retry-After` on OAuth endpoints and pages).
     #[arg(long, env = "COGITO_MAX_IN_FLIGHT")]
     pub max_in_flight: Option<usize>,

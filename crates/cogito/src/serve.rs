@@ -174,7 +174,7 @@ pub async fn prepare(
                 .collect::<Result<_, String>>()
                 .map_err(anyhow::Error::msg)?,
             in_flight: match args.max_in_flight {
-                Some(n) => cogito_server::shed::InFlight::with_light(n),
+                Some(n) => cogito_server::shed::InFlight::with_places(n),
                 None => cogito_server::shed::InFlight::default(),
             },
             ..ServerConfig::default()

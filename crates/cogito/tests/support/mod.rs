@@ -37,12 +37,16 @@ impl Server {
             .and_then(|i| args.get(i + 1))
             .map(PathBuf::from);
         let scheme = if tls_cert.is_some() { "https" } else { "http" };
-        // Tests of other things send bursts from one address: no rate limits unless asked for.
-        let limits: &[&str] = if args.iter().any(|a| a == "--rate-limit") {
-            &[]
-        } else {
-            &["--rate-limit", "off"]
-        };
+        // Tests of other things send bursts from one address: no rate limits unless asked for,
+        // and room for every request of a burst at once (on a busy test machine a burst of
+        // sign-ups would otherwise meet the load shedding's few places for password hashing).
+        let mut limits: Vec<&str> = Vec::new();
+        if !args.iter().any(|a| a == "--rate-limit") {
+            limits.extend(["--rate-limit", "off"]);
+        }
+        if !args.iter().any(|a| a == "--max-in-flight") {
+            limits.extend(["--max-in-flight", "4096"]);
+        }
         for attempt in 0..3 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
@@ -54,7 +58,7 @@ impl Server {
             let child = Command::new(env!("CARGO_BIN_EXE_cogito"))
                 .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
                 .args(args)
-                .args(limits)
+                .args(&limits)
                 .args(["--admin-access-key-id", admin.0])
                 .args(["--admin-secret-access-key", admin.1])
                 .args(["--hash-memory-kib", "256", "--hash-iterations", "1"])
