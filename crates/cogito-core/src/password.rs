@@ -8,7 +8,7 @@ mod hasher;
 
 use rand::RngExt;
 
-pub use hasher::{HashCost, PasswordHasher};
+pub use hasher::{HashCost, HashTicket, PasswordHasher};
 
 use crate::error::{CoreError, CoreResult};
 use crate::model::PasswordPolicy;

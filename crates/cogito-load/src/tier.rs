@@ -304,10 +304,11 @@ impl Tier {
         let shed_p99 = verdict::quantile(&mut shed, 0.99);
         // 50 ms, or — where the machine itself is the limit (generator, database and instances
         // share two cores, and a request that does nothing, `/health`, never refused, sent at
-        // the same time, is already slow) — twice that request's p99 and 10 ms: a refusal is
+        // the same time, is already slow) — twice that request's p99 and 25 ms: a refusal is
         // read, parsed and may wait 5 ms for a place, each step behind the saturated CPU's
-        // queue, but it never waits behind the work it refuses.
-        let bound = Duration::from_millis(50).max(floor_p99 * 2 + Duration::from_millis(10));
+        // queue, but it never waits behind the work it refuses (without the shedding, refusals
+        // came after seconds).
+        let bound = Duration::from_millis(50).max(floor_p99 * 2 + Duration::from_millis(25));
         if shed_p99 > bound {
             bad.push(format!(
                 "overload answers took {shed_p99:.0?} at p99 (bound {bound:.0?}; /health {floor_p99:.0?})"

@@ -112,6 +112,54 @@ pub struct PasswordHasher {
     decoy: Arc<std::sync::OnceLock<String>>,
 }
 
+/// A place in the hashing queue ([`PasswordHasher::ticket`]); given back when dropped unused.
+#[derive(Debug)]
+pub struct HashTicket {
+    queue: SyncSender<Job>,
+    backlog: Arc<Backlog>,
+    sent: bool,
+}
+
+impl HashTicket {
+    /// Whether the password matches the PHC string (compared in constant time).
+    pub async fn verify(self, password: &str, phc: &str) -> CoreResult<bool> {
+        let (password, phc) = (password.to_owned(), phc.to_owned());
+        self.submit(|tx| Job::Verify(password, phc, tx)).await
+    }
+
+    async fn submit<T>(
+        mut self,
+        job: impl FnOnce(oneshot::Sender<CoreResult<T>>) -> Job,
+    ) -> CoreResult<T> {
+        let (tx, rx) = oneshot::channel();
+        self.send(job(tx))?;
+        rx.await
+            .map_err(|_| CoreError::Internal("password worker lost a job".into()))?
+    }
+
+    /// Queues the job; it stays counted as pending until a worker finishes or skips it.
+    fn send(&mut self, job: Job) -> CoreResult<()> {
+        self.sent = true;
+        self.queue.try_send(job).map_err(|e| {
+            self.backlog.finished(None);
+            match e {
+                TrySendError::Full(_) => CoreError::TooManyRequests("Too many requests".into()),
+                TrySendError::Disconnected(_) => {
+                    CoreError::Internal("password workers stopped".into())
+                }
+            }
+        })
+    }
+}
+
+impl Drop for HashTicket {
+    fn drop(&mut self) {
+        if !self.sent {
+            self.backlog.finished(None);
+        }
+    }
+}
+
 impl PasswordHasher {
     /// A hasher with the given cost and `workers` threads (each holding `m` KiB), queueing at
     /// most 64 hashes per worker and no more than [`MAX_QUEUE_WAIT`] of work.
@@ -138,31 +186,32 @@ impl PasswordHasher {
         })
     }
 
+    /// A place in the queue for one hash, or `TooManyRequestsException` at once when the queue
+    /// is full or its work would keep the new hash waiting longer than [`MAX_QUEUE_WAIT`].
+    /// Taken before the work it is for is counted anywhere else: a sign-in refused here has
+    /// not used one of the user's password attempts.
+    pub fn ticket(&self) -> CoreResult<HashTicket> {
+        let busy = || CoreError::TooManyRequests("Too many requests".into());
+        if self.backlog.too_long(self.workers) {
+            return Err(busy());
+        }
+        let ahead = self.backlog.pending.fetch_add(1, Ordering::Relaxed);
+        if ahead >= QUEUE_PER_WORKER * self.workers {
+            self.backlog.finished(None);
+            return Err(busy());
+        }
+        Ok(HashTicket {
+            queue: self.queue.clone(),
+            backlog: self.backlog.clone(),
+            sent: false,
+        })
+    }
+
     async fn submit<T>(
         &self,
         job: impl FnOnce(oneshot::Sender<CoreResult<T>>) -> Job,
     ) -> CoreResult<T> {
-        if self.backlog.too_long(self.workers) {
-            return Err(CoreError::TooManyRequests("Too many requests".into()));
-        }
-        let (tx, rx) = oneshot::channel();
-        self.enqueue(job(tx))?;
-        rx.await
-            .map_err(|_| CoreError::Internal("password worker lost a job".into()))?
-    }
-
-    /// Queues a job, counted as pending until a worker finishes or skips it.
-    fn enqueue(&self, job: Job) -> CoreResult<()> {
-        self.backlog.pending.fetch_add(1, Ordering::Relaxed);
-        self.queue.try_send(job).map_err(|e| {
-            self.backlog.finished(None);
-            match e {
-                TrySendError::Full(_) => CoreError::TooManyRequests("Too many requests".into()),
-                TrySendError::Disconnected(_) => {
-                    CoreError::Internal("password workers stopped".into())
-                }
-            }
-        })
+        self.ticket()?.submit(job).await
     }
 
     /// PHC string of the password.
@@ -173,8 +222,7 @@ impl PasswordHasher {
 
     /// Whether the password matches the PHC string (compared in constant time).
     pub async fn verify(&self, password: &str, phc: &str) -> CoreResult<bool> {
-        let (password, phc) = (password.to_owned(), phc.to_owned());
-        self.submit(|tx| Job::Verify(password, phc, tx)).await
+        self.ticket()?.verify(password, phc).await
     }
 
     /// Spends the time of one verification on a password nobody has (unknown users), so that
@@ -386,7 +434,9 @@ mod tests {
         let mut replies = Vec::new();
         let mut submit = || {
             let (tx, rx) = oneshot::channel();
-            let sent = h.enqueue(Job::Hash("pw".into(), tx));
+            let sent = h
+                .ticket()
+                .and_then(|mut t| t.send(Job::Hash("pw".into(), tx)));
             replies.push(rx);
             sent.is_ok()
         };

@@ -369,9 +369,11 @@ impl Cogito {
         if !hide_state {
             self.sign_in_gates(&user)?;
         }
+        // A place for the hash first: a sign-in refused for want of one uses no attempt.
+        let ticket = self.hasher.ticket()?;
         self.reserve_password_check(pool, &user).await?;
         let ok = match &user.password_hash {
-            Some(h) => self.hasher.verify(password, h).await?,
+            Some(h) => ticket.verify(password, h).await?,
             None => false,
         };
         if !ok {

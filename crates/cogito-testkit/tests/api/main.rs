@@ -26,6 +26,7 @@ mod oauth_clients;
 mod oauth_oidc_client;
 mod oauth_scopes;
 mod oauth_support;
+mod overload;
 mod pools;
 mod races;
 mod rate_limits;
