@@ -23,6 +23,8 @@ use crate::world::World;
 
 /// The rate a calibration never steps beyond.
 const MAX_RATE: f64 = 20_000.0;
+/// The step of the sweep that finds where a long calibration begins.
+const SWEEP_STEP: Duration = Duration::from_secs(4);
 
 /// The durations and steps of a tier.
 #[derive(Debug, Clone)]
@@ -165,18 +167,55 @@ impl Tier {
     }
 
     /// REL-01: the highest rate of `mix` whose step met every criterion (0 when none did).
+    ///
+    /// Steps longer than the short tier's begin two steps below where a sweep of short steps
+    /// broke: the long steps below that would only confirm what the sweep already showed.
     pub async fn calibrate(&mut self, plan: &Plan, mix: &Mix) -> f64 {
-        let (mut rate, mut capacity) = (10.0_f64, 0.0_f64);
+        let start = if plan.step > SWEEP_STEP {
+            let (rough, _) = self.sweep(mix, 10.0, SWEEP_STEP, plan.factor).await;
+            (rough / plan.factor / plan.factor).max(10.0)
+        } else {
+            10.0
+        };
+        let (capacity, why) = self.sweep(mix, start, plan.step, plan.factor).await;
+        let from = if start > 10.0 {
+            format!("steps of {:?} from {start:.0}/s", plan.step)
+        } else {
+            format!("steps of {:?}", plan.step)
+        };
+        self.lines.push(format!(
+            "REL-01 capacity of {}: {capacity:.0} requests/s ({from}; the next step broke: {why})",
+            mix.name
+        ));
+        self.figures.insert(
+            format!("capacity {}", mix.name),
+            serde_json::json!(capacity.round()),
+        );
+        if capacity == 0.0 {
+            self.fail(
+                "REL-01",
+                [format!(
+                    "{} did not hold even {start:.0} requests/s: {why}",
+                    mix.name
+                )],
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        capacity
+    }
+
+    /// Steps of `mix` from `rate` upward by `factor` until one fails a criterion: the last rate
+    /// that met every criterion (0 when none did) and why the next one broke.
+    async fn sweep(
+        &mut self,
+        mix: &Mix,
+        mut rate: f64,
+        step: Duration,
+        factor: f64,
+    ) -> (f64, String) {
+        let mut capacity = 0.0_f64;
         let why = loop {
-            let run = self
-                .run(
-                    mix,
-                    &[Stage {
-                        rate,
-                        length: plan.step,
-                    }],
-                )
-                .await;
+            let run = self.run(mix, &[Stage { rate, length: step }]).await;
             let mut bad = verdict::errors(run.samples.iter(), false);
             bad.extend(verdict::latency(
                 run.samples.iter(),
@@ -192,32 +231,14 @@ impl Tier {
                 break bad.join("; ");
             }
             capacity = rate;
-            rate *= plan.factor;
+            rate *= factor;
             if rate > MAX_RATE {
                 break format!("stopped at {MAX_RATE} requests/s");
             }
             // Let what the step queued drain before the next one.
             tokio::time::sleep(Duration::from_secs(2)).await;
         };
-        self.lines.push(format!(
-            "REL-01 capacity of {}: {capacity:.0} requests/s (the step at {rate:.0}/s broke: {why})",
-            mix.name
-        ));
-        self.figures.insert(
-            format!("capacity {}", mix.name),
-            serde_json::json!(capacity.round()),
-        );
-        if capacity == 0.0 {
-            self.fail(
-                "REL-01",
-                [format!(
-                    "{} did not hold even 10 requests/s: {why}",
-                    mix.name
-                )],
-            );
-        }
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        capacity
+        (capacity, format!("{rate:.0}/s: {why}"))
     }
 
     /// REL-02 (one instance) or REL-03 (two): M1 held at 70 % of `capacity`.
