@@ -70,6 +70,9 @@ struct Args {
     /// Skip the held load (to repeat the overload alone, with `--capacity`).
     #[arg(long)]
     no_held: bool,
+    /// Skip the long tier's calibration of each operation class alone (M1 is still calibrated).
+    #[arg(long)]
+    no_classes: bool,
 }
 
 #[tokio::main]
@@ -135,7 +138,8 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
     let capacity = match args.capacity {
         Some(c) => c,
         None => {
-            for op in &plan.classes {
+            let classes = if args.no_classes { &[][..] } else { &plan.classes[..] };
+            for op in classes {
                 tier.calibrate(&plan, &Mix::only(*op)).await;
             }
             tier.calibrate(&plan, &Mix::m1()).await

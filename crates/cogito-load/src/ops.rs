@@ -128,7 +128,8 @@ impl Mix {
 pub enum Outcome {
     /// Done as asked.
     Ok,
-    /// Refused as overload: `TooManyRequestsException`, or 503/429 from an OAuth endpoint.
+    /// Refused as overload: `TooManyRequestsException` (400), or 503/429 with `Retry-After` from
+    /// an OAuth endpoint.
     Shed,
     /// Any other answer (`"<status> <error>"`).
     Failed(String),
@@ -181,7 +182,7 @@ pub async fn answer(
         .or_else(|| answer.get("Message"))
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if kind == "TooManyRequestsException" {
+    if kind == "TooManyRequestsException" && status == 400 {
         Err(Outcome::Shed)
     } else {
         Err(Outcome::Failed(format!("{op} {status} {kind} ({message})")))
@@ -250,6 +251,8 @@ pub async fn run(w: &World, op: Op, i: u64) -> Outcome {
         Op::Revoke => revoke(w, url).await,
         Op::SignOut => sign_out(w, url).await,
         Op::Forgot => {
+            let turn = w.forgotten.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let user = &w.users[(turn % w.users.len() as u64) as usize];
             let body = json!({"ClientId": w.client, "Username": user.name});
             outcome(call(&w.http, url, "ForgotPassword", &body).await)
         }
@@ -275,7 +278,13 @@ async fn oauth_refresh(w: &World, url: &str, user: &crate::world::User) -> Outco
             Ok(_) => Outcome::Ok,
             Err(e) => Outcome::Transport(e.to_string()),
         },
-        Ok(r) if matches!(r.status().as_u16(), 429 | 503) => Outcome::Shed,
+        // Refused as overload (503) or by a rate limit (429), with when to come back.
+        Ok(r)
+            if matches!(r.status().as_u16(), 429 | 503)
+                && r.headers().contains_key("retry-after") =>
+        {
+            Outcome::Shed
+        }
         Ok(r) => Outcome::Failed(format!("oauth2/token {}", r.status().as_u16())),
         Err(e) => Outcome::Transport(e.to_string()),
     }

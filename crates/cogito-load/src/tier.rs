@@ -23,6 +23,8 @@ use crate::world::World;
 
 /// The rate a calibration never steps beyond.
 const MAX_RATE: f64 = 20_000.0;
+/// The least share of the capacity still done during an overload.
+const MIN_ACCEPTED: f64 = 0.8;
 /// The step of the sweep that finds where a long calibration begins.
 const SWEEP_STEP: Duration = Duration::from_secs(4);
 
@@ -140,6 +142,22 @@ impl Tier {
 
     async fn run(&self, mix: &Mix, stages: &[Stage]) -> Run {
         let run = generator::run(&self.world, mix, stages, &self.pids, &self.serial).await;
+        // Progress on standard error: what each run offered and what came of it.
+        let (ok, shed) = run.samples.iter().fold((0, 0), |(ok, shed), s| match s.outcome {
+            Outcome::Ok => (ok + 1, shed),
+            Outcome::Shed => (ok, shed + 1),
+            _ => (ok, shed),
+        });
+        let rates: Vec<String> = stages
+            .iter()
+            .map(|s| format!("{:.0}/s for {:?}", s.rate, s.length))
+            .collect();
+        eprintln!(
+            "cogito-load: {} at {}: {ok} done, {shed} refused as overload, {} failed",
+            mix.name,
+            rates.join(" then "),
+            run.samples.len() - ok - shed
+        );
         // For a closer look at a run: every request as a line of TSV.
         if let Ok(path) = std::env::var("COGITO_LOAD_SAMPLES") {
             let lines: String = run
@@ -337,6 +355,15 @@ impl Tier {
                 "overload answers took {shed_p99:.0?} at p99 (bound {bound:.0?}; /health {floor_p99:.0?})"
             ));
         }
+        // Shedding is no answer if it refuses what the instances could have done.
+        let accepted = over.iter().filter(|s| s.outcome == Outcome::Ok).count() as f64
+            / plan.overload.as_secs_f64();
+        if accepted < capacity * MIN_ACCEPTED {
+            bad.push(format!(
+                "only {accepted:.0} requests/s accepted during the overload (at least {:.0})",
+                capacity * MIN_ACCEPTED
+            ));
+        }
         bad.extend(
             verdict::latency(over.iter(), Duration::ZERO, 2.0, false)
                 .into_iter()
@@ -365,10 +392,8 @@ impl Tier {
             &run,
         );
         self.lines.push(format!(
-            "  overload: {shed_count} of {} refused as overload (p99 {shed_p99:.1?}; /health p99 {floor_p99:.1?}), {:.0} accepted/s",
+            "  overload: {shed_count} of {} refused as overload (p99 {shed_p99:.1?}; /health p99 {floor_p99:.1?}), {accepted:.0} accepted/s",
             over.len(),
-            over.iter().filter(|s| s.outcome == Outcome::Ok).count() as f64
-                / plan.overload.as_secs_f64()
         ));
         if judged {
             self.fail("REL-04", bad);

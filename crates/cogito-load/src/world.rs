@@ -70,6 +70,9 @@ pub struct World {
     pub ledger: Mutex<Ledger>,
     /// Makes generated usernames unique within the run.
     serial: AtomicU64,
+    /// ForgotPassword requests so far: they go to the users in turn, so that none reaches the
+    /// per-user hourly cap (ten) before every user has had as many.
+    pub forgotten: AtomicU64,
 }
 
 /// An admin call during set-up: its answer, or an error naming it.
@@ -124,6 +127,7 @@ impl World {
             spare: Mutex::default(),
             signed_up: Mutex::default(),
             ledger: Mutex::default(),
+            forgotten: AtomicU64::new(0),
             serial: AtomicU64::new(0),
         };
         world.users = world.create_users(users).await?;
