@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 
 use crate::crypto::{fill_random, hmac_sha256};
 
+pub mod client;
+
 /// The RFC 3526 3072-bit MODP prime Cognito uses.
 const N_HEX: &str = concat!(
     "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD",

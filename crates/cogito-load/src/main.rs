@@ -138,7 +138,11 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
     let capacity = match args.capacity {
         Some(c) => c,
         None => {
-            let classes = if args.no_classes { &[][..] } else { &plan.classes[..] };
+            let classes = if args.no_classes {
+                &[][..]
+            } else {
+                &plan.classes[..]
+            };
             for op in classes {
                 tier.calibrate(&plan, &Mix::only(*op)).await;
             }
@@ -193,11 +197,18 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
         }
     }
     if args.backend == Backend::Sqlite {
-        let store = SqliteStore::open_path(&dir.path().join("cogito.db")).await?;
-        let check = store.integrity_check().await?;
-        if check != "ok" {
+        // Opening would create a missing database: the check would then pass on nothing.
+        let path = dir.path().join("cogito.db");
+        if path.is_file() {
+            let store = SqliteStore::open_path(&path).await?;
+            let check = store.integrity_check().await?;
+            if check != "ok" {
+                tier.findings
+                    .push(format!("audit: SQLite integrity_check: {check}"));
+            }
+        } else {
             tier.findings
-                .push(format!("audit: SQLite integrity_check: {check}"));
+                .push(format!("audit: no SQLite database at {}", path.display()));
         }
     }
     for line in &tier.lines {

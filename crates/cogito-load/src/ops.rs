@@ -8,8 +8,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use cogito_core::crypto::{fill_random, hmac_sha256};
-use cogito_core::srp::{G, K, N, format_timestamp, private_key, scrambler, session_key};
+use cogito_core::srp::client::{Challenge, ClientSide, timestamp_now};
 use num_bigint::BigUint;
 use serde_json::{Value, json};
 
@@ -251,7 +250,9 @@ pub async fn run(w: &World, op: Op, i: u64) -> Outcome {
         Op::Revoke => revoke(w, url).await,
         Op::SignOut => sign_out(w, url).await,
         Op::Forgot => {
-            let turn = w.forgotten.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let turn = w
+                .forgotten
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let user = &w.users[(turn % w.users.len() as u64) as usize];
             let body = json!({"ClientId": w.client, "Username": user.name});
             outcome(call(&w.http, url, "ForgotPassword", &body).await)
@@ -410,12 +411,9 @@ impl Outcome {
 
 /// USER_SRP_AUTH then PASSWORD_VERIFIER, as amazon-cognito-identity-js computes them.
 async fn srp(w: &World, url: &str, username: &str) -> Outcome {
-    let mut bytes = [0u8; 128];
-    fill_random(&mut bytes);
-    let a = BigUint::from_bytes_be(&bytes);
-    let big_a = G.modpow(&a, &N);
+    let side = ClientSide::new();
     let body = json!({"AuthFlow": "USER_SRP_AUTH", "ClientId": w.client,
-        "AuthParameters": {"USERNAME": username, "SRP_A": big_a.to_str_radix(16)}});
+        "AuthParameters": {"USERNAME": username, "SRP_A": side.big_a.to_str_radix(16)}});
     let started = match call(&w.http, url, "InitiateAuth", &body).await {
         Ok(s) => s,
         Err(o) => return o,
@@ -437,29 +435,21 @@ async fn srp(w: &World, url: &str, username: &str) -> Outcome {
     ) else {
         return Outcome::Failed("InitiateAuth USER_SRP_AUTH: malformed challenge".into());
     };
-    let u = scrambler(&big_a, &big_b);
-    let x = private_key(&salt, realm, &user_id, PASSWORD);
-    let kgx = (&*K * G.modpow(&x, &N)) % &*N;
-    let s = ((&big_b + &*N - kgx) % &*N).modpow(&(&a + &u * &x), &N);
-    let key = session_key(&u, &s);
-    #[allow(clippy::disallowed_methods)] // the server checks the claim against its wall clock
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-    let timestamp = format_timestamp(now);
-    let msg = [
-        realm.as_bytes(),
-        user_id.as_bytes(),
-        &secret,
-        timestamp.as_bytes(),
-    ]
-    .concat();
+    let challenge = Challenge {
+        realm,
+        user_id: &user_id,
+        salt: &salt,
+        big_b: &big_b,
+        secret_block: &secret,
+    };
+    let timestamp = timestamp_now();
+    let signature = side.claim(&challenge, PASSWORD, &timestamp);
     let body = json!({"ChallengeName": "PASSWORD_VERIFIER", "ClientId": w.client,
     "ChallengeResponses": {
         "USERNAME": user_id,
         "PASSWORD_CLAIM_SECRET_BLOCK": block,
         "TIMESTAMP": timestamp,
-        "PASSWORD_CLAIM_SIGNATURE": STANDARD.encode(hmac_sha256(&key, &msg)),
+        "PASSWORD_CLAIM_SIGNATURE": STANDARD.encode(signature),
     }});
     match call(&w.http, url, "RespondToAuthChallenge", &body).await {
         Ok(answer) if session_of(&answer).is_some() => Outcome::Ok,

@@ -143,11 +143,14 @@ impl Tier {
     async fn run(&self, mix: &Mix, stages: &[Stage]) -> Run {
         let run = generator::run(&self.world, mix, stages, &self.pids, &self.serial).await;
         // Progress on standard error: what each run offered and what came of it.
-        let (ok, shed) = run.samples.iter().fold((0, 0), |(ok, shed), s| match s.outcome {
-            Outcome::Ok => (ok + 1, shed),
-            Outcome::Shed => (ok, shed + 1),
-            _ => (ok, shed),
-        });
+        let (ok, shed) = run
+            .samples
+            .iter()
+            .fold((0, 0), |(ok, shed), s| match s.outcome {
+                Outcome::Ok => (ok + 1, shed),
+                Outcome::Shed => (ok, shed + 1),
+                _ => (ok, shed),
+            });
         let rates: Vec<String> = stages
             .iter()
             .map(|s| format!("{:.0}/s for {:?}", s.rate, s.length))
@@ -288,9 +291,14 @@ impl Tier {
             );
         }
         if let Some(wal) = wal {
-            let size = std::fs::metadata(&wal).map_or(0, |m| m.len());
-            if size > 64 << 20 {
-                bad.push(format!("the SQLite WAL is {} MiB", size >> 20));
+            // The instance holds the database open in WAL mode: a missing file is a wrong path
+            // or another journal mode, not a small WAL.
+            match std::fs::metadata(&wal) {
+                Ok(m) if m.len() > 64 << 20 => {
+                    bad.push(format!("the SQLite WAL is {} MiB", m.len() >> 20));
+                }
+                Ok(_) => {}
+                Err(e) => bad.push(format!("no SQLite WAL at {}: {e}", wal.display())),
             }
         }
         self.report(

@@ -15,8 +15,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::Request;
-use axum::http::Method;
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::Value;
@@ -121,25 +122,77 @@ impl Shedder {
     }
 
     /// Middleware for every route but the JSON API (which admits its requests itself, once it
-    /// knows the operation) and the health check (an orchestrator must not restart a busy
-    /// instance): the hosted pages' form posts are heavy, everything else light.
+    /// knows the operation), the health check (an orchestrator must not restart a busy
+    /// instance) and CORS preflights (which do no work): form posts — the hosted pages', on a
+    /// path or a host of their own, and the console's — are heavy, everything else light. A
+    /// posted body is read whole before the request takes a place, so a client sending it
+    /// slowly holds its connection (until the body timeout), never a place.
     pub async fn run(self, req: Request, next: Next) -> Response {
-        let path = req.uri().path();
-        let method = req.method();
-        if path == "/health" || (path == "/" && method == Method::POST) {
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        if path == "/health" || method == Method::OPTIONS || (path == "/" && method == Method::POST)
+        {
             return next.run(req).await;
         }
-        let class =
-            if method == Method::POST && path.starts_with("/domain/") && !path.contains("/oauth2/")
-            {
-                Class::Heavy
-            } else {
-                Class::Light
-            };
+        let req = if method == Method::POST {
+            match read_body(req).await {
+                Ok(req) => req,
+                Err(status) => return unreadable(&path, status),
+            }
+        } else {
+            req
+        };
+        let class = if method == Method::POST && !path.contains("/oauth2/") {
+            Class::Heavy
+        } else {
+            Class::Light
+        };
         match self.admit(class).await {
             Some(_place) => next.run(req).await,
-            None => crate::deadline::unavailable(path, "1"),
+            None => crate::deadline::unavailable(&path, "1"),
         }
+    }
+}
+
+/// The largest body a form or token request posted outside the JSON API may have.
+pub const MAX_POSTED_BYTES: usize = 1 << 20;
+
+/// The request with its body read whole, or the status that refuses it: 413 past
+/// [`MAX_POSTED_BYTES`], 400 when it did not arrive (in time, or at all).
+async fn read_body(req: Request) -> Result<Request, StatusCode> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_POSTED_BYTES as u64) {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, MAX_POSTED_BYTES).await {
+        Ok(bytes) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Err(_) => Err(StatusCode::BAD_REQUEST),
+    }
+}
+
+/// The answer to a posted body that could not be read, in the route's shape.
+fn unreadable(path: &str, status: StatusCode) -> Response {
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "The request body is too large."
+    } else {
+        "The request body could not be read."
+    };
+    if path.contains("/oauth2/") {
+        crate::oauth2::error::oauth_error(
+            &cogito_core::service::oauth::OAuthError {
+                error: "invalid_request",
+                description: message.into(),
+                status: status.as_u16(),
+            },
+            false,
+        )
+    } else {
+        crate::hosted_ui::plain_error_page(status, message)
     }
 }
 
@@ -156,7 +209,7 @@ pub fn too_many() -> ApiError {
 #[cfg(test)]
 mod tests {
     use axum::Router;
-    use axum::body::{Body, to_bytes};
+    use axum::body::to_bytes;
     use axum::response::IntoResponse;
     use axum::routing::{get, post};
     use tower::ServiceExt;
@@ -188,6 +241,9 @@ mod tests {
             .route("/domain/d/oauth2/token", post(wait.clone()))
             .route("/domain/d/login", get(wait.clone()).post(wait))
             .route("/health", get(|| async { "ok" }))
+            // Forms that read their body and answer at once, on a path and on a domain's host.
+            .route("/domain/d/form", post(|body: String| async move { body }))
+            .route("/login", post(|body: String| async move { body }))
             .layer(axum::middleware::from_fn(move |req, next| {
                 shedder.clone().run(req, next)
             }))
@@ -264,5 +320,52 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(20)).await;
         gate.notify_waiters();
         assert_eq!(next.await.unwrap().0, 200);
+    }
+
+    /// The test app with one place in each class, and the gate its waiting routes wait on.
+    fn one_place_each() -> (Router, Arc<tokio::sync::Notify>) {
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let limits = InFlight {
+            light: 1,
+            heavy: 1,
+            queue_wait: Duration::from_millis(20),
+        };
+        (app(limits, gate.clone()), gate)
+    }
+
+    #[tokio::test]
+    async fn rel_06_a_body_sent_slowly_holds_no_place() {
+        let (app, _gate) = one_place_each();
+        // A form post whose body never finishes arriving…
+        let slow = {
+            let app = app.clone();
+            let chunks = futures::stream::pending::<Result<axum::body::Bytes, std::io::Error>>();
+            let body = Body::from_stream(chunks);
+            let req = Request::post("/domain/d/form").body(body).unwrap();
+            tokio::spawn(async move { app.oneshot(req).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // …does not take the only heavy place from the next one.
+        let (status, body, _) = call(&app, "POST", "/domain/d/form").await;
+        assert_eq!(status, 200, "{body}");
+        assert!(!slow.is_finished());
+        slow.abort();
+    }
+
+    #[tokio::test]
+    async fn rel_04_forms_on_a_domain_host_are_heavy_and_preflights_are_never_refused() {
+        let (app, gate) = one_place_each();
+        let held = {
+            let app = app.clone();
+            tokio::spawn(async move { call(&app, "GET", "/domain/d/login").await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(call(&app, "GET", "/domain/d/login").await.0, 503);
+        // The light place is taken; a form posted to a domain's own host is heavy.
+        assert_eq!(call(&app, "POST", "/login").await.0, 200);
+        // A preflight does no work and is not refused (this router has no OPTIONS route).
+        assert_ne!(call(&app, "OPTIONS", "/domain/d/oauth2/token").await.0, 503);
+        gate.notify_waiters();
+        assert_eq!(held.await.unwrap().0, 200);
     }
 }

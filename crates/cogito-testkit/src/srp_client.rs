@@ -5,8 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use cogito_core::crypto::{fill_random, hmac_sha256};
-use cogito_core::srp::{G, K, N, format_timestamp, private_key, scrambler, session_key};
+use cogito_core::srp::client::{Challenge, ClientSide, timestamp_now};
 use num_bigint::BigUint;
 
 use crate::sdk;
@@ -28,16 +27,13 @@ pub async fn srp_sign_in(
             message.unwrap_or_default().to_owned(),
         )
     };
-    let mut bytes = [0u8; 128];
-    fill_random(&mut bytes);
-    let a = BigUint::from_bytes_be(&bytes);
-    let big_a = G.modpow(&a, &N);
+    let side = ClientSide::new();
     let started = sdk
         .initiate_auth()
         .client_id(client)
         .auth_flow(AuthFlowType::UserSrpAuth)
         .auth_parameters("USERNAME", username)
-        .auth_parameters("SRP_A", big_a.to_str_radix(16))
+        .auth_parameters("SRP_A", side.big_a.to_str_radix(16))
         .send()
         .await
         .map_err(|e| fail(e.code(), e.message()))?;
@@ -50,34 +46,24 @@ pub async fn srp_sign_in(
     let user_id = &params["USER_ID_FOR_SRP"];
     let salt = BigUint::parse_bytes(params["SALT"].as_bytes(), 16).expect("SALT");
     let big_b = BigUint::parse_bytes(params["SRP_B"].as_bytes(), 16).expect("SRP_B");
-    let u = scrambler(&big_a, &big_b);
-    let x = private_key(&salt, realm, user_id, password);
-    let kgx = (&*K * G.modpow(&x, &N)) % &*N;
-    let s = ((&big_b + &*N - kgx) % &*N).modpow(&(&a + &u * &x), &N);
-    let key = session_key(&u, &s);
     let block = &params["SECRET_BLOCK"];
-    #[allow(clippy::disallowed_methods)] // the server checks the claim against its wall clock
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-    let timestamp = format_timestamp(now);
-    let msg = [
-        realm.as_bytes(),
-        user_id.as_bytes(),
-        &STANDARD.decode(block).expect("SECRET_BLOCK"),
-        timestamp.as_bytes(),
-    ]
-    .concat();
+    let secret_block = STANDARD.decode(block).expect("SECRET_BLOCK");
+    let challenge = Challenge {
+        realm,
+        user_id,
+        salt: &salt,
+        big_b: &big_b,
+        secret_block: &secret_block,
+    };
+    let timestamp = timestamp_now();
+    let signature = side.claim(&challenge, password, &timestamp);
     sdk.respond_to_auth_challenge()
         .client_id(client)
         .challenge_name(ChallengeNameType::PasswordVerifier)
         .challenge_responses("USERNAME", user_id)
         .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", block)
         .challenge_responses("TIMESTAMP", timestamp)
-        .challenge_responses(
-            "PASSWORD_CLAIM_SIGNATURE",
-            STANDARD.encode(hmac_sha256(&key, &msg)),
-        )
+        .challenge_responses("PASSWORD_CLAIM_SIGNATURE", STANDARD.encode(signature))
         .send()
         .await
         .map_err(|e| fail(e.code(), e.message()))?

@@ -202,12 +202,12 @@ pub struct ServeArgs {
     #[arg(long, env = "COGITO_BODY_TIMEOUT", default_value_t = 30)]
     pub body_timeout: u64,
     /// Most client connections open at once; more wait to be accepted.
-    #[arg(long, env = "COGITO_MAX_CONNECTIONS", default_value_t = 4096)]
+    #[arg(long, env = "COGITO_MAX_CONNECTIONS", default_value_t = 4096, value_parser = at_least_one())]
     pub max_connections: usize,
     /// Most requests worked on at once (default: 8 per core), and as many again that hash a
     /// password or run SRP; one that cannot start within 5 ms is refused
     /// (`TooManyRequestsException`, or 503 with `Retry-After` on OAuth endpoints and pages).
-    #[arg(long, env = "COGITO_MAX_IN_FLIGHT")]
+    #[arg(long, env = "COGITO_MAX_IN_FLIGHT", value_parser = at_least_one())]
     pub max_in_flight: Option<usize>,
     /// Serve HTTPS with this certificate chain (PEM); needs `--tls-key`.
     #[arg(long, env = "COGITO_TLS_CERT", requires = "tls_key")]
@@ -272,4 +272,26 @@ pub struct CopyArgs {
     /// Database URL of the empty destination, e.g. `postgres://cogito@db/cogito`; migrated first.
     #[arg(long)]
     pub to: String,
+}
+
+/// A count that must be at least one (a bound of zero would refuse everything).
+fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn bounds_of_zero_are_refused() {
+        for flag in ["--max-in-flight", "--max-connections"] {
+            let parsed = Cli::try_parse_from(["cogito", "serve", flag, "0"]);
+            assert!(parsed.is_err(), "{flag} 0 was taken");
+            let parsed = Cli::try_parse_from(["cogito", "serve", flag, "1"]);
+            assert!(parsed.is_ok(), "{flag} 1: {:?}", parsed.err());
+        }
+    }
 }

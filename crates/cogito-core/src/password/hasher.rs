@@ -121,6 +121,12 @@ pub struct HashTicket {
 }
 
 impl HashTicket {
+    /// PHC string of the password.
+    pub async fn hash(self, password: &str) -> CoreResult<String> {
+        let password = password.to_owned();
+        self.submit(|tx| Job::Hash(password, tx)).await
+    }
+
     /// Whether the password matches the PHC string (compared in constant time).
     pub async fn verify(self, password: &str, phc: &str) -> CoreResult<bool> {
         let (password, phc) = (password.to_owned(), phc.to_owned());
@@ -207,17 +213,9 @@ impl PasswordHasher {
         })
     }
 
-    async fn submit<T>(
-        &self,
-        job: impl FnOnce(oneshot::Sender<CoreResult<T>>) -> Job,
-    ) -> CoreResult<T> {
-        self.ticket()?.submit(job).await
-    }
-
     /// PHC string of the password.
     pub async fn hash(&self, password: &str) -> CoreResult<String> {
-        let password = password.to_owned();
-        self.submit(|tx| Job::Hash(password, tx)).await
+        self.ticket()?.hash(password).await
     }
 
     /// Whether the password matches the PHC string (compared in constant time).
@@ -225,17 +223,19 @@ impl PasswordHasher {
         self.ticket()?.verify(password, phc).await
     }
 
-    /// Spends the time of one verification on a password nobody has (unknown users), so that
-    /// response times do not reveal whether a user exists.
-    pub async fn burn(&self, password: &str) {
+    /// Spends the time of one verification, in the place `ticket` holds, on a password nobody
+    /// has (unknown users), so that response times do not reveal whether a user exists. The
+    /// caller takes the ticket where it would for a real user, so that a full queue refuses an
+    /// unknown name exactly as it refuses a known one.
+    pub async fn burn(&self, ticket: HashTicket, password: &str) -> CoreResult<()> {
         let decoy = match self.decoy.get() {
             Some(d) => d.clone(),
-            None => match self.hash("cogito decoy password").await {
-                Ok(d) => self.decoy.get_or_init(|| d).clone(),
-                Err(_) => return,
-            },
+            None => {
+                let d = self.hash("cogito decoy password").await?;
+                self.decoy.get_or_init(|| d).clone()
+            }
         };
-        let _ = self.verify(password, &decoy).await;
+        ticket.verify(password, &decoy).await.map(drop)
     }
 
     /// Whether a stored PHC string was made with other settings than this hasher's (another

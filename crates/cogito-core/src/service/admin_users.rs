@@ -203,6 +203,7 @@ impl Cogito {
         let user = self.user(&pool, username).await?;
         let new_password = self
             .new_password(
+                self.hasher.ticket()?,
                 &pool,
                 &user,
                 password,

@@ -15,6 +15,7 @@ pub use super::mfa::{Answer, Next};
 use crate::crypto::{fingerprint, secrets_equal};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AppClient, RefreshSession, User, UserPool, UserStatus};
+use crate::password::HashTicket;
 use crate::store::{Effects, LockoutPolicy, NewPassword, PasswordAttempt, StoreError, UserUpdate};
 use crate::token::claims::{self, TokenContext};
 use crate::token::jwt;
@@ -213,7 +214,7 @@ impl Cogito {
                     .unknown_user_failure(pool, username, Some(password))
                     .await);
             }
-            self.hasher.burn(password).await;
+            self.hasher.burn(self.hasher.ticket()?, password).await?;
             return Err(CoreError::user_not_found());
         };
         let user = self
@@ -476,6 +477,12 @@ impl Cogito {
         name: &str,
         password: Option<&str>,
     ) -> CoreError {
+        // A place for the decoy hash first, as for a real user (`verify_password`): a full
+        // queue refuses an unknown name as it refuses a known one, and counts no failure.
+        let ticket = match password.map(|_| self.hasher.ticket()).transpose() {
+            Ok(t) => t,
+            Err(e) => return e,
+        };
         let key = self.sealer.derive("unknown sign-in names");
         let normalised = name.to_lowercase();
         let hash = hex::encode(crate::crypto::hmac_sha256(
@@ -493,8 +500,10 @@ impl Cogito {
             }
             Err(e) => return CoreError::from_store("lockout", e),
         }
-        if let Some(p) = password {
-            self.hasher.burn(p).await;
+        if let (Some(ticket), Some(p)) = (ticket, password)
+            && let Err(e) = self.hasher.burn(ticket, p).await
+        {
+            return e;
         }
         CoreError::incorrect_credentials()
     }
@@ -584,6 +593,7 @@ impl Cogito {
         }
         let answer = wire_answer(challenge, responses)?;
         let username = param(responses, "USERNAME")?;
+        let ticket = self.new_password_place(&answer)?;
         let open = self
             .open_session(&pool, &client, challenge, session)
             .await?;
@@ -595,7 +605,7 @@ impl Cogito {
         )?;
         let device = responses.get("DEVICE_KEY").map(String::as_str);
         let next = self
-            .answer_open(&pool, &client, open, answer, device)
+            .answer_open(&pool, &client, open, (answer, ticket), device)
             .await?;
         let source = match challenge {
             ChallengeName::NewPasswordRequired => TokenSource::NewPasswordChallenge,
@@ -616,10 +626,22 @@ impl Cogito {
         session: &str,
         answer: Answer,
     ) -> CoreResult<Next> {
+        let ticket = self.new_password_place(&answer)?;
         let open = self
             .open_session(pool, client, challenge, Some(session))
             .await?;
-        self.answer_open(pool, client, open, answer, None).await
+        self.answer_open(pool, client, open, (answer, ticket), None)
+            .await
+    }
+
+    /// A place in the hashing queue for the new password of a `NEW_PASSWORD_REQUIRED` answer,
+    /// taken before the answer is counted against its session: an answer refused for a full
+    /// queue uses none of the session's tries.
+    fn new_password_place(&self, answer: &Answer) -> CoreResult<Option<HashTicket>> {
+        match answer {
+            Answer::NewPassword { .. } => self.hasher.ticket().map(Some),
+            _ => Ok(None),
+        }
     }
 
     async fn answer_open(
@@ -627,7 +649,7 @@ impl Cogito {
         pool: &UserPool,
         client: &AppClient,
         open: OpenSession,
-        answer: Answer,
+        (answer, ticket): (Answer, Option<HashTicket>),
         device: Option<&str>,
     ) -> CoreResult<Next> {
         match (&open.state, answer) {
@@ -638,8 +660,12 @@ impl Cogito {
                     attributes,
                 },
             ) => {
+                let ticket = match ticket {
+                    Some(t) => t,
+                    None => self.hasher.ticket()?,
+                };
                 let user = self
-                    .answer_new_password(pool, client, &open, &password, attributes)
+                    .answer_new_password(pool, client, &open, ticket, &password, attributes)
                     .await?;
                 self.close_session(&open).await?;
                 self.after_password(pool, client, user, device).await
@@ -679,6 +705,7 @@ impl Cogito {
         pool: &UserPool,
         client: &AppClient,
         open: &OpenSession,
+        ticket: HashTicket,
         new_password: &str,
         attrs: Vec<(String, String)>,
     ) -> CoreResult<User> {
@@ -715,6 +742,7 @@ impl Cogito {
         }
         let password = self
             .new_password(
+                ticket,
                 pool,
                 &user,
                 new_password,
@@ -736,9 +764,11 @@ impl Cogito {
         }
     }
 
-    /// Checks a new password against the policy and the history and hashes it.
+    /// Checks a new password against the policy and the history and hashes it in the place
+    /// `ticket` holds (taken before anything the request uses up is counted).
     pub async fn new_password(
         &self,
+        ticket: HashTicket,
         pool: &UserPool,
         user: &User,
         password: &str,
@@ -760,7 +790,7 @@ impl Cogito {
                 }
             }
         }
-        self.stored_password(pool, user, password, history.clamp(1, 24))
+        self.stored_password_in(ticket, pool, user, password, history.clamp(1, 24))
             .await
     }
 
@@ -774,8 +804,22 @@ impl Cogito {
         password: &str,
         keep_history: usize,
     ) -> CoreResult<NewPassword> {
+        let ticket = self.hasher.ticket()?;
+        self.stored_password_in(ticket, pool, user, password, keep_history)
+            .await
+    }
+
+    /// [`Self::stored_password`] in the place `ticket` holds in the hashing queue.
+    pub(crate) async fn stored_password_in(
+        &self,
+        ticket: HashTicket,
+        pool: &UserPool,
+        user: &User,
+        password: &str,
+        keep_history: usize,
+    ) -> CoreResult<NewPassword> {
         Ok(NewPassword {
-            hash: self.hasher.hash(password).await?,
+            hash: ticket.hash(password).await?,
             srp_verifier: Some(self.seal_srp_verifier(&pool.id, user, password)),
             set_ms: self.clock.now_ms(),
             keep_history,

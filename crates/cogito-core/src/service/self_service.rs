@@ -209,6 +209,7 @@ impl Cogito {
         let user = self.check_password(&pool, caller.user, previous).await?;
         let new_password = self
             .new_password(
+                self.hasher.ticket()?,
                 &pool,
                 &user,
                 proposed,

@@ -519,26 +519,33 @@ impl Cogito {
     ) -> CoreResult<()> {
         let client = self.client(client_id).await?;
         let pool = self.pool(&client.pool_id).await?;
-        let Some(user) = self
+        // A place for the new password's hash before anything is counted: a reset refused for
+        // a full queue uses none of the user's resets, and is refused alike for any name.
+        let ticket = self.hasher.ticket()?;
+        let user = self
             .public_user(&client, &pool, username, secret_hash)
-            .await?
-        else {
-            return Err(if client.prevents_existence_errors() {
-                code_mismatch()
-            } else {
-                CoreError::user_not_found()
-            });
+            .await?;
+        let hide = client.prevents_existence_errors();
+        let user = match user {
+            Some(u) if u.enabled => u,
+            _ if hide => {
+                // The policy check and the hash a user's reset would cost, then the answer a
+                // wrong code gets: neither the answer nor its timing tells the name is unknown.
+                crate::password::check_policy(
+                    &pool.password_policy,
+                    password,
+                    "Password did not conform with policy",
+                )?;
+                self.hasher.burn(ticket, password).await?;
+                return Err(code_mismatch());
+            }
+            Some(_) => return Err(CoreError::NotAuthorized("User is disabled.".into())),
+            None => return Err(CoreError::user_not_found()),
         };
-        if !user.enabled {
-            return Err(if client.prevents_existence_errors() {
-                code_mismatch()
-            } else {
-                CoreError::NotAuthorized("User is disabled.".into())
-            });
-        }
         self.count_capped(Capped::PasswordReset, &user).await?;
         let new_password = self
             .new_password(
+                ticket,
                 &pool,
                 &user,
                 password,

@@ -26,7 +26,7 @@ fn ephemeral(label: &str) -> BigUint {
     BigUint::from_bytes_be(&twice) % &*N
 }
 
-/// The client of reference §5.4: `S = (B − k·g^x)^(a + u·x)`, then the same key and claim.
+/// The client of reference §5.4 ([`client::ClientSide`]) with a given `a`.
 fn client_signature(
     salt_hex: &str,
     b_pub: &BigUint,
@@ -36,21 +36,18 @@ fn client_signature(
     timestamp: &str,
 ) -> [u8; 32] {
     let salt = BigUint::parse_bytes(salt_hex.as_bytes(), 16).unwrap();
-    let big_a = G.modpow(a, &N);
-    let u = scrambler(&big_a, b_pub);
-    let x = private_key(&salt, realm, user, password);
-    let gx = G.modpow(&x, &N);
-    let base = (b_pub + &*N * &*K - (&*K * gx) % &*N) % &*N;
-    let s = base.modpow(&(a + &u * &x), &N);
-    let key = session_key(&u, &s);
-    let msg = [
-        realm.as_bytes(),
-        user.as_bytes(),
-        block,
-        timestamp.as_bytes(),
-    ]
-    .concat();
-    crate::crypto::hmac_sha256(&key, &msg)
+    let side = client::ClientSide {
+        big_a: G.modpow(a, &N),
+        a: a.clone(),
+    };
+    let challenge = client::Challenge {
+        realm,
+        user_id: user,
+        salt: &salt,
+        big_b: b_pub,
+        secret_block: block,
+    };
+    side.claim(&challenge, password, timestamp)
 }
 
 #[test]

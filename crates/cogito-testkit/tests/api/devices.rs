@@ -7,8 +7,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use cogito_core::Clock;
-use cogito_core::crypto::{fill_random, hmac_sha256};
-use cogito_core::srp::{G, K, N, format_timestamp, pad, private_key, scrambler, session_key};
+use cogito_core::crypto::fill_random;
+use cogito_core::srp::client::Challenge;
+use cogito_core::srp::{G, N, format_timestamp, pad, private_key};
 use cogito_testkit::TestApp;
 use cogito_testkit::sdk;
 use num_bigint::BigUint;
@@ -272,25 +273,21 @@ async fn device_srp(
     assert_eq!(p["DEVICE_KEY"], key);
     let salt = BigUint::parse_bytes(p["SALT"].as_bytes(), 16).unwrap();
     let big_b = BigUint::parse_bytes(p["SRP_B"].as_bytes(), 16).unwrap();
-    let u = scrambler(&eph.big_a, &big_b);
     let password = if right {
         DEVICE_PASSWORD
     } else {
         "not-the-device-password"
     };
-    let x = private_key(&salt, group, key, password);
-    let kgx = (&*K * G.modpow(&x, &N)) % &*N;
-    let s = ((&big_b + &*N - kgx) % &*N).modpow(&(&eph.a + &u * &x), &N);
-    let k = session_key(&u, &s);
     let block = STANDARD.decode(&p["SECRET_BLOCK"]).unwrap();
     let timestamp = format_timestamp(app.clock.now_ms() / 1000);
-    let msg = [
-        group.as_bytes(),
-        key.as_bytes(),
-        &block,
-        timestamp.as_bytes(),
-    ]
-    .concat();
+    let asked = Challenge {
+        realm: group,
+        user_id: key,
+        salt: &salt,
+        big_b: &big_b,
+        secret_block: &block,
+    };
+    let signature = eph.claim(&asked, password, &timestamp);
     let r = app
         .sdk
         .respond_to_auth_challenge()
@@ -300,10 +297,7 @@ async fn device_srp(
         .challenge_responses("USERNAME", "alice")
         .challenge_responses("DEVICE_KEY", key)
         .challenge_responses("PASSWORD_CLAIM_SECRET_BLOCK", &p["SECRET_BLOCK"])
-        .challenge_responses(
-            "PASSWORD_CLAIM_SIGNATURE",
-            STANDARD.encode(hmac_sha256(&k, &msg)),
-        )
+        .challenge_responses("PASSWORD_CLAIM_SIGNATURE", STANDARD.encode(signature))
         .challenge_responses("TIMESTAMP", timestamp)
         .send()
         .await;

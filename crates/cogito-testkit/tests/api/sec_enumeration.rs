@@ -118,6 +118,17 @@ async fn sec_38_unknown_names_are_answered_like_existing_accounts() {
         call(&app, "ConfirmForgotPassword", reset("nobody")).await,
         real
     );
+    // A new password against the policy is refused for both names alike.
+    let weak = |name: &str| {
+        json!({"ClientId": client, "Username": name, "ConfirmationCode": "000000",
+               "Password": "weak"})
+    };
+    let real = call(&app, "ConfirmForgotPassword", weak("alice")).await;
+    assert_eq!(real.1["__type"], "InvalidPasswordException");
+    assert_eq!(
+        call(&app, "ConfirmForgotPassword", weak("nobody")).await,
+        real
+    );
 
     // ResendConfirmationCode: a delivery of the same shape.
     let bob = call(&app, "ResendConfirmationCode", forgot("bob")).await;

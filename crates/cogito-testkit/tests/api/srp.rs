@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use cogito_core::Clock;
-use cogito_core::crypto::{fill_random, hmac_sha256};
-use cogito_core::srp::{G, K, N, format_timestamp, private_key, scrambler, session_key};
+use cogito_core::srp::client::{Challenge, ClientSide};
+use cogito_core::srp::{G, N, format_timestamp, private_key};
 use cogito_testkit::TestApp;
 use cogito_testkit::sdk;
 use cogito_testkit::sdk::types::{AuthFlowType as Flow, ChallengeNameType, ExplicitAuthFlowsType};
@@ -38,19 +38,10 @@ pub(crate) async fn srp_pool(
 }
 
 /// The client's half of one exchange: its secret `a` and public `A`.
-pub(crate) struct Ephemeral {
-    pub a: BigUint,
-    pub big_a: BigUint,
-}
+pub(crate) type Ephemeral = ClientSide;
 
 pub(crate) fn ephemeral() -> Ephemeral {
-    let mut bytes = [0u8; 128];
-    fill_random(&mut bytes);
-    let a = BigUint::from_bytes_be(&bytes);
-    Ephemeral {
-        big_a: G.modpow(&a, &N),
-        a,
-    }
+    ClientSide::new()
 }
 
 /// Step 1 with `SRP_A`; the challenge parameters.
@@ -113,22 +104,16 @@ fn claim_at(
     let user_id = &params["USER_ID_FOR_SRP"];
     let salt = BigUint::parse_bytes(params["SALT"].as_bytes(), 16).unwrap();
     let big_b = BigUint::parse_bytes(params["SRP_B"].as_bytes(), 16).unwrap();
-    let u = scrambler(&eph.big_a, &big_b);
-    let x = private_key(&salt, realm, user_id, password);
-    let kgx = (&*K * G.modpow(&x, &N)) % &*N;
-    let base = (&big_b + &*N - kgx) % &*N;
-    let s = base.modpow(&(&eph.a + &u * &x), &N);
-    let key = session_key(&u, &s);
     let block_text = params["SECRET_BLOCK"].clone();
     let block = STANDARD.decode(&block_text).unwrap();
-    let msg = [
-        realm.as_bytes(),
-        user_id.as_bytes(),
-        &block,
-        timestamp.as_bytes(),
-    ]
-    .concat();
-    let signature = STANDARD.encode(hmac_sha256(&key, &msg));
+    let challenge = Challenge {
+        realm,
+        user_id,
+        salt: &salt,
+        big_b: &big_b,
+        secret_block: &block,
+    };
+    let signature = STANDARD.encode(eph.claim(&challenge, password, &timestamp));
     (block_text, timestamp, signature)
 }
 

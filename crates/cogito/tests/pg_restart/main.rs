@@ -14,6 +14,8 @@
 
 mod postgres;
 mod server;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::time::Duration;
 
@@ -21,9 +23,10 @@ use cogito_testkit::sdk;
 
 use postgres::Postgres;
 use server::{
-    Attempt, Cogito, Outcome, Stream, all_users, domain, domain_request, pool_and_client,
+    Attempt, Cogito, Outcome, Stream, all_users, domain, domain_request, start_cogito,
     usernames_with_a_code,
 };
+use support::pool_and_client;
 
 /// A failed request must have been answered within this bound (no hang).
 const FAIL_FAST: Duration = Duration::from_secs(5);
@@ -70,9 +73,9 @@ async fn postgres_restart_under_sign_ups_fails_fast_and_recovers() {
         return;
     };
     let data = tempfile::tempdir().unwrap();
-    let mut cogito = Cogito::start(&pg.url(), data.path()).await;
+    let mut cogito = start_cogito(&pg.url(), data.path()).await;
     let admin = cogito.sdk();
-    let (pool, client) = pool_and_client(&admin).await;
+    let (pool, client) = pool_and_client(&admin, "pg-restart").await;
     let acked = |a: &Attempt| a.outcome == Outcome::Acknowledged;
 
     // Some acknowledged sign-ups, then PostgreSQL goes away under the stream.
@@ -82,7 +85,7 @@ async fn postgres_restart_under_sign_ups_fails_fast_and_recovers() {
             .wait_until(Duration::from_secs(20), |s| s.count(acked) >= 20)
             .await,
         "no sign-ups before the outage\n{}",
-        cogito.log_text()
+        cogito.log()
     );
     let stopping = stream.started.elapsed();
     pg.pg_ctl_stop("fast");
@@ -109,7 +112,7 @@ async fn postgres_restart_under_sign_ups_fails_fast_and_recovers() {
         })
         .await;
     let attempts = stream.finish().await;
-    let log = cogito.log_text();
+    let log = cogito.log();
     let first_after = attempts
         .iter()
         .filter(|a| acked(a) && a.sent >= up)
@@ -145,7 +148,7 @@ async fn postgres_restart_under_sign_ups_fails_fast_and_recovers() {
 
     assert_complete(&cogito, &admin, &pool, &attempts).await;
     // cogito was never restarted and is still serving.
-    assert!(cogito.alive(), "cogito exited\n{log}");
+    assert!(cogito.is_running(), "cogito exited\n{log}");
     eprintln!(
         "{} acknowledged ({} after restart), {} failed during the outage (slowest {:?}), \
          first acknowledgement {first_after:?} after restart",
@@ -169,9 +172,9 @@ async fn frozen_postgres_fails_fast_and_recovers() {
         return;
     };
     let data = tempfile::tempdir().unwrap();
-    let mut cogito = Cogito::start(&pg.url(), data.path()).await;
+    let mut cogito = start_cogito(&pg.url(), data.path()).await;
     let admin = cogito.sdk();
-    let (pool, client) = pool_and_client(&admin).await;
+    let (pool, client) = pool_and_client(&admin, "pg-restart").await;
     let domain = domain(&admin, &pool).await;
     let token = "/oauth2/token";
     let login =
@@ -188,7 +191,7 @@ async fn frozen_postgres_fails_fast_and_recovers() {
             .wait_until(Duration::from_secs(20), |s| s.count(acked) >= 20)
             .await,
         "no sign-ups before the freeze\n{}",
-        cogito.log_text()
+        cogito.log()
     );
     let freezing = stream.started.elapsed();
     pg.signal("STOP");
@@ -214,7 +217,7 @@ async fn frozen_postgres_fails_fast_and_recovers() {
         })
         .await;
     let attempts = stream.finish().await;
-    let log = cogito.log_text();
+    let log = cogito.log();
     assert!(
         seen,
         "requests did not fail while PostgreSQL was frozen\n{log}"
@@ -246,7 +249,7 @@ async fn frozen_postgres_fails_fast_and_recovers() {
         );
     }
     assert_complete(&cogito, &admin, &pool, &attempts).await;
-    assert!(cogito.alive(), "cogito exited\n{log}");
+    assert!(cogito.is_running(), "cogito exited\n{log}");
     eprintln!(
         "frozen {frozen:?}..{thawed:?}: {} failed, slowest {:?}; token endpoint {:?}, login page {:?}",
         failures.len(),

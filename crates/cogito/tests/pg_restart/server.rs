@@ -1,111 +1,33 @@
 //! The `cogito serve --dev` process under test, and writers streaming SignUps at it while
 //! recording what each request answered and how long it took.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::ffi::OsString;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cogito_testkit::sdk;
-use sdk::config::{BehaviorVersion, Credentials, Region};
 use sdk::error::{ProvideErrorMetadata, SdkError};
-use sdk::types::{AttributeType, VerifiedAttributeType};
 
-use crate::postgres::free_port;
+use crate::support::{Server, attr};
+
+/// The instance under test.
+pub type Cogito = Server;
 
 const PW: &str = "Passw0rd!";
 
-/// A running `cogito serve --dev` on the PostgreSQL; killed and reaped on drop.
-pub struct Cogito {
-    pub child: Child,
-    pub url: String,
-    pub log: PathBuf,
-}
-
-impl Cogito {
-    pub async fn start(database_url: &str, data_dir: &Path) -> Self {
-        for attempt in 0..3 {
-            let port = free_port();
-            let log = data_dir.join(format!("serve-{port}.log"));
-            let out = std::fs::File::create(&log).expect("log file");
-            let err = out.try_clone().expect("log file");
-            let child = Command::new(env!("CARGO_BIN_EXE_cogito"))
-                .args(["serve", "--dev", "--listen", &format!("127.0.0.1:{port}")])
-                .args(["--database-url", database_url, "--data-dir"])
-                .arg(data_dir)
-                .env("RUST_LOG", "warn")
-                .env_remove("COGITO_CONFIG")
-                .stdin(Stdio::null())
-                .stdout(out)
-                .stderr(err)
-                .spawn()
-                .expect("spawn cogito");
-            let mut cogito = Self {
-                child,
-                url: format!("http://127.0.0.1:{port}"),
-                log,
-            };
-            if cogito.wait_healthy(Duration::from_secs(30)).await {
-                return cogito;
-            }
-            eprintln!(
-                "cogito did not become healthy (attempt {attempt}):\n{}",
-                cogito.log_text()
-            );
-        }
-        panic!("cogito never became healthy");
-    }
-
-    pub async fn wait_healthy(&mut self, limit: Duration) -> bool {
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if !self.alive() {
-                return false;
-            }
-            if let Ok(r) = http.get(format!("{}/health", self.url)).send().await
-                && r.status().is_success()
-            {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        false
-    }
-
-    pub fn alive(&mut self) -> bool {
-        self.child.try_wait().expect("try_wait").is_none()
-    }
-
-    pub fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// An SDK client (`--dev` accepts any credentials), retries off, each call bounded well
-    /// above the fail-fast bound so that a hang shows as a slow answer, not as a cancelled one.
-    pub fn sdk(&self) -> sdk::Client {
-        let timeouts = sdk::config::timeout::TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .operation_timeout(Duration::from_secs(20))
-            .build();
-        let conf = sdk::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(&self.url)
-            .credentials_provider(Credentials::new("AKIADEV", "dev-secret", None, None, "t"))
-            .retry_config(sdk::config::retry::RetryConfig::disabled())
-            .timeout_config(timeouts)
-            .build();
-        sdk::Client::from_conf(conf)
-    }
-}
-
-impl Drop for Cogito {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `cogito serve --dev` on the PostgreSQL at `database_url` (the shared test harness's
+/// [`Server`]: a free port, killed and reaped on drop).
+pub async fn start_cogito(database_url: &str, data_dir: &Path) -> Cogito {
+    let args: Vec<OsString> = vec![
+        "--dev".into(),
+        "--database-url".into(),
+        database_url.into(),
+        "--data-dir".into(),
+        data_dir.into(),
+    ];
+    Server::start(data_dir, "pg", ("AKIADEV", "dev-secret"), &args).await
 }
 
 /// One SignUp as a writer saw it.
@@ -225,39 +147,6 @@ impl Stream {
         }
         std::mem::take(&mut *self.attempts.lock().unwrap())
     }
-}
-
-pub fn attr(name: &str, value: &str) -> AttributeType {
-    AttributeType::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .unwrap()
-}
-
-/// A pool with e-mail verification (so SignUp sends a code) and a client.
-pub async fn pool_and_client(sdk: &sdk::Client) -> (String, String) {
-    let pool = sdk
-        .create_user_pool()
-        .pool_name("pg-restart")
-        .auto_verified_attributes(VerifiedAttributeType::Email)
-        .send()
-        .await
-        .expect("create pool")
-        .user_pool
-        .and_then(|p| p.id)
-        .expect("pool id");
-    let client = sdk
-        .create_user_pool_client()
-        .user_pool_id(&pool)
-        .client_name("app")
-        .send()
-        .await
-        .expect("create client")
-        .user_pool_client
-        .and_then(|c| c.client_id)
-        .expect("client id");
-    (pool, client)
 }
 
 /// Every user of the pool with its status (ListUsers, all pages).

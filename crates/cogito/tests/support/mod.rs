@@ -1,7 +1,7 @@
 //! Shared by the tests that run the real `cogito` binary (`durability`, `multi_instance`,
-//! `copy`): a `cogito serve` child process on a free loopback port, killed and reaped on drop,
-//! an admin SDK client for it, and small SDK helpers. Each test file passes its own storage and
-//! key arguments.
+//! `copy`, `pg_restart`, …): a `cogito serve` child process on a free loopback port, killed and
+//! reaped on drop, an admin SDK client for it, and small SDK helpers. Each test file passes its
+//! own storage and key arguments.
 #![allow(dead_code)] // each test binary uses its own part
 
 use std::ffi::OsString;
