@@ -192,13 +192,20 @@ impl Tier {
     /// Steps longer than the short tier's begin two steps below where a sweep of short steps
     /// broke: the long steps below that would only confirm what the sweep already showed.
     pub async fn calibrate(&mut self, plan: &Plan, mix: &Mix) -> f64 {
-        let start = if plan.step > SWEEP_STEP {
+        let mut start = if plan.step > SWEEP_STEP {
             let (rough, _) = self.sweep(mix, 10.0, SWEEP_STEP, plan.factor).await;
             (rough / plan.factor / plan.factor).max(10.0)
         } else {
             10.0
         };
-        let (capacity, why) = self.sweep(mix, start, plan.step, plan.factor).await;
+        // Long steps hold less than short ones: when even the first fails, start lower.
+        let (capacity, why) = loop {
+            let (capacity, why) = self.sweep(mix, start, plan.step, plan.factor).await;
+            if capacity > 0.0 || start <= 10.0 {
+                break (capacity, why);
+            }
+            start = (start / plan.factor / plan.factor).max(10.0);
+        };
         let from = if start > 10.0 {
             format!("steps of {:?} from {start:.0}/s", plan.step)
         } else {
