@@ -70,7 +70,7 @@ impl Plan {
         }
     }
 
-    /// The tier of the security bar's figures (about two hours per backend).
+    /// The tier of the security bar's figures (about 100 minutes per backend).
     pub fn long() -> Self {
         Self {
             name: "long",
