@@ -120,10 +120,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         // The demo's seeded users exist to be signed in by the flow explorer.
         flow_runner: true,
     };
-    print_banner(&args, &seeded, &cogito_url, &app_url, &domain_url);
-    println!(
-        "  Trigger service: {triggers_url} (pre sign-up: {COMPANY_DOMAIN} addresses are confirmed at once)"
-    );
+    say(&banner(
+        &args,
+        &seeded,
+        &Urls {
+            cogito: &cogito_url,
+            app: &app_url,
+            domain: &domain_url,
+            triggers: &triggers_url,
+        },
+    ));
 
     let stop = Arc::new(tokio::sync::Notify::new());
     let app = tokio::spawn({
@@ -138,65 +144,98 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let _ = app.await;
     let _ = cogito.await;
     trigger_service.abort();
-    println!(
-        "cogito demo stopped (data kept in {})",
+    say(&format!(
+        "cogito demo stopped (data kept in {})\n",
         args.data_dir.display()
-    );
+    ));
     Ok(())
 }
 
-fn print_banner(
-    args: &DemoArgs,
-    seeded: &seed::Seeded,
-    cogito_url: &str,
-    app_url: &str,
-    domain_url: &str,
-) {
+/// Writes `text` to standard output. A reader that has gone away (`cogito demo | head`) is
+/// not a reason to stop serving, so a failed write is ignored rather than a panic.
+fn say(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Where the demo's parts listen, for the banner.
+struct Urls<'a> {
+    cogito: &'a str,
+    app: &'a str,
+    domain: &'a str,
+    triggers: &'a str,
+}
+
+/// The banner: where everything is and how to sign in, ending with how to stop.
+fn banner(args: &DemoArgs, seeded: &seed::Seeded, urls: &Urls<'_>) -> String {
+    use std::fmt::Write;
+    let Urls {
+        cogito: cogito_url,
+        app: app_url,
+        domain: domain_url,
+        triggers: triggers_url,
+    } = *urls;
     let what = if seeded.created {
         "seeded a new demo pool"
     } else {
         "reusing the demo pool"
     };
-    println!();
-    println!(
-        "cogito demo is running ({what}; data in {})",
+    let mut b = String::new();
+    // Writing to a String cannot fail.
+    let _ = writeln!(
+        b,
+        "\ncogito demo is running ({what}; data in {})\n",
         args.data_dir.display()
     );
-    println!();
-    println!("  Example app:     {app_url}/");
-    println!("  Flow explorer:   {app_url}/flows");
-    println!("  cogito:          {cogito_url}");
-    println!("  Hosted UI:       {domain_url}");
-    println!("  Dev outbox:      {cogito_url}/_dev/outbox");
-    println!(
+    let _ = writeln!(b, "  Example app:     {app_url}/");
+    let _ = writeln!(b, "  Flow explorer:   {app_url}/flows");
+    let _ = writeln!(b, "  cogito:          {cogito_url}");
+    let _ = writeln!(b, "  Hosted UI:       {domain_url}");
+    let _ = writeln!(b, "  Dev outbox:      {cogito_url}/_dev/outbox");
+    let _ = writeln!(
+        b,
         "  Admin console:   {cogito_url}/console (access key {DEMO_KEY_ID}, secret {DEMO_SECRET})"
     );
-    println!();
-    println!("  Users (sign in on the example app):");
+    let _ = writeln!(
+        b,
+        "  Trigger service: {triggers_url} (pre sign-up: {COMPANY_DOMAIN} addresses are confirmed at once)"
+    );
+    let _ = writeln!(b, "\n  Users (sign in on the example app):");
     for (username, password, group) in seed::USERS {
-        println!("    {username:<20} {password:<18} group {group}");
+        let _ = writeln!(b, "    {username:<20} {password:<18} group {group}");
     }
-    println!();
-    println!("  Pool id:         {}", seeded.pool_id);
-    println!(
+    let _ = writeln!(b, "\n  Pool id:         {}", seeded.pool_id);
+    let _ = writeln!(
+        b,
         "  Web client:      {} (code grant, secret)",
         seeded.web_client_id
     );
-    println!(
-        "  API client:      {} (ADMIN_USER_PASSWORD_AUTH)",
+    let _ = writeln!(
+        b,
+        "  API client:      {} (ADMIN_USER_PASSWORD_AUTH)\n",
         seeded.api_client_id
     );
-    println!();
-    println!("  API: curl -s -X POST {app_url}/api/login -H 'content-type: application/json' \\");
-    println!(
+    let _ = writeln!(
+        b,
+        "  API: curl -s -X POST {app_url}/api/login -H 'content-type: application/json' \\"
+    );
+    let _ = writeln!(
+        b,
         "         -d '{{\"username\":\"{}\",\"password\":\"{}\"}}'",
         seed::USERS[0].0,
         seed::USERS[0].1
     );
-    println!("       curl -s {app_url}/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"");
-    println!();
-    println!("  AWS CLI / SDKs: --endpoint-url {cogito_url} --region {REGION} (any credentials)");
-    println!("  Press ctrl-c to stop.");
+    let _ = writeln!(
+        b,
+        "       curl -s {app_url}/api/me -H \"Authorization: Bearer $ACCESS_TOKEN\"\n"
+    );
+    let _ = writeln!(
+        b,
+        "  AWS CLI / SDKs: --endpoint-url {cogito_url} --region {REGION} (any credentials)"
+    );
+    let _ = writeln!(b, "  Press ctrl-c to stop.");
+    b
 }
 
 async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {

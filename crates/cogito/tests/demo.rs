@@ -44,6 +44,8 @@ impl Demo {
         })
         .await
         .unwrap_or_else(|_| panic!("no banner within 60 s; printed so far: {lines:#?}"));
+        // Keep reading what the demo prints later, as a terminal would: the pipe stays open.
+        tokio::spawn(async move { while let Ok(Some(_)) = out.next_line().await {} });
         Self { child, lines }
     }
 
@@ -77,6 +79,12 @@ async fn demo_starts_everything_and_its_urls_answer() {
     let cogito = demo.url("cogito:");
     let hosted = demo.url("Hosted UI:");
     let outbox = demo.url("Dev outbox:");
+    assert!(
+        demo.url("Trigger service:")
+            .starts_with("http://127.0.0.1:"),
+        "the trigger service is in the banner, before it says how to stop: {:#?}",
+        demo.lines
+    );
     for (user, password) in [
         ("admin@example.com", "Admin-Passw0rd!"),
         ("user@example.com", "User-Passw0rd!"),
