@@ -4,7 +4,9 @@
 //!
 //! - A request's head must arrive within [`Limits::header_timeout`] of the connection starting
 //!   to wait for it — which also closes a kept-alive connection idle that long — so clients that
-//!   trickle a header (slowloris) or never speak are closed.
+//!   trickle a header (slowloris) or never speak are closed. An HTTP/2 connection with no
+//!   request in flight for that long is closed too (GOAWAY, then the close), even when its
+//!   client answers every keep-alive ping.
 //! - A request's body must arrive whole within [`Limits::body_timeout`]; a body still coming
 //!   then fails the request.
 //! - At most [`Limits::max_connections`] connections are open at once; further ones wait in the
@@ -17,6 +19,7 @@
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -25,9 +28,8 @@ use axum::body::{Body, Bytes, HttpBody};
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore, watch};
 use tower::ServiceExt;
 
 /// What one client may hold of the server.
@@ -66,7 +68,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let graceful = GracefulShutdown::new();
+    // Every connection holds a receiver: shutdown sends `true`, then waits for all to drop.
+    let (stopping, stop) = watch::channel(false);
     // HTTP/1.1's header timer runs from the moment a connection waits for a request head: on
     // a new connection before its first byte, and on a kept-alive one between requests.
     let mut h1 = http1::Builder::new();
@@ -101,17 +104,31 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let (router, body_timeout) = (router.clone(), limits.body_timeout);
-        // Each request is tagged with its peer, and its body bounded in time.
+        let activity = Arc::new(Activity::default());
+        let in_flight = activity.clone();
+        // Each request is tagged with its peer, its body bounded in time, and counted in flight
+        // until its response is ready.
         let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
             let mut req = req.map(|body| Body::new(Timed::new(body, body_timeout)));
             req.extensions_mut().insert(Peer(peer));
-            router.clone().oneshot(req)
+            let request = in_flight.begin();
+            let response = router.clone().oneshot(req);
+            async move {
+                let response = response.await;
+                drop(request);
+                response
+            }
         });
-        let (http, watcher, tls) = (http.clone(), graceful.watcher(), tls.clone());
+        let (http, stop, tls) = (http.clone(), stop.clone(), tls.clone());
+        let watch = Watch {
+            stop,
+            activity,
+            idle_after: limits.header_timeout,
+        };
         tokio::spawn(async move {
             let _permit = permit;
             let served = match tls {
-                None => http.serve(stream, false, service, watcher).await,
+                None => http.serve(stream, false, service, watch).await,
                 Some(acceptor) => {
                     let handshake =
                         tokio::time::timeout(limits.header_timeout, acceptor.accept(stream));
@@ -121,7 +138,7 @@ pub async fn serve(
                         Err(_) => return tracing::debug!("TLS handshake timed out"),
                     };
                     let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-                    http.serve(stream, h2, service, watcher).await
+                    http.serve(stream, h2, service, watch).await
                 }
             };
             if let Err(e) = served {
@@ -130,7 +147,9 @@ pub async fn serve(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    drop(stop);
+    let _ = stopping.send(true);
+    stopping.closed().await;
     Ok(())
 }
 
@@ -143,7 +162,7 @@ struct Http {
 
 impl Http {
     /// Serves one connection (HTTP/2 if `h2`), finishing early on a graceful shutdown.
-    async fn serve<I, S>(&self, io: I, h2: bool, service: S, watcher: Watcher) -> hyper::Result<()>
+    async fn serve<I, S>(&self, io: I, h2: bool, service: S, watch: Watch) -> hyper::Result<()>
     where
         I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
         S: hyper::service::Service<
@@ -156,10 +175,84 @@ impl Http {
     {
         let io = TokioIo::new(io);
         if h2 {
-            watcher.watch(self.h2.serve_connection(io, service)).await
+            let conn = self.h2.serve_connection(io, service);
+            watch.drive(conn, |c| c.graceful_shutdown(), true).await
         } else {
-            watcher.watch(self.h1.serve_connection(io, service)).await
+            // HTTP/1.1's header timer already closes an idle connection.
+            let conn = self.h1.serve_connection(io, service);
+            watch.drive(conn, |c| c.graceful_shutdown(), false).await
         }
+    }
+}
+
+/// What ends a connection early: the server shutting down, or (HTTP/2) no request in flight
+/// for `idle_after`.
+struct Watch {
+    stop: watch::Receiver<bool>,
+    activity: Arc<Activity>,
+    idle_after: Duration,
+}
+
+impl Watch {
+    /// Polls `conn` to its end; on shutdown, or when `idle_closes` and it has been idle too
+    /// long, asks it (`close`) to finish its requests in flight and close.
+    async fn drive<C, R>(mut self, conn: C, close: impl FnOnce(Pin<&mut C>), idle_closes: bool) -> R
+    where
+        C: std::future::Future<Output = R>,
+    {
+        tokio::pin!(conn);
+        tokio::select! {
+            ended = conn.as_mut() => return ended,
+            // A closed channel (the server gone) is a shutdown too.
+            _ = self.stop.wait_for(|stopping| *stopping) => {}
+            () = self.activity.idle_for(self.idle_after), if idle_closes => {}
+        }
+        close(conn.as_mut());
+        conn.await
+    }
+}
+
+/// How many requests of one connection are in flight, and a signal when that changes.
+#[derive(Default)]
+struct Activity {
+    in_flight: AtomicUsize,
+    changed: Notify,
+}
+
+impl Activity {
+    /// Counts a request in flight until the returned guard drops.
+    fn begin(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.changed.notify_waiters();
+        InFlight(self.clone())
+    }
+
+    /// Resolves once no request has been in flight for `limit`.
+    async fn idle_for(&self, limit: Duration) {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            // Registered before the count is read, so no change in between goes unseen.
+            changed.as_mut().enable();
+            if self.in_flight.load(Ordering::SeqCst) == 0 {
+                tokio::select! {
+                    () = tokio::time::sleep(limit) => return,
+                    () = changed => {}
+                }
+            } else {
+                changed.await;
+            }
+        }
+    }
+}
+
+/// A request in flight (see [`Activity::begin`]).
+struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.0.changed.notify_waiters();
     }
 }
 

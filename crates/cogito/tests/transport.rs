@@ -1,8 +1,11 @@
 //! Transport security of the real `cogito serve` (security bar SEC-60): with `--tls-cert` and
 //! `--tls-key` it serves HTTPS only, and its hosted pages send HSTS; a public URL that is plain
-//! HTTP on a host other than this machine is warned about loudly at start.
+//! HTTP on a host other than this machine is warned about loudly at start. Over TLS, HTTP/2 is
+//! held to the idle timeout as HTTP/1.1 is (REL-06).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use cogito_testkit::sdk;
 use sdk::types::OAuthFlowType;
@@ -17,12 +20,18 @@ const CALLBACK: &str = "https://app.example.com/callback";
 
 /// A self-signed certificate for `localhost` and `127.0.0.1`: (certificate, key) PEM files.
 fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key, _) = self_signed_der(dir);
+    (cert, key)
+}
+
+/// [`self_signed`], with the certificate's DER for a client to trust.
+fn self_signed_der(dir: &Path) -> (PathBuf, PathBuf, Vec<u8>) {
     let made = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
         .expect("certificate");
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert, made.cert.pem()).expect("write cert");
     std::fs::write(&key, made.signing_key.serialize_pem()).expect("write key");
-    (cert, key)
+    (cert, key, made.cert.der().to_vec())
 }
 
 /// A pool with a domain and a client of the hosted login; (pool, client, domain).
@@ -173,4 +182,81 @@ async fn sec_60_a_plain_http_public_url_off_this_machine_is_warned_about() {
         log.contains("INSECURE") && log.contains("plain HTTP"),
         "no warning for a plain-HTTP public URL:\n{log}"
     );
+}
+
+#[tokio::test]
+async fn rel_06_an_idle_http2_connection_is_closed_though_its_client_answers_pings() {
+    const IDLE: Duration = Duration::from_secs(2);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (cert, key, der) = self_signed_der(dir.path());
+    let server = Server::start(
+        dir.path(),
+        "h2",
+        (KEY_ID, SECRET),
+        &[
+            "--tls-cert".into(),
+            cert.into(),
+            "--tls-key".into(),
+            key.into(),
+            "--header-timeout".into(),
+            IDLE.as_secs().to_string().into(),
+        ],
+    )
+    .await;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(der.into()).expect("trust the certificate");
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocol versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let address = server.url.trim_start_matches("https://").to_string();
+    let tcp = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(
+            rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name"),
+            tcp,
+        )
+        .await
+        .expect("TLS handshake");
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+
+    // hyper's client answers the server's keep-alive pings, so only an idle timeout closes it.
+    let (mut send, connection) =
+        hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .timer(hyper_util::rt::TokioTimer::new())
+            .handshake(hyper_util::rt::TokioIo::new(tls))
+            .await
+            .expect("HTTP/2 handshake");
+    let connection = tokio::spawn(connection);
+    let request = hyper::Request::get(format!("{}/health", server.url))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let health = send.send_request(request).await.expect("GET /health");
+    assert_eq!(health.status(), 200);
+    let idle_since = Instant::now();
+
+    let ended = tokio::time::timeout(IDLE * 5, connection).await;
+    let idle = idle_since.elapsed();
+    assert!(
+        ended.is_ok(),
+        "an HTTP/2 connection idle for {idle:?} is still open (idle timeout {IDLE:?})"
+    );
+    assert!(
+        idle >= IDLE - Duration::from_millis(200),
+        "closed after {idle:?}, before its idle timeout"
+    );
+    // The server is still serving.
+    let again = server
+        .client()
+        .get(format!("{}/health", server.url))
+        .send()
+        .await
+        .expect("a new connection");
+    assert_eq!(again.status(), 200);
 }

@@ -47,6 +47,11 @@ impl Server {
         if !args.iter().any(|a| a == "--max-in-flight") {
             limits.extend(["--max-in-flight", "4096"]);
         }
+        // Never the default `./cogito-data`, which would be the crate's own folder.
+        let own_data = log_dir.join(format!("data-{name}"));
+        if !args.iter().any(|a| a == "--data-dir") {
+            limits.extend(["--data-dir", own_data.to_str().expect("UTF-8 temp path")]);
+        }
         for attempt in 0..3 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")
                 .and_then(|l| l.local_addr())
