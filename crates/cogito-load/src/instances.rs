@@ -42,13 +42,15 @@ pub struct ProcSample {
 
 impl Instance {
     /// Starts `cogito serve` with `data_dir` and `master_key` (the same on every instance of
-    /// one database), on `database_url` when given (else SQLite in the data directory), and
-    /// waits until it answers `/health`.
+    /// one database), on `database_url` when given (else SQLite in the data directory), with
+    /// `cpus` as its share of the machine's cores when given, and waits until it answers
+    /// `/health`.
     pub async fn start(
         cogito: &Path,
         data_dir: &Path,
         master_key: &str,
         database_url: Option<&str>,
+        cpus: Option<usize>,
     ) -> anyhow::Result<Self> {
         for attempt in 0..3 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -80,6 +82,9 @@ impl Instance {
                 .stderr(out);
             if let Some(url) = database_url {
                 cmd.args(["--database-url", url]);
+            }
+            if let Some(cpus) = cpus {
+                cmd.args(["--cpus", &cpus.to_string()]);
             }
             let child = cmd
                 .spawn()

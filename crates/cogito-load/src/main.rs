@@ -73,6 +73,14 @@ struct Args {
     /// Skip the long tier's calibration of each operation class alone (M1 is still calibrated).
     #[arg(long)]
     no_classes: bool,
+    /// Skip the long tier's soak (to repeat the overload alone, with `--capacity --no-held`).
+    #[arg(long)]
+    no_soak: bool,
+}
+
+/// The cores the system grants this process.
+fn host_cores() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
 }
 
 #[tokio::main]
@@ -109,17 +117,22 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
     let (_database, mut instances) = match args.backend {
         Backend::Sqlite => (
             None,
-            vec![Instance::start(&cogito, dir.path(), &master_key, None).await?],
+            vec![Instance::start(&cogito, dir.path(), &master_key, None, None).await?],
         ),
         Backend::Postgres => {
             let db = TempDatabase::create(&args.database_url)
                 .await
                 .with_context(|| format!("creating a database on {}", args.database_url))?;
+            // Two instances on one host each count half its cores, as an operator sizes them
+            // (`--cpus`): each admitting the whole host's worth doubles the work accepted under
+            // overload, and the accepted requests' latency with it.
+            let cpus = (host_cores() / 2).max(1);
             let mut two = Vec::new();
             for name in ["a", "b"] {
                 let data = dir.path().join(name);
                 std::fs::create_dir_all(&data)?;
-                two.push(Instance::start(&cogito, &data, &master_key, Some(db.url())).await?);
+                let url = Some(db.url());
+                two.push(Instance::start(&cogito, &data, &master_key, url, Some(cpus)).await?);
             }
             (Some(db), two)
         }
@@ -162,7 +175,7 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
         // there without judging it; the long tier judges it on both backends.
         let judged = args.backend == Backend::Sqlite || args.tier == TierName::Long;
         tier.overload(&plan, capacity, judged).await;
-        if let Some(length) = plan.soak {
+        if let Some(length) = plan.soak.filter(|_| !args.no_soak) {
             tier.soak(capacity, length).await;
         }
     }

@@ -23,6 +23,8 @@ pub struct Parts {
     pub master: Arc<MasterKey>,
     /// Password hashing cost.
     pub hash_cost: HashCost,
+    /// The cores the instance counts as its own ([`hash_workers`]).
+    pub cores: usize,
     /// Delivery beyond the outbox.
     pub transport: Arc<dyn Transport>,
     /// Core settings.
@@ -35,12 +37,11 @@ pub struct Parts {
 
 /// Builds the shared state.
 pub fn build(parts: Parts) -> Result<AppState, cogito_core::CoreError> {
-    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     let core = Cogito::new(
         parts.store,
         parts.clock,
         parts.master.clone(),
-        PasswordHasher::new(parts.hash_cost, threads)?,
+        PasswordHasher::new(parts.hash_cost, hash_workers(parts.cores))?,
         parts.transport,
         parts.core,
     );
@@ -55,6 +56,20 @@ pub fn build(parts: Parts) -> Result<AppState, cogito_core::CoreError> {
         config: Arc::new(parts.server),
         cookie_key: Arc::new(parts.master.derive("hosted-ui cookies")),
     })
+}
+
+/// The password-hashing workers of an instance with `cores`: one per core, and never fewer
+/// than two, so that one slow verification (an imported hash of another system may cost more
+/// than our own) does not stop all sign-ins, and so that hashing, whose threads run at a
+/// lower priority, keeps a share of a single core that other busy processes cannot take whole.
+pub fn hash_workers(cores: usize) -> usize {
+    cores.max(2)
+}
+
+/// The cores the system grants this process (a container's CPU quota included), 2 when it
+/// cannot tell.
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
 }
 
 const KEY_ID_SETTING: &str = "admin_access_key_id";

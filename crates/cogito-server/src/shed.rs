@@ -37,6 +37,15 @@ pub struct InFlight {
 }
 
 impl InFlight {
+    /// Eight ordinary requests per core (and as many hashing ones): enough to keep the cores
+    /// busy while some wait on the database, few enough that an accepted request is not queued
+    /// behind hundreds. Instances that share a host each count their share of its cores: each
+    /// admitting the whole host's worth multiplies the work accepted under overload, and the
+    /// accepted requests' latency with it.
+    pub fn for_cores(cores: usize) -> Self {
+        Self::with_places(8 * cores.max(1))
+    }
+
     /// `places` places for ordinary requests and as many for hashing ones.
     pub fn with_places(places: usize) -> Self {
         Self {
@@ -48,11 +57,9 @@ impl InFlight {
 }
 
 impl Default for InFlight {
-    /// Eight ordinary requests per core: enough to keep the cores busy while some wait on the
-    /// database, few enough that an accepted request is not queued behind hundreds.
+    /// [`InFlight::for_cores`] of the cores the system grants the process.
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Self::with_places(8 * cores)
+        Self::for_cores(crate::setup::available_cores())
     }
 }
 

@@ -217,6 +217,7 @@ impl TestApp {
             clock: clock.clone(),
             master: Arc::new(MasterKey::from_hex(&MasterKey::generate_hex()).expect("key")),
             hash_cost: opts.hash_cost.unwrap_or(HashCost::INSECURE_DEV),
+            cores: setup::available_cores(),
             transport: opts
                 .transport
                 .clone()

@@ -204,6 +204,12 @@ pub struct ServeArgs {
     /// Most client connections open at once; more wait to be accepted.
     #[arg(long, env = "COGITO_MAX_CONNECTIONS", default_value_t = 4096, value_parser = at_least_one())]
     pub max_connections: usize,
+    /// The cores this instance counts as its own (default: what the system grants the process,
+    /// a container's CPU quota included). It sizes the password-hashing workers (one per core)
+    /// and the requests in flight (8 per core); set it when instances share a host, e.g.
+    /// `--cpus 2` for each of two instances on four cores.
+    #[arg(long, env = "COGITO_CPUS", value_parser = at_least_one())]
+    pub cpus: Option<usize>,
     /// Most requests worked on at once (default: 8 per core), and as many again that hash a
     /// password or run SRP; one that cannot start within 5 ms is refused
     /// (`TooManyRequestsException`, or 503 with `Retry-After` on OAuth endpoints and pages).
@@ -287,7 +293,7 @@ mod tests {
 
     #[test]
     fn bounds_of_zero_are_refused() {
-        for flag in ["--max-in-flight", "--max-connections"] {
+        for flag in ["--max-in-flight", "--max-connections", "--cpus"] {
             let parsed = Cli::try_parse_from(["cogito", "serve", flag, "0"]);
             assert!(parsed.is_err(), "{flag} 0 was taken");
             let parsed = Cli::try_parse_from(["cogito", "serve", flag, "1"]);

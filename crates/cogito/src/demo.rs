@@ -66,6 +66,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         header_timeout: 10,
         body_timeout: 30,
         max_connections: 4096,
+        cpus: None,
         max_in_flight: None,
         tls_cert: None,
         tls_key: None,

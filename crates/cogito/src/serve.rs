@@ -150,11 +150,13 @@ pub async fn prepare(
     };
     let secret = trigger_secret(args.trigger_secret.as_deref(), store.as_ref(), &master).await?;
     let triggers = TriggerSettings::parse(&args.triggers, secret).map_err(anyhow::Error::msg)?;
+    let cores = args.cpus.unwrap_or_else(setup::available_cores);
     let state = setup::build(Parts {
         store,
         clock: Arc::new(SystemClock),
         master,
         hash_cost,
+        cores,
         transport,
         core: CoreConfig {
             public_url,
@@ -175,7 +177,7 @@ pub async fn prepare(
                 .map_err(anyhow::Error::msg)?,
             in_flight: match args.max_in_flight {
                 Some(n) => cogito_server::shed::InFlight::with_places(n),
-                None => cogito_server::shed::InFlight::default(),
+                None => cogito_server::shed::InFlight::for_cores(cores),
             },
             ..ServerConfig::default()
         },
