@@ -156,17 +156,27 @@ pub async fn call(
     answer(op, sent).await
 }
 
+/// A request that got no answer, with the causes of its error (reqwest's own message names
+/// only the step, e.g. "error sending request for url (…)").
+fn transport(e: &reqwest::Error) -> Outcome {
+    let mut message = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cause = c.source();
+    }
+    Outcome::Transport(message)
+}
+
 /// The body of a JSON API answer, or how the call failed.
 pub async fn answer(
     op: &str,
     sent: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<Value, Outcome> {
-    let resp = sent.map_err(|e| Outcome::Transport(e.to_string()))?;
+    let resp = sent.map_err(|e| transport(&e))?;
     let status = resp.status().as_u16();
-    let text = resp
-        .text()
-        .await
-        .map_err(|e| Outcome::Transport(e.to_string()))?;
+    let text = resp.text().await.map_err(|e| transport(&e))?;
     let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     if status == 200 {
         return Ok(answer);
@@ -277,7 +287,7 @@ async fn oauth_refresh(w: &World, url: &str, user: &crate::world::User) -> Outco
     match resp {
         Ok(r) if r.status().is_success() => match r.bytes().await {
             Ok(_) => Outcome::Ok,
-            Err(e) => Outcome::Transport(e.to_string()),
+            Err(e) => transport(&e),
         },
         // Refused as overload (503) or by a rate limit (429), with when to come back.
         Ok(r)
@@ -287,7 +297,7 @@ async fn oauth_refresh(w: &World, url: &str, user: &crate::world::User) -> Outco
             Outcome::Shed
         }
         Ok(r) => Outcome::Failed(format!("oauth2/token {}", r.status().as_u16())),
-        Err(e) => Outcome::Transport(e.to_string()),
+        Err(e) => transport(&e),
     }
 }
 

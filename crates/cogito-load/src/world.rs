@@ -88,6 +88,9 @@ impl World {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(1024)
+            // The instances close a connection idle for 10 s (`--header-timeout`); a client
+            // that reuses one at that moment loses its request. Let go of them sooner.
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()?;
         let url = &targets[0];
         let pool = admin(&http, url, "CreateUserPool", json!({"PoolName": "load"})).await?;

@@ -546,3 +546,26 @@ async fn rel_19_a_drain_past_its_timeout_exits() {
     assert_eq!(status.code(), Some(1));
     assert!(server.log().contains("drain timeout"), "{}", server.log());
 }
+
+/// The password-hashing threads (`argon2-N`) of the process `pid`.
+fn hashing_threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("/proc/PID/task")
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+        .filter(|name| name.starts_with("argon2-"))
+        .count()
+}
+
+/// REL-04 with instances that share a host: `--cpus` is the share an instance counts as its
+/// own, and it hashes passwords on one worker per core of it, never fewer than two.
+#[tokio::test(flavor = "multi_thread")]
+async fn rel_04_an_instance_hashes_on_one_worker_per_core_of_its_cpus() {
+    let dir = tempfile::tempdir().unwrap();
+    for (cpus, workers) in [("3", 3), ("1", 2)] {
+        let data = dir.path().join(format!("cpus-{cpus}"));
+        let server = serve_with(&data, dir.path(), &["--cpus", cpus]).await;
+        assert_eq!(hashing_threads(server.pid()), workers, "--cpus {cpus}");
+        server.stop().await;
+    }
+}
