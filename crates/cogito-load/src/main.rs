@@ -171,8 +171,10 @@ async fn run(args: &Args) -> anyhow::Result<bool> {
             tier.held(&plan, row, capacity, wal).await;
         }
         // On PostgreSQL the database server shares this machine's two cores with both instances
-        // and the generator: at 3× the short tier measures the machine, so it reports REL-04
-        // there without judging it; the long tier judges it on both backends.
+        // and the generator, and the short tier's capacity comes from 4 s steps: at 3× of it
+        // the accepted requests' p99 has kept only about a fifth of room below its bound, too
+        // little for CI's verdict, so the short tier reports REL-04 there without judging it;
+        // the long tier judges it on both backends.
         let judged = args.backend == Backend::Sqlite || args.tier == TierName::Long;
         tier.overload(&plan, capacity, judged).await;
         if let Some(length) = plan.soak.filter(|_| !args.no_soak) {
