@@ -102,6 +102,7 @@ fn build() -> Harness {
             clock: Arc::new(FakeClock::new()),
             master: Arc::new(MasterKey::from_hex(&MasterKey::generate_hex()).expect("key")),
             hash_cost: HashCost::INSECURE_DEV,
+            cores: setup::available_cores(),
             transport: Arc::new(cogito_core::service::messages::OutboxOnly),
             core: CoreConfig {
                 public_url: PUBLIC_URL.into(),
