@@ -205,9 +205,9 @@ pub struct ServeArgs {
     #[arg(long, env = "COGITO_MAX_CONNECTIONS", default_value_t = 4096, value_parser = at_least_one())]
     pub max_connections: usize,
     /// The cores this instance counts as its own (default: what the system grants the process,
-    /// a container's CPU quota included). It sizes the password-hashing workers (one per core)
-    /// and the requests in flight (8 per core); set it when instances share a host, e.g.
-    /// `--cpus 2` for each of two instances on four cores.
+    /// a container's CPU quota included). It sizes the password-hashing workers (one per core,
+    /// at least two) and the requests in flight (8 per core); set it when instances share a
+    /// host, e.g. `--cpus 2` for each of two instances on four cores.
     #[arg(long, env = "COGITO_CPUS", value_parser = at_least_one())]
     pub cpus: Option<usize>,
     /// Most requests worked on at once (default: 8 per core), and as many again that hash a
