@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use cogito_core::store::{StoreError, StoreResult};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 /// Idle connections kept; more may exist for a moment under load, and are closed on return.
@@ -45,6 +46,10 @@ impl Readers {
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "query_only", true)?;
+        // The query planner stability guarantee: a plan never depends on a bound value. Without
+        // it, SQLite (with STAT4, as bundled) re-prepares a cached statement on every run whose
+        // `LIMIT ?` it looked at, as the groups of a token's user are read on each sign-in.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         Ok(conn)
     }
 
