@@ -3,7 +3,11 @@
 //! changes and the hosted pages' forms) and all others — so that a flood of one class never
 //! takes the other's places: a burst of password guesses does not stall token refreshes. A
 //! request that cannot start within [`InFlight::queue_wait`] is answered at once instead of
-//! joining a backlog that would make every request late. The JSON API answers
+//! joining a backlog that would make every request late — unless the class has refused nothing
+//! for [`CALM`]: then a request may wait up to [`InFlight::burst_wait`], so that a moment's stall
+//! (a slow `fsync`, a checkpoint) under ordinary load delays a few requests instead of refusing
+//! them, while under sustained overload, where refusals keep coming, every refusal is quick (the
+//! idea of CoDel: a queue that drains is good, a standing one is not). The JSON API answers
 //! `TooManyRequestsException` (as Cognito does when it throttles), the OAuth endpoints, hosted
 //! pages and metadata documents 503 with `Retry-After: 1`, each in its own error shape.
 //!
@@ -13,6 +17,7 @@
 //! ([`cogito_core::password`]).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -22,6 +27,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 use crate::error::ApiError;
 
@@ -32,9 +38,15 @@ pub struct InFlight {
     pub light: usize,
     /// Requests that hash a password or run SRP worked on at once.
     pub heavy: usize,
-    /// The longest a request waits for a place before it is refused.
+    /// The longest a request waits for a place before it is refused, while its class has
+    /// refused a request in the last [`CALM`].
     pub queue_wait: Duration,
+    /// The longest a request waits for a place when its class has refused none for [`CALM`].
+    pub burst_wait: Duration,
 }
+
+/// How long a class must refuse nothing before its requests may wait [`InFlight::burst_wait`].
+pub const CALM: Duration = Duration::from_secs(1);
 
 impl InFlight {
     /// Eight ordinary requests per core (and as many hashing ones): enough to keep the cores
@@ -52,6 +64,7 @@ impl InFlight {
             light: places.max(1),
             heavy: places.max(1),
             queue_wait: Duration::from_millis(5),
+            burst_wait: Duration::from_millis(50),
         }
     }
 }
@@ -97,18 +110,40 @@ pub fn api_class(op_name: &str, input: &Value) -> Class {
 /// The places of the requests in flight.
 #[derive(Debug, Clone)]
 pub struct Shedder {
-    light: Arc<Semaphore>,
-    heavy: Arc<Semaphore>,
+    light: Places,
+    heavy: Places,
     queue_wait: Duration,
+    burst_wait: Duration,
+    /// When the shedder was made: the origin of [`Places::last_refusal_ms`].
+    epoch: Instant,
+}
+
+/// The places of one class, and when it last refused a request.
+#[derive(Debug, Clone)]
+struct Places {
+    free: Arc<Semaphore>,
+    /// Milliseconds from the shedder's epoch to the last refusal, plus one (0: none yet).
+    last_refusal_ms: Arc<AtomicU64>,
+}
+
+impl Places {
+    fn new(count: usize) -> Self {
+        Self {
+            free: Arc::new(Semaphore::new(count.max(1))),
+            last_refusal_ms: Arc::new(AtomicU64::new(0)),
+        }
+    }
 }
 
 impl Shedder {
     /// A shedder with the places of `limits`.
     pub fn new(limits: InFlight) -> Self {
         Self {
-            light: Arc::new(Semaphore::new(limits.light.max(1))),
-            heavy: Arc::new(Semaphore::new(limits.heavy.max(1))),
+            light: Places::new(limits.light),
+            heavy: Places::new(limits.heavy),
             queue_wait: limits.queue_wait,
+            burst_wait: limits.burst_wait.max(limits.queue_wait),
+            epoch: Instant::now(),
         }
     }
 
@@ -119,13 +154,27 @@ impl Shedder {
             Class::Heavy => &self.heavy,
             Class::Light => &self.light,
         };
-        match places.clone().try_acquire_owned() {
-            Ok(p) => Some(p),
-            Err(_) => tokio::time::timeout(self.queue_wait, places.clone().acquire_owned())
-                .await
-                .ok()
-                .and_then(Result::ok),
+        if let Ok(p) = places.free.clone().try_acquire_owned() {
+            return Some(p);
         }
+        let since_epoch = |at: Instant| at.duration_since(self.epoch).as_millis() as u64 + 1;
+        let last = places.last_refusal_ms.load(Ordering::Relaxed);
+        let calm = last == 0 || since_epoch(Instant::now()) >= last + CALM.as_millis() as u64;
+        let wait = if calm {
+            self.burst_wait
+        } else {
+            self.queue_wait
+        };
+        let place = tokio::time::timeout(wait, places.free.clone().acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok);
+        if place.is_none() {
+            places
+                .last_refusal_ms
+                .fetch_max(since_epoch(Instant::now()), Ordering::Relaxed);
+        }
+        place
     }
 
     /// Middleware for every route but the JSON API (which admits its requests itself, once it
@@ -279,6 +328,7 @@ mod tests {
             light: 2,
             heavy: 1,
             queue_wait: Duration::from_millis(20),
+            burst_wait: Duration::from_millis(20),
         };
         let app = app(limits, gate.clone());
         // Two requests hold the permits.
@@ -329,6 +379,54 @@ mod tests {
         assert_eq!(next.await.unwrap().0, 200);
     }
 
+    #[tokio::test]
+    async fn rel_04_a_calm_class_rides_out_a_stall_and_a_refusing_one_refuses_at_once() {
+        use std::time::Instant;
+        let burst = Duration::from_millis(200);
+        let shedder = Shedder::new(InFlight {
+            light: 1,
+            heavy: 1,
+            queue_wait: Duration::from_millis(5),
+            burst_wait: burst,
+        });
+        // Nothing refused yet: a request waits past `queue_wait` for a place that comes free.
+        let held = shedder.admit(Class::Light).await.expect("a free place");
+        let waiter = {
+            let s = shedder.clone();
+            tokio::spawn(async move { s.admit(Class::Light).await.is_some() })
+        };
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        drop(held);
+        assert!(
+            waiter.await.unwrap(),
+            "refused during a 30 ms stall of a calm class"
+        );
+        // A stall past `burst_wait` is refused…
+        let held = shedder.admit(Class::Light).await.expect("a free place");
+        let started = Instant::now();
+        assert!(shedder.admit(Class::Light).await.is_none());
+        assert!(started.elapsed() >= burst);
+        // …and while the class keeps refusing, refusals come at once.
+        let started = Instant::now();
+        assert!(shedder.admit(Class::Light).await.is_none());
+        assert!(
+            started.elapsed() < Duration::from_millis(150),
+            "{:?}",
+            started.elapsed()
+        );
+        // The other class is calm still.
+        let heavy = shedder.admit(Class::Heavy).await.expect("a free place");
+        let started = Instant::now();
+        assert!(shedder.admit(Class::Heavy).await.is_none());
+        assert!(started.elapsed() >= burst);
+        // After a calm second the grace returns.
+        tokio::time::sleep(CALM).await;
+        let started = Instant::now();
+        assert!(shedder.admit(Class::Light).await.is_none());
+        assert!(started.elapsed() >= burst);
+        drop((held, heavy));
+    }
+
     /// The test app with one place in each class, and the gate its waiting routes wait on.
     fn one_place_each() -> (Router, Arc<tokio::sync::Notify>) {
         let gate = Arc::new(tokio::sync::Notify::new());
@@ -336,6 +434,7 @@ mod tests {
             light: 1,
             heavy: 1,
             queue_wait: Duration::from_millis(20),
+            burst_wait: Duration::from_millis(20),
         };
         (app(limits, gate.clone()), gate)
     }

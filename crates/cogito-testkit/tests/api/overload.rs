@@ -165,6 +165,7 @@ async fn rel_04_the_json_api_refuses_a_sign_in_past_its_class_places_and_serves_
         light: 64,
         heavy: 1,
         queue_wait: Duration::from_millis(5),
+        burst_wait: Duration::from_millis(5),
     };
     let (app, client) = slow_app_with(Some(one_heavy)).await;
     // Alice's sign-in holds the only place for hashing requests (its hash takes ~0.5 s)…
