@@ -137,6 +137,7 @@ impl Flow {
                 .await)
             }
             Err(AuthorizeError::Redirect(url)) => Err(see_other(&url)),
+            Err(AuthorizeError::Unavailable) => Err(crate::deadline::unavailable(page_path, "1")),
             Err(AuthorizeError::Page(msg)) => {
                 let flow = Self::build(state, ctx, headers, &raw, None, None, page_path).await;
                 let text = flow.text("err_request", &[&msg]);

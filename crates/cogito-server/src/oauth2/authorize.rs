@@ -64,6 +64,7 @@ async fn authorize(
             return error_page(state, Some(ctx), StatusCode::BAD_REQUEST, &message);
         }
         Err(AuthorizeError::Redirect(url)) => return redirect(&url),
+        Err(AuthorizeError::Unavailable) => return crate::deadline::unavailable("", "1"),
     };
     // Request objects are not supported; ignoring one silently would be wrong (OIDC Core §6).
     let raw = Params::parse(&query);

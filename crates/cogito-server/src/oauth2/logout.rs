@@ -49,6 +49,7 @@ pub async fn logout(
             Ok(_) => format!("{}/login?{query}", ctx.base_url),
             Err(AuthorizeError::Page(m)) => return page(&m),
             Err(AuthorizeError::Redirect(url)) => url,
+            Err(AuthorizeError::Unavailable) => return crate::deadline::unavailable("", "1"),
         }
     } else {
         return page("Required parameters missing: logout_uri, or redirect_uri and response_type.");

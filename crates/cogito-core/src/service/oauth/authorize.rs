@@ -8,6 +8,12 @@ use crate::model::{AuthorizationCode, RefreshSession, UserStatus};
 use crate::service::Cogito;
 use crate::service::triggers::tokens::TokenSource;
 
+/// An authorization request that could not be checked for want of the store.
+fn unavailable(cause: CoreError) -> AuthorizeError {
+    tracing::warn!(error = %cause, "authorization request not validated");
+    AuthorizeError::Unavailable
+}
+
 impl Cogito {
     /// Validates an authorization request for the pool of a domain (reference §4.3, SEC-01–08,
     /// SEC-13, SEC-14).
@@ -31,12 +37,13 @@ impl Cogito {
         let client = match self.pool_client(pool_id, client_id).await {
             Ok(c) => c,
             Err(CoreError::ResourceNotFound(_)) => return Err(page("Invalid client_id.")),
-            Err(e) => return Err(page(&format!("Temporarily unavailable ({e})"))),
+            Err(e) => return Err(unavailable(e)),
         };
-        let pool = self
-            .pool(pool_id)
-            .await
-            .map_err(|_| page("Invalid client_id."))?;
+        let pool = match self.pool(pool_id).await {
+            Ok(pool) => pool,
+            Err(CoreError::ResourceNotFound(_)) => return Err(page("Invalid client_id.")),
+            Err(e) => return Err(unavailable(e)),
+        };
         let redirect_uri = p
             .redirect_uri
             .clone()

@@ -86,6 +86,9 @@ pub enum AuthorizeError {
     Page(String),
     /// Send the browser back to the client with this URL (`error=…`).
     Redirect(String),
+    /// The store could not be reached: answer 503 and let the browser try again (the cause is
+    /// logged, never shown).
+    Unavailable,
 }
 
 /// An OAuth error response (RFC 6749 §5.2).
